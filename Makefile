@@ -1,0 +1,59 @@
+# Legenda: one file for every command. `make run` to use it, `make test` to check it.
+# Every target sets up what is missing first, so a fresh clone needs nothing but these.
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+SITE    := dist/site
+HOST    ?= 127.0.0.1
+SITE_PORT ?= 8000
+TTS_PORT  ?= 5000
+
+.PHONY: setup site run serve-site tts test lint bench models clean
+
+setup: $(VENV)/.installed node_modules/.installed system-deps
+
+# torch goes first and pinned: an unpinned torch pulls several GB of CUDA packages.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+# --ignore-scripts: onnxruntime-node's install script downloads binaries; the browser never needs it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Chromium (end-to-end tests) and espeak-ng (the offline speech engine) from Debian packages.
+system-deps:
+	@sh scripts/install-system-deps.sh
+
+site: $(VENV)/.installed node_modules/.installed
+	$(PY) scripts/build_site.py --out $(SITE)
+
+run: setup site
+	@echo "Legenda: open http://$(HOST):$(SITE_PORT)/  (speech sidecar on http://$(HOST):$(TTS_PORT)/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m tts_server --host $(HOST) --port $(TTS_PORT) & \
+	$(PY) scripts/serve_site.py --root $(SITE) --host $(HOST) --port $(SITE_PORT) & \
+	wait
+
+test: setup site
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) bench/bench_tts.py
+
+# Downloads the default models for offline use / self-hosting (needs internet to the model hub).
+models: $(VENV)/.installed
+	$(PY) scripts/download_models.py
+
+clean:
+	rm -rf dist .pytest_cache .ruff_cache .mypy_cache
