@@ -1,0 +1,102 @@
+"""Download the default models for offline use or self-hosting (``make models``).
+
+Browser models (Transformers.js) go to ``models/<org>/<name>/`` with only the ONNX files the
+chosen dtype needs; ``make site`` copies them into ``dist/site/models/`` and the page uses them
+before the hub. The sidecar's model goes to the Hugging Face cache, where transformers finds it
+with no network (HF_HUB_OFFLINE=1).
+
+    python scripts/download_models.py                 # both, dtype q8
+    python scripts/download_models.py --dtype fp32 --only browser
+    LEGENDA_TTS_MODEL=facebook/mms-tts-por python scripts/download_models.py --only speech
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "web" / "config.json"
+# What Transformers.js 4.x calls each dtype's files: onnx/<part><suffix>.onnx
+DTYPE_SUFFIX = {"fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4"}
+# The ONNX parts an encoder-decoder generation pipeline loads.
+ONNX_PARTS = ("encoder_model", "decoder_model_merged")
+DEFAULT_SPEECH_MODELS = {"bark": "suno/bark-small", "vits": "facebook/mms-tts-por"}
+
+
+def browser_patterns(dtype: str) -> list[str]:
+    """The files a Transformers.js captioning/translation pipeline reads for ``dtype``."""
+    suffix = DTYPE_SUFFIX[dtype]
+    patterns = ["*.json", "*.txt", "*.model"]  # configs, tokenizers, sentencepiece models
+    for part in ONNX_PARTS:
+        patterns += [f"onnx/{part}{suffix}.onnx", f"onnx/{part}{suffix}.onnx_data*"]
+    return patterns
+
+
+def default_browser_models() -> list[str]:
+    config = json.loads(CONFIG.read_text()) if CONFIG.exists() else {}
+    return [
+        config.get("caption_model", "Xenova/vit-gpt2-image-captioning"),
+        config.get("translation_model", "Xenova/nllb-200-distilled-600M"),
+    ]
+
+
+def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
+    from huggingface_hub import snapshot_download
+
+    for model_id in model_ids:
+        target = dest / model_id
+        print(f"{model_id} ({dtype}) -> {target}", flush=True)
+        snapshot_download(model_id, local_dir=target, allow_patterns=browser_patterns(dtype))
+
+
+def download_speech_model(engine: str, model_id: str | None) -> None:
+    if engine == "espeak":
+        print("The espeak engine needs no model: nothing to download for speech.")
+        return
+    from huggingface_hub import list_repo_files, snapshot_download
+
+    model_id = model_id or DEFAULT_SPEECH_MODELS[engine]
+    if Path(model_id).is_dir():
+        print(f"{model_id} is a local folder: nothing to download.")
+        return
+    print(f"{model_id} (speech, {engine}) -> the Hugging Face cache", flush=True)
+    # Weights in one format only (safetensors when the repo has them), and Bark's v2 voice
+    # presets, the ones the sidecar offers.
+    has_safetensors = any(f.endswith(".safetensors") for f in list_repo_files(model_id))
+    weights = "*.safetensors" if has_safetensors else "*.bin"
+    snapshot_download(
+        model_id,
+        allow_patterns=["*.json", "*.txt", "*.model", weights, "speaker_embeddings/v2/*"],
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dtype", default=os.environ.get("DTYPE", "q8"), choices=DTYPE_SUFFIX)
+    parser.add_argument("--only", choices=("browser", "speech"), help="download just one side")
+    parser.add_argument("--dest", type=Path, default=ROOT / "models", help="browser models folder")
+    parser.add_argument("--model", action="append", help="browser model id (repeatable)")
+    args = parser.parse_args()
+    try:
+        if args.only != "speech":
+            models = args.model or default_browser_models()
+            download_browser_models(models, args.dtype, args.dest)
+        if args.only != "browser":
+            engine = os.environ.get("LEGENDA_TTS_ENGINE", "bark")
+            if engine not in (*DEFAULT_SPEECH_MODELS, "espeak"):
+                parser.error(f"LEGENDA_TTS_ENGINE={engine!r}: choose bark, vits or espeak")
+            download_speech_model(engine, os.environ.get("LEGENDA_TTS_MODEL"))
+    except OSError as exc:  # network errors from the hub client are OSErrors
+        print(f"Download failed: {exc}\nIs the model hub (huggingface.co) reachable from here?",
+              file=sys.stderr)
+        return 1
+    print("Done. `make site` copies browser models into dist/site/models/.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
