@@ -30,8 +30,9 @@ node_modules/.installed: package.json package-lock.json
 system-deps:
 	@sh scripts/install-system-deps.sh
 
-site: $(VENV)/.installed node_modules/.installed
-	$(PY) scripts/build_site.py --out $(SITE)
+# The build needs only the standard library, pip and the npm assets (GitHub Pages builds it so).
+site: node_modules/.installed
+	$(PYTHON) scripts/build_site.py --out $(SITE)
 
 run: setup site
 	@echo "Legenda: open http://$(HOST):$(SITE_PORT)/  (speech sidecar on http://$(HOST):$(TTS_PORT)/)"
