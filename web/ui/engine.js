@@ -1,0 +1,60 @@
+// The worker host: starts web/worker.js (Pyodide + Transformers.js) and speaks the protocol in
+// docs/architecture.md. Every message from the worker is re-dispatched on `engine` as an event
+// named after its type ("settings", "stage", "progress", "result", "item-error", "done",
+// "fatal"), with the message as `event.detail`. The page's modules listen there, so none of
+// them touches postMessage.
+
+export const engine = new EventTarget();
+
+let worker = null;
+let rawConfig = {};
+let nextJobId = 1;
+
+function emit(message) {
+  engine.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+}
+
+// A worker that cannot start or dies must never leave the page waiting: it becomes a fatal error.
+function failed(why, consoleDetail) {
+  console.error('Legenda worker failure:', consoleDetail);
+  emit({ type: 'fatal', code: 'runtime-failed', message: why });
+}
+
+/** Start the worker and send it the raw settings. */
+export function startEngine(config) {
+  rawConfig = { ...config };
+  worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  worker.addEventListener('message', (event) => emit(event.data));
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    failed('The part of the page that runs the models stopped working. Reload the page to start it again.', event.message || event);
+  });
+  worker.addEventListener('messageerror', (event) => {
+    failed('The page and its model runner could not understand each other. Reload the page.', event);
+  });
+  worker.postMessage({ type: 'init', config: rawConfig });
+}
+
+/**
+ * Apply changed settings (e.g. `{lang: 'es'}`): merged into the raw settings and sent as
+ * `configure`. The worker answers with a `settings` event; models reload on their next use.
+ */
+export function applySettings(changes) {
+  rawConfig = { ...rawConfig, ...changes };
+  worker?.postMessage({ type: 'configure', config: rawConfig });
+}
+
+/** The raw settings as last sent to the worker (before Python's validation). */
+export function rawSettings() {
+  return { ...rawConfig };
+}
+
+/**
+ * Caption and translate `items` ([{itemId, url} | {itemId, blob}]); returns the job id that
+ * the worker's `result`, `item-error` and `done` events carry.
+ */
+export function runJob(items) {
+  const jobId = `job-${nextJobId++}`;
+  worker.postMessage({ type: 'run', jobId, items });
+  return jobId;
+}
