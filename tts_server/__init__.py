@@ -1,0 +1,40 @@
+"""Legenda's speech sidecar: a Flask service that turns text into a WAV URL.
+
+``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
+see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
+a job queue with its workers (jobs.py), the JSON API (api.py) and CORS for the page (cors.py).
+Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from .api import bp
+from .config import Config, ConfigError, config_from_mapping, load_config
+from .cors import register_cors
+from .errors import register_error_handlers
+from .service import SpeechService
+
+__all__ = ["Config", "ConfigError", "create_app"]
+
+
+def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
+    """The sidecar app. ``config``: None reads the environment; a mapping sets fields of Config
+    over its defaults (the environment is not read, so tests are hermetic)."""
+    if config is None:
+        config = load_config()
+    elif not isinstance(config, Config):
+        config = config_from_mapping(config)
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["LEGENDA"] = config
+    service = SpeechService(config)
+    app.extensions["legenda"] = service
+    register_error_handlers(app)
+    register_cors(app, config.cors_origins)
+    app.register_blueprint(bp)
+    service.start()
+    return app

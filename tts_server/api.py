@@ -1,0 +1,178 @@
+"""The HTTP API (see docs/product.md, "The sidecar API"). URLs in answers are absolute paths
+("/api/audio/<id>.wav"): the page resolves them against the sidecar's base URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+
+from .errors import ApiError
+from .jobs import DONE, FAILED, Job, QueueFull
+from .service import LOADING, READY, SpeechService, UnknownChoice
+from .store import is_speech_id
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_RETRY_AFTER_S = "5"
+
+
+def service() -> SpeechService:
+    return current_app.extensions["legenda"]  # type: ignore[no-any-return]
+
+
+def _model_available(svc: SpeechService) -> None:
+    """Raise 503 unless the model is ready: still loading (retry soon) or failed (say why)."""
+    if svc.state.status == READY:
+        return
+    if svc.state.status == LOADING:
+        raise ApiError(
+            503, "loading", "The speech model is still loading; try again in a few seconds.",
+            headers={"Retry-After": _RETRY_AFTER_S},
+        )
+    reason = svc.state.error or "The speech model is not available."
+    raise ApiError(503, "model-unavailable", reason)
+
+
+def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": job.progress,
+        "status_url": f"/api/speech/{job.id}",
+        "audio_url": f"/api/audio/{job.id}.wav",
+        "duration_s": svc.store.duration(job.id) if job.status == DONE else None,
+        "error": job.error if job.status == FAILED else None,
+    }
+
+
+def _optional_str(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"bad-{key}", f'"{key}" must be a string.')
+    return value.strip()
+
+
+def _read_request(svc: SpeechService) -> tuple[str, str]:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "bad-json",
+            'The request body must be a JSON object like {"text": "Um gato no sofá"} '
+            "(sent with Content-Type: application/json).",
+        )
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
+    limit = svc.config.max_text_chars
+    if len(text.strip()) > limit:
+        raise ApiError(
+            413, "text-too-long",
+            f"The text has {len(text.strip())} characters; this server says at most {limit} "
+            "at a time. Send a shorter text or split it.",
+        )
+    try:
+        _, voice = svc.resolve_voice(_optional_str(body, "lang"), _optional_str(body, "voice"))
+    except UnknownChoice as error:
+        spoken = "languages" if error.kind == "language" else "voices"
+        raise ApiError(
+            400, f"unknown-{error.kind}",
+            f"This server cannot speak the {error.kind} {error.value!r}. "
+            f"Its {spoken} are: {', '.join(error.choices)}.",
+            choices=error.choices,
+        ) from None
+    return text.strip(), voice
+
+
+def _wait_seconds(svc: SpeechService) -> float:
+    raw = request.args.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ApiError(400, "bad-wait", "?wait= takes a number of seconds, like ?wait=30.")
+    return min(seconds, svc.config.max_wait_s)
+
+
+@bp.post("/speech")
+def create_speech() -> tuple[Response, int]:
+    svc = service()
+    wait = _wait_seconds(svc)
+    _model_available(svc)
+    text, voice = _read_request(svc)
+    try:
+        job = svc.jobs.submit(svc.speech_id(voice, text), text, voice)
+    except QueueFull:
+        raise ApiError(
+            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
+            headers={"Retry-After": _RETRY_AFTER_S},
+        ) from None
+    if wait:
+        job.finished.wait(wait)
+    body = _job_body(svc, job)
+    return jsonify(body), 200 if job.status in (DONE, FAILED) else 202
+
+
+def _known_job(svc: SpeechService, speech_id: str) -> Job:
+    job = svc.jobs.get(speech_id) if is_speech_id(speech_id) else None
+    if job is None:
+        raise ApiError(
+            404, "unknown-id",
+            "There is no speech with this id (it may have been removed from the cache): "
+            "POST the text to /api/speech again.",
+        )
+    return job
+
+
+@bp.get("/speech/<speech_id>")
+def speech_status(speech_id: str) -> Response:
+    svc = service()
+    return jsonify(_job_body(svc, _known_job(svc, speech_id)))
+
+
+@bp.get("/audio/<path:name>")
+def audio(name: str) -> Response:
+    svc = service()
+    speech_id = name.removesuffix(".wav") if name.endswith(".wav") else ""
+    path = svc.store.lookup(speech_id)  # None for anything but a stored id: no path escapes
+    if path is None:
+        raise ApiError(
+            404, "unknown-audio",
+            "There is no audio at this address: POST the text to /api/speech to make it.",
+        )
+    # The name is a hash of what was said, so the bytes never change: cache them for long.
+    return send_file(path, mimetype="audio/wav", conditional=True, max_age=86400)
+
+
+@bp.get("/voices")
+def voices() -> Response:
+    svc = service()
+    _model_available(svc)
+    languages = svc.languages()
+    default_lang = svc.config.lang if svc.config.lang in languages else next(iter(languages), "")
+    return jsonify({
+        "engine": svc.config.engine,
+        "model": svc.engine.model_id,
+        "default_lang": default_lang,
+        "default_voice": svc.engine.default_voice(default_lang) if default_lang else None,
+        "languages": languages,
+    })
+
+
+@bp.get("/health")
+def health() -> Response:
+    svc = service()
+    return jsonify({
+        "status": svc.state.status,
+        "engine": svc.config.engine,
+        "model": svc.engine.model_id,
+        "device": svc.engine.device,
+        "loaded": svc.state.status == READY,
+        "queue_depth": svc.jobs.depth(),
+        "error": svc.state.error,
+    })

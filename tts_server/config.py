@@ -1,0 +1,139 @@
+"""Sidecar configuration, read once from ``LEGENDA_*`` environment variables.
+
+Every setting has a default that works out of the box. A value that cannot be understood stops
+start-up with a :class:`ConfigError` naming the variable, because a sidecar that silently runs
+with a setting other than the one asked for is harder to debug than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "LEGENDA_"
+ENGINES = ("bark", "vits", "espeak")
+DEFAULT_MODELS = {"bark": "suno/bark-small", "vits": "facebook/mms-tts-por", "espeak": "espeak-ng"}
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _default_audio_dir() -> Path:
+    return Path.home() / ".cache" / "legenda" / "audio"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the sidecar can be told; field comments give the environment variable."""
+
+    engine: str = "bark"  # LEGENDA_TTS_ENGINE: bark | vits | espeak
+    model: str = ""  # LEGENDA_TTS_MODEL: hub id or local folder ("" = the engine's default)
+    device: str = "auto"  # LEGENDA_TTS_DEVICE: auto (GPU when there is one) | cpu | cuda | mps
+    voice: str = ""  # LEGENDA_TTS_VOICE: default voice ("" = the engine's default for the lang)
+    lang: str = "pt"  # LEGENDA_TTS_LANG: default language of requests without "lang"
+    audio_dir: Path = field(default_factory=_default_audio_dir)  # LEGENDA_AUDIO_DIR
+    audio_cache_mb: float = 200.0  # LEGENDA_AUDIO_CACHE_MB: size cap of the audio folder
+    cors_origins: tuple[str, ...] = ()  # LEGENDA_CORS_ORIGINS: extra origins, comma-separated
+    max_text_chars: int = 1000  # LEGENDA_MAX_TEXT_CHARS: longer texts get 413
+    queue_size: int = 16  # LEGENDA_QUEUE_SIZE: waiting jobs before 503
+    workers: int = 1  # LEGENDA_TTS_WORKERS: jobs synthesized at once
+    max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
+    torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
+
+    @property
+    def model_id(self) -> str:
+        """The model actually used: the configured one or the engine's default."""
+        return self.model or DEFAULT_MODELS[self.engine]
+
+    @property
+    def audio_cache_bytes(self) -> int:
+        return int(self.audio_cache_mb * 1024 * 1024)
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(PREFIX + name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def _number(env: Mapping[str, str], name: str, kind: type, minimum: float) -> float | int | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not {what}.") from None
+    if value < minimum:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    if raw.lower() not in choices:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return raw.lower()
+
+
+_ORIGIN = re.compile(r"^https?://[^/\s]+$")
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    raw = _get(env, "CORS_ORIGINS")
+    if raw is None:
+        return None
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"{PREFIX}CORS_ORIGINS has {origin!r}, which is not an origin like "
+                "https://user.github.io (scheme and host, no path) or *."
+            )
+    return origins
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Build a :class:`Config` from ``env`` (default: ``os.environ``); raise ConfigError."""
+    env = os.environ if env is None else env
+    found: dict[str, object] = {
+        "engine": _choice(env, "TTS_ENGINE", ENGINES),
+        "model": _get(env, "TTS_MODEL"),
+        "device": _choice(env, "TTS_DEVICE", DEVICES),
+        "voice": _get(env, "TTS_VOICE"),
+        "lang": _get(env, "TTS_LANG"),
+        "audio_dir": Path(d).expanduser() if (d := _get(env, "AUDIO_DIR")) else None,
+        "audio_cache_mb": _number(env, "AUDIO_CACHE_MB", float, 0.01),
+        "cors_origins": _origins(env),
+        "max_text_chars": _number(env, "MAX_TEXT_CHARS", int, 1),
+        "queue_size": _number(env, "QUEUE_SIZE", int, 1),
+        "workers": _number(env, "TTS_WORKERS", int, 1),
+        "max_wait_s": _number(env, "MAX_WAIT_S", float, 0),
+        "torch_threads": _number(env, "TORCH_THREADS", int, 0),
+    }
+    return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
+
+
+def config_from_mapping(values: Mapping[str, object]) -> Config:
+    """A Config from keyword values (tests, create_app(config={...})); unknown keys are errors."""
+    known = set(Config.__dataclass_fields__)
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+        )
+    values = dict(values)
+    if "audio_dir" in values:
+        values["audio_dir"] = Path(str(values["audio_dir"]))
+    if "engine" in values and values["engine"] not in ENGINES:
+        raise ConfigError(f"engine {values['engine']!r} is not one of: {', '.join(ENGINES)}.")
+    return Config(**values)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Bark (suno/bark-small by default) through transformers' AutoProcessor + BarkModel.
+
+Voices are Bark's presets, ``v2/<lang>_speaker_N``; the list is what the model's
+speaker_embeddings_path.json holds, so a local folder offers exactly the presets it has.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import torch
+from transformers import AutoProcessor, BarkModel
+
+from ..audio import Samples
+from ..config import Config
+from .base import Engine, EngineUnavailable, natural_key
+from .torch_models import load_pretrained, pick_device
+
+_PRESET = re.compile(r"^(?:v2/)?([a-z]{2})_speaker_\d+$")
+
+
+def presets_by_language(presets: list[str]) -> dict[str, list[str]]:
+    """Group preset names by language, v2 presets first, speaker_2 before speaker_10."""
+    grouped: dict[str, list[str]] = {}
+    for preset in presets:
+        match = _PRESET.match(preset)
+        if match:
+            grouped.setdefault(match.group(1), []).append(preset)
+    for names in grouped.values():
+        names.sort(key=lambda name: (not name.startswith("v2/"), natural_key(name)))
+    return dict(sorted(grouped.items()))
+
+
+class BarkEngine(Engine):
+    name = "bark"
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.processor: object | None = None
+        self.model: BarkModel | None = None
+        self._voices: dict[str, list[str]] = {}
+
+    def load(self) -> None:
+        self.device = pick_device(self.config.device)
+        # Half precision halves memory and time on a GPU; on a CPU float16 is slow or unsupported.
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        processor = load_pretrained(self.model_id, "Bark", AutoProcessor.from_pretrained)
+        model = load_pretrained(
+            self.model_id, "Bark", lambda m: BarkModel.from_pretrained(m, dtype=dtype)
+        )
+        voices = presets_by_language(list(getattr(processor, "available_voice_presets", [])))
+        if not voices:
+            raise EngineUnavailable(
+                f"{self.model_id} has no voice presets (speaker_embeddings_path.json is missing "
+                "or empty): download the model again with its speaker_embeddings folder."
+            )
+        self.processor = processor
+        self.model = model.to(self.device).eval()
+        self._voices = voices
+
+    def voices(self) -> dict[str, list[str]]:
+        return self._voices
+
+    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+        if self.processor is None or self.model is None:
+            raise RuntimeError("the Bark model is not loaded")
+        inputs = self.processor(text, voice_preset=voice, return_tensors="pt")  # type: ignore[operator]
+        inputs = {key: value.to(self.device) for key, value in inputs.items()}
+        with torch.inference_mode():
+            audio = self.model.generate(**inputs)
+        samples = audio.detach().to(torch.float32).cpu().numpy().reshape(-1)
+        # Bark's generation config names the rate; its codec's config holds the same number.
+        rate = getattr(self.model.generation_config, "sample_rate", None)
+        return int(rate or self.model.codec_model.config.sampling_rate), samples.astype(np.float32)

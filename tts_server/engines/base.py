@@ -1,0 +1,57 @@
+"""The one interface every speech engine implements."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+
+from ..audio import Samples
+from ..config import Config
+
+# The languages the page offers; an engine lists the ones it can speak.
+PAGE_LANGUAGES = ("pt", "en", "es", "fr", "de", "it", "pl", "ru", "tr", "zh", "ja", "ko", "hi")
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot run; the message says why and what to do, for a person."""
+
+
+class Engine(ABC):
+    """A speech engine: ``load()`` once (slow), then ``synthesize()`` many times.
+
+    ``synthesize`` is given one sentence-sized piece of text at a time (see text.py) and a voice
+    that ``voices()`` listed; it returns ``(sample_rate, float32 samples in [-1, 1])``.
+    """
+
+    name: str = ""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.model_id = config.model_id
+        self.device = "cpu"
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load the model; raise EngineUnavailable with a reason a person understands."""
+
+    @abstractmethod
+    def voices(self) -> dict[str, list[str]]:
+        """Voices by language code, each list best first. Valid after ``load()``."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+        """Say ``text`` with ``voice``: ``(sample_rate, samples)``."""
+
+    def default_voice(self, lang: str) -> str:
+        """The configured voice when it speaks ``lang``, else the first voice of ``lang``."""
+        choices = self.voices().get(lang, [])
+        if self.config.voice in choices:
+            return self.config.voice
+        if not choices:
+            raise KeyError(lang)
+        return choices[0]
+
+
+def natural_key(text: str) -> list[object]:
+    """Sort key that puts speaker_2 before speaker_10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

@@ -1,0 +1,76 @@
+"""espeak-ng: formant speech, no model download, instant and robotic.
+
+The engine that works fully offline, so the way to try the app without downloading Bark:
+``LEGENDA_TTS_ENGINE=espeak``. Needs the Debian package ``espeak-ng``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from ..audio import Samples, read_wav
+from ..config import Config
+from .base import Engine, EngineUnavailable
+
+# Page language -> espeak-ng voices, best first (pt is Brazilian Portuguese, as the page's).
+VOICES_BY_LANG: dict[str, tuple[str, ...]] = {
+    "pt": ("pt-br", "pt"),
+    "en": ("en-us", "en-gb"),
+    "es": ("es", "es-419"),
+    "fr": ("fr-fr", "fr-be", "fr-ch"),
+    "de": ("de",),
+    "it": ("it",),
+    "pl": ("pl",),
+    "ru": ("ru",),
+    "tr": ("tr",),
+    "zh": ("cmn", "yue"),
+    "ja": ("ja",),
+    "ko": ("ko",),
+    "hi": ("hi",),
+}
+_TIMEOUT_S = 60
+
+
+class EspeakEngine(Engine):
+    name = "espeak"
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.binary = ""
+        self._voices: dict[str, list[str]] = {}
+
+    def load(self) -> None:
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            raise EngineUnavailable(
+                "espeak-ng is not installed: install the Debian package espeak-ng "
+                "(sudo apt-get install espeak-ng) or choose another LEGENDA_TTS_ENGINE."
+            )
+        listing = subprocess.run(
+            [binary, "--voices"], capture_output=True, text=True, timeout=_TIMEOUT_S, check=True
+        ).stdout
+        installed = {line.split()[1] for line in listing.splitlines()[1:] if line.split()}
+        self._voices = {
+            lang: [v for v in voices if v in installed]
+            for lang, voices in VOICES_BY_LANG.items()
+            if any(v in installed for v in voices)
+        }
+        self.binary = binary
+        self.model_id = "espeak-ng"
+
+    def voices(self) -> dict[str, list[str]]:
+        return self._voices
+
+    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+        # Text goes through stdin, so a text starting with "-" is never read as an option.
+        result = subprocess.run(
+            [self.binary, "-v", voice, "--stdout"],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=_TIMEOUT_S,
+        )
+        if result.returncode != 0 or not result.stdout:
+            detail = result.stderr.decode("utf-8", "replace").strip() or "no audio"
+            raise RuntimeError(f"espeak-ng failed: {detail}")
+        return read_wav(result.stdout)

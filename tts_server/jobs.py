@@ -1,0 +1,171 @@
+"""Speech jobs: a bounded queue, a fixed number of workers, one job per speech id.
+
+A request for audio that is being made joins the job already there instead of starting another,
+so identical concurrent requests cause one synthesis. Finished audio lives in the AudioStore;
+this module only remembers jobs that are waiting, running, or failed recently.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .audio import Samples, wav_bytes
+from .engines import EngineUnavailable
+from .speech import ProgressCallback
+from .store import AudioStore
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# Failed jobs kept so a client polling its id learns why; older ones are forgotten.
+_FAILED_KEPT = 256
+
+Synthesize = Callable[[str, str, ProgressCallback], tuple[int, Samples]]
+
+
+class QueueFull(RuntimeError):
+    """The queue holds as many waiting jobs as it may; the client should retry later."""
+
+
+@dataclass
+class Job:
+    id: str
+    text: str
+    voice: str
+    status: str = QUEUED
+    progress: float = 0.0
+    error: str | None = None
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+
+class SpeechJobs:
+    """Runs ``synthesize(text, voice, on_progress)`` for each job and stores the WAV.
+
+    ``before_each`` runs in the worker before a job starts (the service waits there for the
+    model to finish loading, and raises when it could not be loaded).
+    """
+
+    def __init__(
+        self,
+        synthesize: Synthesize,
+        store: AudioStore,
+        queue_size: int,
+        workers: int = 1,
+        before_each: Callable[[], None] | None = None,
+    ) -> None:
+        self._synthesize = synthesize
+        self._store = store
+        self._before_each = before_each
+        self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=queue_size)
+        self._active: dict[str, Job] = {}
+        self._failed: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"speech-worker-{n}", daemon=True)
+            for n in range(workers)
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let the workers finish their current job and end (queued jobs are dropped)."""
+        with self._lock:
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout)
+
+    def submit(self, speech_id: str, text: str, voice: str) -> Job:
+        """The job making ``speech_id``: an existing one, a finished one, or a new queued one."""
+        with self._lock:
+            job = self._active.get(speech_id)
+            if job is not None:
+                return job
+            if self._store.lookup(speech_id) is not None:
+                return self._done_job(speech_id)
+            job = Job(speech_id, text, voice)
+            try:
+                self._queue.put_nowait(job)
+            except queue.Full:
+                raise QueueFull from None
+            self._failed.pop(speech_id, None)  # a new attempt replaces the old failure
+            self._active[speech_id] = job
+            return job
+
+    def get(self, speech_id: str) -> Job | None:
+        """The current state of ``speech_id``, or None when it is unknown."""
+        with self._lock:
+            job = self._active.get(speech_id)
+            if job is not None:
+                return job
+            if self._store.lookup(speech_id) is not None:
+                return self._done_job(speech_id)
+            return self._failed.get(speech_id)
+
+    def depth(self) -> int:
+        """Jobs waiting or running."""
+        with self._lock:
+            return len(self._active)
+
+    @staticmethod
+    def _done_job(speech_id: str) -> Job:
+        job = Job(speech_id, "", "", status=DONE, progress=1.0)
+        job.finished.set()
+        return job
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        try:
+            if self._before_each:
+                self._before_each()
+            job.status = RUNNING
+
+            def on_progress(fraction: float) -> None:
+                job.progress = round(min(max(fraction, 0.0), 1.0), 3)
+
+            rate, samples = self._synthesize(job.text, job.voice, on_progress)
+            self._store.save(job.id, wav_bytes(rate, samples))
+        except Exception as error:  # any failure belongs to this job; the worker goes on
+            log.exception("speech job %s failed", job.id)
+            self._finish(job, FAILED, describe_failure(error))
+        else:
+            self._finish(job, DONE, None)
+
+    def _finish(self, job: Job, status: str, error: str | None) -> None:
+        with self._lock:
+            job.status, job.error = status, error
+            if status == DONE:
+                job.progress = 1.0
+            else:
+                self._failed[job.id] = job
+                while len(self._failed) > _FAILED_KEPT:
+                    self._failed.popitem(last=False)
+            self._active.pop(job.id, None)
+        job.finished.set()
+
+
+def describe_failure(error: Exception) -> str:
+    """A sentence about a failed synthesis, for a person (no class names, no traceback)."""
+    detail = " ".join(str(error).split())[:300]
+    if isinstance(error, EngineUnavailable):  # already written for people
+        return detail
+    return f"Speech synthesis failed ({detail or 'no detail'}). Try a shorter or different text."

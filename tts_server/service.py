@@ -1,0 +1,120 @@
+"""The sidecar's moving parts wired together: config, engine (loaded in the background),
+audio store and job queue. One SpeechService per Flask app, in ``app.extensions["legenda"]``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+
+from .audio import Samples
+from .config import Config
+from .engines import Engine, EngineUnavailable, make_engine
+from .jobs import SpeechJobs
+from .speech import ProgressCallback, speak
+from .store import AudioStore
+from .text import normalize
+
+log = logging.getLogger(__name__)
+
+LOADING, READY, FAILED = "loading", "ready", "failed"
+
+
+class UnknownChoice(ValueError):
+    """A language or voice this server cannot speak; carries the valid choices."""
+
+    def __init__(self, kind: str, value: str, choices: list[str]) -> None:
+        super().__init__(f"unknown {kind} {value!r}")
+        self.kind, self.value, self.choices = kind, value, choices
+
+
+@dataclass
+class ModelState:
+    status: str = LOADING
+    error: str | None = None
+
+
+class SpeechService:
+    def __init__(self, config: Config, engine: Engine | None = None) -> None:
+        self.config = config
+        self.engine = engine or make_engine(config)
+        self.state = ModelState()
+        self._loaded = threading.Event()
+        self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
+        self.jobs = SpeechJobs(
+            self._synthesize,
+            self.store,
+            queue_size=config.queue_size,
+            workers=config.workers,
+            before_each=self._require_model,
+        )
+
+    def start(self) -> None:
+        """Start loading the model in the background and start the workers."""
+        threading.Thread(target=self._load, name="speech-model-loader", daemon=True).start()
+        self.jobs.start()
+
+    def close(self) -> None:
+        self.jobs.stop()
+
+    def _load(self) -> None:
+        if self.config.torch_threads and self.config.engine != "espeak":
+            import torch
+
+            torch.set_num_threads(self.config.torch_threads)
+        try:
+            self.engine.load()
+        except EngineUnavailable as error:
+            self.state = ModelState(FAILED, str(error))
+        except Exception as error:  # the server keeps serving and says why in /api/health
+            log.exception("loading the speech model failed")
+            self.state = ModelState(
+                FAILED,
+                f"The {self.config.engine} model {self.engine.model_id} could not be loaded "
+                f"({' '.join(str(error).split())[:200]}). Check LEGENDA_TTS_MODEL, or set "
+                "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
+            )
+        else:
+            self.state = ModelState(READY, None)
+        finally:
+            self._loaded.set()
+
+    def wait_until_loaded(self, timeout: float | None = None) -> bool:
+        """Block until the model has loaded or failed; False on timeout."""
+        return self._loaded.wait(timeout)
+
+    def _require_model(self) -> None:
+        self._loaded.wait()
+        if self.state.status != READY:
+            raise EngineUnavailable(self.state.error or "The speech model is not available.")
+
+    def _synthesize(
+        self, text: str, voice: str, on_progress: ProgressCallback
+    ) -> tuple[int, Samples]:
+        return speak(self.engine, text, voice, on_progress)
+
+    def languages(self) -> dict[str, list[str]]:
+        return self.engine.voices()
+
+    def resolve_voice(self, lang: str | None, voice: str | None) -> tuple[str, str]:
+        """The (language, voice) a request means; raise UnknownChoice for ones not offered.
+
+        Without a language the voice's own language is used, else the configured default.
+        """
+        languages = self.languages()
+        if lang is None:
+            lang = next((code for code, names in languages.items() if voice in names), None)
+            lang = lang or self.config.lang
+        if lang not in languages:
+            raise UnknownChoice("language", lang, sorted(languages))
+        if voice is None:
+            return lang, self.engine.default_voice(lang)
+        if voice not in languages[lang]:
+            raise UnknownChoice("voice", voice, languages[lang])
+        return lang, voice
+
+    def speech_id(self, voice: str, text: str) -> str:
+        """Same engine, model, voice and text -> same id (and so the same job and file)."""
+        key = "\0".join((self.config.engine, self.engine.model_id, voice, normalize(text)))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
