@@ -38,24 +38,31 @@ def _versions() -> str:
     return ";".join(found)
 
 
-def cache_key(model_id: str, builder_module: ModuleType) -> str:
-    """A short hash of the model id, its builder's source code and the library versions."""
+def cache_key(
+    model_id: str, builder_module: ModuleType, helpers: tuple[ModuleType, ...] = ()
+) -> str:
+    """A short hash of the model id, its builder's (and helpers') source and library versions."""
     digest = hashlib.sha256()
-    for part in (model_id, inspect.getsource(builder_module), _versions()):
+    sources = [inspect.getsource(module) for module in (builder_module, *helpers)]
+    for part in (model_id, *sources, _versions()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
 def cached_model(
-    model_id: str, builder_module: ModuleType, build: Callable[[Path], None]
+    model_id: str,
+    builder_module: ModuleType,
+    build: Callable[[Path], None],
+    helpers: tuple[ModuleType, ...] = (),
 ) -> Path:
     """Return ``<cache>/<key>/<model_id>``, calling ``build(folder)`` first if it is not there.
 
+    ``helpers`` are further modules whose code shapes the model (shared export code, say).
     The model is built in a temporary folder and renamed into place, so an interrupted build
     never leaves a half-written model behind.
     """
-    key_dir = CACHE_ROOT / cache_key(model_id, builder_module)
+    key_dir = CACHE_ROOT / cache_key(model_id, builder_module, helpers)
     target = key_dir / model_id
     if (target / _DONE_MARKER).exists():
         return target

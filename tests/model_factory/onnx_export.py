@@ -1,0 +1,60 @@
+"""ONNX files as Transformers.js loads them: ``onnx/<part>.onnx`` and ``<part>_quantized.onnx``.
+
+Shared by the encoder-decoder builders (captioner, translator). The hub repos converted for
+Transformers.js hold one file per part and dtype; dtype ``fp32`` loads ``<part>.onnx`` and
+``q8`` loads ``<part>_quantized.onnx``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+# The parts an encoder-decoder pipeline of Transformers.js opens.
+ENCODER_DECODER_PARTS = ("encoder_model", "decoder_model_merged")
+
+
+def export_onnx(
+    checkpoint: Path, model_dir: Path, task: str, parts: Iterable[str] = ENCODER_DECODER_PARTS
+) -> None:
+    """Export the PyTorch checkpoint in ``checkpoint`` and keep ``parts`` in ``model_dir/onnx``."""
+    from optimum.exporters.onnx import main_export  # heavy import: only when building
+
+    onnx_dir = model_dir / "onnx"
+    onnx_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="legenda-export-") as tmp:
+        # Tracing a model always warns (TracerWarning on shape-dependent Python branches); those
+        # are the exporter's business, and pytest would turn them into errors.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            main_export(
+                str(checkpoint), output=tmp, task=task, do_validation=False, local_files_only=True
+            )
+        for part in parts:
+            shutil.move(Path(tmp) / f"{part}.onnx", onnx_dir / f"{part}.onnx")
+
+
+def quantize_parts(model_dir: Path, parts: Iterable[str] = ENCODER_DECODER_PARTS) -> None:
+    """Write ``<part>_quantized.onnx`` next to each ``<part>.onnx``, as Transformers.js's q8."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    onnx_dir = model_dir / "onnx"
+    for part in parts:
+        source = onnx_dir / f"{part}.onnx"
+        has_conv = any(node.op_type == "Conv" for node in onnx.load(source).graph.node)
+        quantize_dynamic(
+            source,
+            onnx_dir / f"{part}_quantized.onnx",
+            # ONNX Runtime's ConvInteger only takes uint8; the rest is int8 like the hub files.
+            weight_type=QuantType.QUInt8 if has_conv else QuantType.QInt8,
+            extra_options={
+                # The merged decoder keeps its two branches (with/without past) in If subgraphs.
+                "EnableSubgraph": True,
+                # Only weights: quantizing activation x activation products (attention) is lossy.
+                "MatMulConstBOnly": True,
+            },
+        )
