@@ -1,0 +1,177 @@
+"""Failures as sentences for a person: what went wrong and what to do.
+
+Everything the worker reports goes through a ``LegendaError`` (a code from the worker protocol
+and a message). The raw JavaScript / Transformers.js messages are mapped here, from plain
+strings, so the mapping is tested in CPython; the raw text itself goes to the console only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+IMAGE_UNREACHABLE = "image-unreachable"
+NOT_AN_IMAGE = "not-an-image"
+MODEL_NOT_FOUND = "model-not-found"
+BAD_SETTING = "bad-setting"
+NO_WASM = "no-wasm"  # sent by worker.js itself: without WebAssembly there is no Python
+RUNTIME_FAILED = "runtime-failed"
+INFERENCE_FAILED = "inference-failed"
+
+SELF_HOST_HINT = (
+    "To self-host it, run `make models` (or copy the model's files into models/{model}/ "
+    "before `make site`) and point the `models` setting at where they are served."
+)
+
+
+class LegendaError(Exception):
+    """A failure with a protocol code and a message fit for the page's status line."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ModelPlace:
+    """Where a model was looked for, to say so when it is not there."""
+
+    role: str  # "captioning" or "translation"
+    model: str  # the model id
+    local_path: str  # the site path models are served from, e.g. "/models/"
+    remote_allowed: bool  # whether the hub was also asked
+
+
+# Transformers.js 4.x wraps every missing/forbidden model file in one of these messages, with
+# the file's URL or path in double quotes.
+_MISSING_FILE = re.compile(
+    r"(Could not locate file|Unauthorized access to file|Forbidden access to file"
+    r"|file was not found locally at|Local file missing at)[^\"]*\"([^\"]+)\""
+)
+_REMOTE_REFUSED = re.compile(r"allowRemoteModels=false|local_files_only=true")
+# What fetch() says, per browser, when there is no connection or CORS refuses the answer.
+_NETWORK_FAILURE = re.compile(r"Failed to fetch|NetworkError|Load failed|network error", re.I)
+_WEBGPU_FAILURE = re.compile(r"webgpu|no available backend|requestAdapter|GPUAdapter", re.I)
+
+
+def _file_in_model(location: str, model: str) -> str:
+    """``onnx/encoder_model.onnx`` out of the URL or path of a model's file."""
+    marker = model.strip("/") + "/"
+    index = location.find(marker)
+    if index < 0:
+        return location.rsplit("/", 1)[-1]
+    rest = location[index + len(marker):]
+    if rest.startswith("resolve/"):  # a hub URL: <id>/resolve/<revision>/<file>
+        rest = rest.split("/", 2)[-1]
+    return rest
+
+
+def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
+    """Map a failure to load a pipeline to a message naming the model (and the file)."""
+    subject = f"The {place.role} model “{place.model}”"
+    where = f"{place.local_path}{place.model}/ on this site"
+    hint = SELF_HOST_HINT.format(model=place.model)
+    missing = _MISSING_FILE.search(raw)
+    if missing:
+        file = _file_in_model(missing.group(2), place.model)
+        if _REMOTE_REFUSED.search(raw) or not place.remote_allowed:
+            return LegendaError(
+                MODEL_NOT_FOUND,
+                f"{subject} was not found: its file {file} is not at {where}, and remote "
+                f"models are off (remote_models=0). Check the model id. {hint} Or allow "
+                "remote models (remote_models=1) to download it from the Hugging Face hub.",
+            )
+        return LegendaError(
+            MODEL_NOT_FOUND,
+            f"{subject} was not found: its file {file} is neither at {where} nor on the "
+            f"Hugging Face hub. Check the model id and its dtype. {hint}",
+        )
+    if _NETWORK_FAILURE.search(raw):
+        return LegendaError(
+            MODEL_NOT_FOUND,
+            f"{subject} could not be downloaded: the Hugging Face hub did not answer (are you "
+            f"offline?) and it is not at {where}. Check your connection. {hint}",
+        )
+    if _WEBGPU_FAILURE.search(raw):
+        return LegendaError(
+            INFERENCE_FAILED,
+            f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
+            "(device=wasm) and try again.",
+        )
+    return LegendaError(
+        INFERENCE_FAILED,
+        f"{subject} could not be loaded: its files may be damaged or of a kind this page "
+        "cannot run. Try another model or dtype; the browser console has the details.",
+    )
+
+
+def inference_error(role: str, model: str) -> LegendaError:
+    """A model that loaded but failed while running."""
+    return LegendaError(
+        INFERENCE_FAILED,
+        f"The {role} model “{model}” failed while working on this image. Try again, or try "
+        "another image or model; the browser console has the details.",
+    )
+
+
+def empty_output(role: str, model: str) -> LegendaError:
+    return LegendaError(
+        INFERENCE_FAILED,
+        f"The {role} model “{model}” gave no text for this image. Try another image, or "
+        "other generation settings (for example more max_new_tokens).",
+    )
+
+
+def image_http_error(url: str, status: int) -> LegendaError:
+    reason = "it does not exist there" if status in (404, 410) else f"the server answered {status}"
+    return LegendaError(
+        IMAGE_UNREACHABLE,
+        f"The image at {url} could not be loaded: {reason}. Check the address, or save the "
+        "image and choose it as a file.",
+    )
+
+
+def image_fetch_failed(url: str) -> LegendaError:
+    return LegendaError(
+        IMAGE_UNREACHABLE,
+        f"The image at {url} could not be loaded: the server did not answer, or it does not "
+        "let other sites read its images (CORS). Check the address, or save the image and "
+        "choose it as a file.",
+    )
+
+
+def bad_image_url(url: str) -> LegendaError:
+    return LegendaError(
+        IMAGE_UNREACHABLE,
+        f"“{url}” is not a web address of an image. Paste an address starting with http:// "
+        "or https://, or choose a file.",
+    )
+
+
+def not_an_image(source: str, content_type: str) -> LegendaError:
+    return LegendaError(
+        NOT_AN_IMAGE,
+        f"{source} is not an image (it is {content_type or 'of an unknown type'}). Use a "
+        "direct link to a JPEG, PNG, WebP or GIF image, or choose an image file.",
+    )
+
+
+def undecodable_image(source: str) -> LegendaError:
+    return LegendaError(
+        NOT_AN_IMAGE,
+        f"{source} could not be read as an image: it may be damaged or in a format this "
+        "browser cannot decode. Try a JPEG, PNG, WebP or GIF image.",
+    )
+
+
+def unexpected(what: str) -> LegendaError:
+    """Anything not foreseen: say what was being done, never the raw error."""
+    return LegendaError(
+        RUNTIME_FAILED,
+        f"Something went wrong while {what}. Reload the page and try again; the browser "
+        "console has the details.",
+    )

@@ -1,0 +1,156 @@
+"""Transformers.js, imported from the site's own copy and set up from the settings.
+
+Pitfalls this module exists for (docs/stack-notes): transformers-js-py loads Transformers.js
+from a CDN unless given a URL; importing it turns local models off; ``localModelPath`` must be
+a path, not a URL; nested env objects must be set on the raw JS object; and Transformers.js
+points ONNX Runtime's wasm files at a CDN on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsException, to_js  # type: ignore[import-not-found]
+from transformers_js_py import import_transformers_js  # type: ignore[import-not-found]
+
+from .errors import ModelPlace, model_load_error
+from .settings import Settings
+
+# ONNX Runtime builds in vendor/ort/: the plain one is the smallest and fastest on wasm; the
+# asyncify one also carries the WebGPU execution provider.
+_ORT_BUILDS = {"wasm": "ort-wasm-simd-threaded", "webgpu": "ort-wasm-simd-threaded.asyncify"}
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What worker.js knows about where it runs."""
+
+    site_base: str  # absolute URL of the site's root, e.g. http://host/legenda/
+    transformers_url: str  # absolute URL of vendor/transformers/transformers.min.js
+    ort_base: str  # absolute URL of vendor/ort/
+    has_webgpu: bool  # navigator.gpu exists
+
+
+def js_object(value: Any) -> Any:
+    """A Python dict/list as a plain JS object/array (what Transformers.js expects)."""
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+class Runtime:
+    """The imported Transformers.js module and its env, shared by the two pipelines."""
+
+    def __init__(self, site: SiteInfo, progress: Callable[[Any], None]) -> None:
+        self.site = site
+        self._progress = progress  # a JS function relaying progress_callback to the page
+        self._module: Any = None
+        self.ort_build: str | None = None  # which ONNX Runtime build is in use, once chosen
+
+    async def load(self) -> None:
+        self._module = await import_transformers_js(self.site.transformers_url)
+
+    def apply(self, settings: Settings) -> None:
+        """Point Transformers.js at this site's models (and the hub only if allowed)."""
+        env = self._module.js_obj.env
+        env.allowLocalModels = True
+        env.allowRemoteModels = settings.remote_models
+        env.localModelPath = self.local_model_path(settings)
+
+    def local_model_path(self, settings: Settings) -> str:
+        # A path, not a URL (pitfall 3), resolved against the site so "models/" works under a
+        # sub-path such as GitHub Pages' /<repo>/.
+        return str(js.URL.new(settings.models, self.site.site_base).pathname)
+
+    def usable_device(self, wanted: str) -> tuple[str, str | None]:
+        """The device to use for ``wanted``, and a sentence when it had to differ."""
+        if wanted == "webgpu" and not self.site.has_webgpu:
+            return "wasm", "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
+        if self.ort_build is not None and self.ort_build != _ORT_BUILDS[wanted]:
+            return (
+                "wasm" if self.ort_build == _ORT_BUILDS["wasm"] else wanted,
+                "The device takes effect after a page reload; the models keep running on "
+                "WebAssembly (wasm) until then.",
+            )
+        return wanted, None
+
+    def _choose_ort_build(self, device: str) -> None:
+        # ONNX Runtime reads wasmPaths once, when its first session starts (pitfalls 4, 5).
+        if self.ort_build is not None:
+            return
+        build = _ORT_BUILDS[device]
+        base = self.site.ort_base
+        paths = {"mjs": f"{base}{build}.mjs", "wasm": f"{base}{build}.wasm"}
+        self._module.js_obj.env.backends.onnx.wasm.wasmPaths = js_object(paths)
+        self.ort_build = build
+
+    def raw_image_class(self) -> Any:
+        return self._module.js_obj.RawImage
+
+    async def pipeline(self, task: str, model: str, settings: Settings) -> Any:
+        self._choose_ort_build(settings.device)
+        options = {
+            "dtype": settings.dtype,
+            "device": settings.device,
+            "progress_callback": self._progress,
+        }
+        return await self._module.js_obj.pipeline(task, model, js_object(options))
+
+
+class LazyPipeline:
+    """One Transformers.js pipeline, created on first use and again only when its model,
+    dtype or device changes."""
+
+    def __init__(self, runtime: Runtime, task: str, role: str, model_setting: str) -> None:
+        self._runtime = runtime
+        self.task = task
+        self.role = role  # "captioning" / "translation", for messages
+        self._model_setting = model_setting  # the Settings field naming the model
+        self._pipe: Any = None
+        self._key: tuple[str, str, str] | None = None
+
+    def model(self, settings: Settings) -> str:
+        return str(getattr(settings, self._model_setting))
+
+    def is_loaded(self, settings: Settings) -> bool:
+        return self._pipe is not None and self._key == settings.model_key(self.model(settings))
+
+    def loading_message(self, settings: Settings) -> str:
+        device = ", WebGPU" if settings.device == "webgpu" else ""
+        return (
+            f"Loading the {self.role} model ({self.model(settings)}, {settings.dtype}{device})…"
+        )
+
+    async def get(self, settings: Settings) -> Any:
+        if self.is_loaded(settings):
+            return self._pipe
+        await self.dispose()
+        model = self.model(settings)
+        try:
+            self._pipe = await self._runtime.pipeline(self.task, model, settings)
+        except JsException as failure:
+            log_failure(f"loading {model}", failure)
+            place = ModelPlace(
+                self.role, model, self._runtime.local_model_path(settings), settings.remote_models
+            )
+            raise model_load_error(place, str(failure)) from None
+        self._key = settings.model_key(model)
+        return self._pipe
+
+    async def dispose(self) -> None:
+        """Free the old model's ONNX sessions before loading another."""
+        pipe, self._pipe, self._key = self._pipe, None, None
+        if pipe is not None:
+            await _maybe_await(pipe.dispose())
+
+
+async def _maybe_await(value: Any) -> Any:
+    if isinstance(value, Awaitable):
+        return await value
+    return value
+
+
+def log_failure(what: str, failure: BaseException) -> None:
+    """The raw error, for developers, in the browser console (the page shows a sentence)."""
+    js.console.error(f"Legenda: {what} failed:", str(failure))

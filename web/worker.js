@@ -1,0 +1,151 @@
+// Legenda's module Web Worker: starts Pyodide from the site's own copy, installs the
+// transformers-js-py wheel and the `legenda` package, then hands every message to Python
+// (web/py/legenda/worker_main.py). The protocol is in docs/architecture.md.
+//
+// Everything is loaded from this site, relative to this file, so the site works under any
+// sub-path (GitHub Pages serves /<repo>/) and contacts no other host unless the settings allow
+// models from the hub.
+
+const SITE_BASE = new URL("./", import.meta.url);
+const PYODIDE_DIR = new URL("vendor/pyodide/", SITE_BASE);
+// Pinned by scripts/build_site.py (it refuses to build if this name and its pin disagree).
+const WHEEL = new URL("vendor/wheels/transformers_js_py-0.19.10-py3-none-any.whl", SITE_BASE);
+const TRANSFORMERS = new URL("vendor/transformers/transformers.min.js", SITE_BASE);
+const ORT_DIR = new URL("vendor/ort/", SITE_BASE);
+const PACKAGE_ZIP = new URL("py/legenda.zip", SITE_BASE);
+const PACKAGE_DIR = "/home/pyodide/legenda-site";
+
+const post = (message) => self.postMessage(message);
+
+// Transformers.js's progress_callback, one message per file event. "progress_total" (a sum
+// over files) is left out: the page draws one bar per file.
+const relayProgress = (info) => {
+  if (!info || info.status === "progress_total") return;
+  post({
+    type: "progress",
+    model: info.name ?? "",
+    file: info.file ?? "",
+    status: info.status,
+    loaded: info.loaded ?? 0,
+    total: info.total ?? 0,
+    progress: info.progress ?? (info.status === "done" ? 100 : 0),
+  });
+};
+
+const fatal = (code, message, error) => {
+  if (error) console.error("Legenda worker:", error);
+  post({ type: "fatal", code, message });
+};
+
+class MissingFile extends Error {
+  constructor(url) {
+    super(`${url} could not be loaded`);
+    this.url = url;
+  }
+}
+
+async function fetchBytes(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new MissingFile(url);
+  }
+  if (!response.ok) throw new MissingFile(url);
+  return response.arrayBuffer();
+}
+
+async function startPython() {
+  let loadPyodide;
+  try {
+    ({ loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_DIR).href));
+  } catch {
+    throw new MissingFile(new URL("pyodide.mjs", PYODIDE_DIR).href);
+  }
+  const pyodide = await loadPyodide({
+    indexURL: PYODIDE_DIR.href,
+    packageBaseUrl: PYODIDE_DIR.href, // never the CDN, even for a package we did not ask for
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.warn(line),
+  });
+  // A wheel URL: Pyodide installs it without micropip or any index.
+  await pyodide.loadPackage(WHEEL.href, { messageCallback: () => {} });
+  pyodide.unpackArchive(await fetchBytes(PACKAGE_ZIP), "zip", { extractDir: PACKAGE_DIR });
+  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(PACKAGE_DIR)})`);
+  const workerMain = pyodide.pyimport("legenda.worker_main");
+  return workerMain.create_worker(post, relayProgress, {
+    siteBase: SITE_BASE.href,
+    transformersUrl: TRANSFORMERS.href,
+    ortBase: ORT_DIR.href,
+    hasWebGPU: typeof navigator !== "undefined" && "gpu" in navigator && !!navigator.gpu,
+  });
+}
+
+async function boot() {
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
+    fatal(
+      "no-wasm",
+      "This browser cannot run WebAssembly, which the page needs to run the models. " +
+        "Use a recent Chrome, Edge, Firefox or Safari, with WebAssembly enabled.",
+    );
+    return null;
+  }
+  post({ type: "stage", stage: "runtime", message: "Loading the Python runtime…" });
+  try {
+    return await startPython();
+  } catch (error) {
+    if (error instanceof MissingFile) {
+      fatal(
+        "runtime-failed",
+        `A file the page needs (${error.url}) could not be loaded. Reload the page; ` +
+          "if you host the site yourself, build it again with `make site`.",
+        error,
+      );
+    } else {
+      fatal(
+        "runtime-failed",
+        "The Python runtime could not start in this browser. Reload the page, or try a " +
+          "recent Chrome, Edge or Firefox; the browser console has the details.",
+        error,
+      );
+    }
+    return null;
+  }
+}
+
+const worker = boot();
+// One message at a time, in order: a run waits for the init before it.
+let queue = Promise.resolve();
+
+self.onmessage = (event) => {
+  queue = queue.then(async () => {
+    const handler = await worker;
+    const message = event.data;
+    if (!handler) {
+      // The runtime failed (a fatal was sent): a run still ends, so the page never waits.
+      if (message?.type === "run") post({ type: "done", jobId: message.jobId });
+      return;
+    }
+    try {
+      await handler.handle(message);
+    } catch (error) {
+      // worker_main catches everything it expects; this is the last line of defence.
+      console.error("Legenda worker:", error);
+      if (message?.type === "run") {
+        for (const item of message.items ?? []) {
+          post({
+            type: "item-error",
+            jobId: message.jobId,
+            itemId: item.itemId,
+            code: "runtime-failed",
+            message: "Something went wrong while working on this image. Reload the page and " +
+              "try again; the browser console has the details.",
+          });
+        }
+        post({ type: "done", jobId: message.jobId });
+      } else {
+        fatal("runtime-failed", "The page's runtime stopped working. Reload the page.", error);
+      }
+    }
+  });
+};
