@@ -16,13 +16,18 @@
 
 import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
 import { applySettings, engine, runJob, startEngine } from './ui/engine.js';
-import { clearResults, jobSummary, abandonJob, setLanguageNames, showItemError, showResult, startJob } from './ui/results.js';
+import {
+  abandonJob, clearResults, jobSummary, previewFailed, setLanguageNames, showItemError, showResult, startJob,
+} from './ui/results.js';
 import { currentSelection, initImageSources, useUrl } from './ui/image-sources.js';
 import { initLanguageSelect, renderLanguages } from './ui/language-select.js';
 import { loadRawConfig } from './ui/config.js';
 import { renderSamples } from './ui/samples.js';
 import { showError, showStatus } from './ui/status.js';
 import { showProgress } from './ui/downloads.js';
+import { mountSettings } from './ui/settings.js';
+import { mountSpeech } from './ui/speech.js';
+import { mountModelCache } from './ui/model-cache.js';
 
 export { applySettings };
 
@@ -135,13 +140,17 @@ function wirePage() {
     showStatus('Results cleared.');
   });
   // A URL that is not an image cannot be shown: hide the broken picture, the error says why.
-  byId('preview').addEventListener('error', () => byId('preview').classList.add('broken'));
+  byId('preview').addEventListener('error', previewFailed);
   document.addEventListener('legenda:state', updateControls);
 }
 
 async function main() {
   wireEngine();
   wirePage();
+  // Speech, settings and the model cache (W3's modules) follow the legenda:* events above.
+  mountSettings();
+  mountSpeech();
+  mountModelCache();
   updateControls();
   let config;
   try {

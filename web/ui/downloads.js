@@ -26,7 +26,12 @@ function rowFor(model, file) {
   row.dataset.file = file;
   const label = document.createElement('span');
   label.className = 'download-name';
-  label.textContent = `${model} / ${file}`;
+  // The file first: on a narrow screen the model's name is what gets cut.
+  const modelName = document.createElement('span');
+  modelName.className = 'download-model';
+  modelName.textContent = ` · ${model}`;
+  label.append(file, modelName);
+  label.title = `${model} / ${file}`;
   const bar = document.createElement('progress');
   bar.max = 100;
   bar.setAttribute('aria-label', `Downloading ${file} of ${model}`);

@@ -10,6 +10,7 @@ const objectUrls = [];
 let languageNames = {};
 
 const byId = (id) => document.getElementById(id);
+const EMPTY_PREVIEW = 'Your image appears here.';
 
 /** Language code -> name, from the worker's language table (labels the translation). */
 export function setLanguageNames(languages) {
@@ -39,6 +40,15 @@ function showPreview(src, alt) {
   preview.src = src;
   preview.hidden = false;
   byId('preview-empty').hidden = true;
+  byId('preview-empty').textContent = EMPTY_PREVIEW;
+}
+
+/** #preview could not show its image (not an image, or unreachable): say so in its place. */
+export function previewFailed() {
+  byId('preview').classList.add('broken');
+  const note = byId('preview-empty');
+  note.textContent = 'This image cannot be shown.';
+  note.hidden = false;
 }
 
 function feature(job, item) {
@@ -77,7 +87,12 @@ function makeCard(jobId, item, position, count) {
   card.dataset.status = 'pending';
   const thumb = card.querySelector('.result-thumb');
   thumb.src = item.preview;
-  thumb.addEventListener('error', () => thumb.classList.add('broken'));
+  // A picture that cannot be shown leaves an empty tile; the card's text says why.
+  thumb.addEventListener('error', () => {
+    const tile = document.createElement('div');
+    tile.className = 'result-thumb';
+    thumb.replaceWith(tile);
+  }, { once: true });
   card.querySelector('.result-caption').textContent = count > 1 ? `Waiting (image ${position} of ${count})…` : 'Waiting…';
   const copy = card.querySelector('.result-copy');
   copy.hidden = true;
@@ -102,6 +117,7 @@ export function startJob(jobId, items) {
   const job = { items: new Map(), featured: null };
   jobs.set(jobId, job);
   clearFeatured();
+  for (const card of list.querySelectorAll('.featured')) card.classList.remove('featured');
   const cards = items.map((source, index) => {
     const item = { ...source, jobId, preview: previewSource(source) };
     item.card = makeCard(jobId, item, index + 1, items.length);
@@ -144,9 +160,6 @@ export function showItemError({ jobId, itemId, message }) {
   item.card.dataset.status = 'error';
   item.card.querySelector('.result-caption').textContent = '';
   item.card.querySelector('.result-error').textContent = message;
-  if (jobs.get(jobId).featured === null && item === jobs.get(jobId).items.values().next().value) {
-    byId('preview').classList.add('broken');
-  }
 }
 
 /** How the job went: `{total, succeeded, errors: [message...]}`. */
@@ -177,5 +190,6 @@ export function clearResults() {
   preview.hidden = true;
   preview.removeAttribute('src');
   preview.alt = '';
+  byId('preview-empty').textContent = EMPTY_PREVIEW;
   byId('preview-empty').hidden = false;
 }
