@@ -3,7 +3,7 @@
 What goes in (docs/architecture.md, "Built site"):
 - web/ as it is, except web/py/, whose `legenda` package goes in as py/legenda.zip;
 - from node_modules: Pyodide's core, Transformers.js's browser build, ONNX Runtime's wasm
-  builds and coi-serviceworker, into vendor/;
+  builds into vendor/, coi-serviceworker at the root;
 - the transformers-js-py wheel, fetched once with `pip download` into .cache/wheels/;
 - ./models/ (filled by `make models`) into models/, when it exists.
 
@@ -50,7 +50,9 @@ VENDORED: tuple[tuple[str, str], ...] = (
         for variant in ("", ".asyncify")
         for ext in (".mjs", ".wasm")
     ),
-    ("coi-serviceworker/coi-serviceworker.min.js", "vendor/coi-serviceworker.min.js"),
+    # At the site's root, not in vendor/: a service worker controls only pages under its own
+    # folder, and this one must control index.html (ui/settings.js loads it for ?isolate=1).
+    ("coi-serviceworker/coi-serviceworker.min.js", "coi-serviceworker.min.js"),
 )
 # A fixed time for the zip's entries, so an unchanged package gives the same bytes.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)

@@ -98,12 +98,12 @@ function el(tag, props = {}, ...children) {
 export function initModelCache(section, { modelsBase }) {
   const summary = el('p', { className: 'model-cache-summary', role: 'status' });
   const list = el('ul', { className: 'model-cache-list' });
-  const refreshButton = el('button', { type: 'button', className: 'model-cache-refresh', textContent: 'Refresh' });
-  const clearButton = el('button', { type: 'button', className: 'model-cache-clear', textContent: 'Clear models…' });
+  const refreshButton = el('button', { type: 'button', className: 'button small secondary model-cache-refresh', textContent: 'Refresh' });
+  const clearButton = el('button', { type: 'button', className: 'button small secondary model-cache-clear', textContent: 'Clear models…' });
   const confirmBox = el('div', { className: 'model-cache-confirm', hidden: true });
   const confirmText = el('p', { className: 'model-cache-confirm-text' });
-  const confirmYes = el('button', { type: 'button', className: 'model-cache-confirm-yes', textContent: 'Yes, delete them' });
-  const confirmNo = el('button', { type: 'button', className: 'model-cache-confirm-no', textContent: 'Cancel' });
+  const confirmYes = el('button', { type: 'button', className: 'button small primary model-cache-confirm-yes', textContent: 'Yes, delete them' });
+  const confirmNo = el('button', { type: 'button', className: 'button small secondary model-cache-confirm-no', textContent: 'Cancel' });
   confirmBox.append(confirmText, confirmYes, confirmNo);
   if (!section.querySelector('h2')) section.append(el('h2', { textContent: 'Models in this browser' }));
   section.append(summary, list, el('div', { className: 'model-cache-actions' }, refreshButton, clearButton), confirmBox);
@@ -176,4 +176,20 @@ export function initModelCache(section, { modelsBase }) {
 
   refresh();
   return { refresh };
+}
+
+/** Build the view in #model-cache; it refreshes whenever a job ends (models may have been added). */
+export function mountModelCache() {
+  const section = document.getElementById('model-cache');
+  section.hidden = false;
+  let models = 'models/';
+  const view = initModelCache(section, { modelsBase: () => new URL(models, document.baseURI).href });
+  document.addEventListener('legenda:settings', ({ detail }) => {
+    models = detail.settings.models || models;
+    view.refresh();
+  });
+  document.addEventListener('legenda:state', ({ detail }) => {
+    if (detail.state === 'done' || detail.state === 'error') view.refresh();
+  });
+  return view;
 }

@@ -7,6 +7,8 @@
 // status_url, audio_url}; GET status_url -> {status, progress, audio_url, error};
 // GET /api/voices -> {engine, default_voice, languages: {lang: [voice...]}}; GET /api/health.
 
+import { changeSettings } from './settings.js';
+
 const POLL_MS = 500;
 
 /** A failure a person can act on; `kind` is "unreachable" (nothing answered) or "refused". */
@@ -350,4 +352,25 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     /** The voice that will be sent ("" = the server's default). */
     voice: () => voiceSelect.value,
   };
+}
+
+/** Build the panel in #speech-panel and follow the page's settings and results. */
+export function mountSpeech() {
+  const audio = document.getElementById('audio');
+  const speech = initSpeech(document.getElementById('speech-panel'), {
+    audio,
+    onVoiceChange: (voice) => changeSettings({ voice }),
+  });
+  document.addEventListener('legenda:settings', ({ detail }) => speech.setSettings(detail.settings, detail.languages));
+  document.addEventListener('legenda:result', ({ detail }) => speech.speak(detail));
+  // "Show above" features another result: #audio takes that result's speech.
+  document.getElementById('results')?.addEventListener('click', (event) => {
+    const card = event.target.closest('.result-show') && event.target.closest('.result');
+    const src = card?.querySelector('.result-audio audio')?.src;
+    if (!src) return;
+    for (const player of document.querySelectorAll('audio')) player.pause();
+    audio.src = src;
+    audio.hidden = false;
+  });
+  return speech;
 }
