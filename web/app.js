@@ -36,6 +36,8 @@ const form = byId('image-form');
 
 let currentJobId = null;
 let resolved = { settings: null, languages: [] };
+let settingProblems = [];  // sentences from the last settings answer, shown at the next "ready"
+let settingNotices = [];
 
 /** The settings the worker resolved last ({} before the first answer). */
 export function currentSettings() {
@@ -94,15 +96,28 @@ function finishJob(jobId) {
 function wireEngine() {
   engine.addEventListener('settings', ({ detail }) => {
     resolved = { settings: detail.settings, languages: detail.languages || [] };
+    settingProblems = (detail.problems || []).map((problem) => problem.message);
+    settingNotices = detail.notices || [];
     setLanguageNames(resolved.languages);
     renderLanguages(resolved.languages, detail.settings.lang);
     updateControls();
     document.dispatchEvent(new CustomEvent('legenda:settings', { detail: { ...resolved } }));
   });
   engine.addEventListener('stage', ({ detail }) => {
-    if (detail.stage === 'ready' && getState() === 'loading') setState('ready');
-    // A late "ready" (after configure) must not hide a finished job's message.
-    if (detail.stage !== 'ready' || ['loading', 'ready'].includes(getState())) showStatus(detail.message);
+    if (detail.stage !== 'ready') {
+      showStatus(detail.message);
+      return;
+    }
+    if (getState() === 'loading') setState('ready');
+    // A bad setting keeps its default and is said in words; a notice (e.g. no WebGPU) too.
+    if (settingProblems.length > 0) {
+      setState('error');
+      showError(`${settingProblems.join(' ')} Fix the address or the settings, or go on with these.`);
+    } else if (settingNotices.length > 0) {
+      showStatus(`${settingNotices.join(' ')} ${detail.message}`);
+    } else if (getState() === 'ready') {
+      showStatus(detail.message);  // after a configure, a finished job's message stays
+    }
   });
   engine.addEventListener('progress', ({ detail }) => showProgress(detail));
   engine.addEventListener('result', ({ detail }) => showResult(detail));

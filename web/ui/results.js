@@ -152,14 +152,19 @@ export function showResult({ jobId, itemId, caption, translation, lang }) {
   }));
 }
 
-/** An `item-error` message: the card says what went wrong. */
-export function showItemError({ jobId, itemId, message }) {
-  const item = jobs.get(jobId)?.items.get(itemId);
+/**
+ * An `item-error` message: the card says what went wrong. When only the translation failed,
+ * the message carries the English caption, which is still shown.
+ */
+export function showItemError({ jobId, itemId, message, caption }) {
+  const job = jobs.get(jobId);
+  const item = job?.items.get(itemId);
   if (!item) return;
   item.error = message;
   item.card.dataset.status = 'error';
-  item.card.querySelector('.result-caption').textContent = '';
+  item.card.querySelector('.result-caption').textContent = caption || '';
   item.card.querySelector('.result-error').textContent = message;
+  if (caption && job.featured === null) feature(job, { ...item, caption, translation: '' });
 }
 
 /** How the job went: `{total, succeeded, errors: [message...]}`. */

@@ -211,7 +211,16 @@ FINAL_STATES = ("done", "error")
 
 
 class LegendaApp:
-    """The Legenda page in one browser tab, driven as a user would."""
+    """The Legenda page in one browser tab, driven as a user would.
+
+    Test modules use this through the ``app`` fixture; the class attributes below spare them
+    from importing this conftest (which pytest imports under its own name).
+    """
+
+    caption_model = CAPTION_MODEL
+    translation_model = TRANSLATION_MODEL
+    samples_dir = REPO_ROOT / "web" / "samples"
+    settings = E2E
 
     def __init__(self, page: Page, server: SiteServer) -> None:
         self.page = page
