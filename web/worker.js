@@ -77,8 +77,18 @@ async function startPython() {
     siteBase: SITE_BASE.href,
     transformersUrl: TRANSFORMERS.href,
     ortBase: ORT_DIR.href,
-    hasWebGPU: typeof navigator !== "undefined" && "gpu" in navigator && !!navigator.gpu,
+    hasWebGPU: await hasWebGPU(),
   });
+}
+
+// navigator.gpu can exist without a usable adapter (no GPU, or GPU disabled): ask for one.
+async function hasWebGPU() {
+  if (!navigator.gpu) return false;
+  try {
+    return !!(await navigator.gpu.requestAdapter());
+  } catch {
+    return false;
+  }
 }
 
 async function boot() {

@@ -42,6 +42,7 @@ class ModelPlace:
 
     role: str  # "captioning" or "translation"
     model: str  # the model id
+    dtype: str  # which weights were asked for: a missing .onnx file is often just this
     local_path: str  # the site path models are served from, e.g. "/models/"
     remote_allowed: bool  # whether the hub was also asked
 
@@ -78,17 +79,25 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
     missing = _MISSING_FILE.search(raw)
     if missing:
         file = _file_in_model(missing.group(2), place.model)
+        what = (
+            f"its {place.dtype} weights ({file}) are"
+            if file.endswith(".onnx") else f"its file {file} is"
+        )
+        check = (
+            "Check the model id, or try another dtype (q8 and fp32 are the most common). "
+            if file.endswith(".onnx") else "Check the model id. "
+        )
         if _REMOTE_REFUSED.search(raw) or not place.remote_allowed:
             return LegendaError(
                 MODEL_NOT_FOUND,
-                f"{subject} was not found: its file {file} is not at {where}, and remote "
-                f"models are off (remote_models=0). Check the model id. {hint} Or allow "
-                "remote models (remote_models=1) to download it from the Hugging Face hub.",
+                f"{subject} was not found: {what} not at {where}, and remote models are off "
+                f"(remote_models=0). {check}{hint} Or allow remote models (remote_models=1) "
+                "to download it from the Hugging Face hub.",
             )
         return LegendaError(
             MODEL_NOT_FOUND,
-            f"{subject} was not found: its file {file} is neither at {where} nor on the "
-            f"Hugging Face hub. Check the model id and its dtype. {hint}",
+            f"{subject} was not found: {what} neither at {where} nor on the Hugging Face hub. "
+            f"{check}{hint}",
         )
     if _NETWORK_FAILURE.search(raw):
         return LegendaError(

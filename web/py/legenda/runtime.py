@@ -132,7 +132,8 @@ class LazyPipeline:
         except JsException as failure:
             log_failure(f"loading {model}", failure)
             place = ModelPlace(
-                self.role, model, self._runtime.local_model_path(settings), settings.remote_models
+                self.role, model, settings.dtype, self._runtime.local_model_path(settings),
+                settings.remote_models,
             )
             raise model_load_error(place, str(failure)) from None
         self._key = settings.model_key(model)

@@ -241,4 +241,6 @@ def resolve_settings(
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
-    return f"“{value}”" if value != "" else "nothing"
+    if isinstance(value, str):
+        return f"“{value}”" if value else "nothing"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -177,6 +177,8 @@ def _captioning_message(offset: int, size: int, total: int) -> str:
     if total == 1:
         return "Captioning…"
     last = min(offset + size, total)
+    if last == offset + 1:
+        return f"Captioning image {last} of {total}…"
     return f"Captioning images {offset + 1}–{last} of {total}…"
 
 

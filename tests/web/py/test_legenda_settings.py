@@ -1,0 +1,131 @@
+"""Settings: defaults, parsing of raw page values (strings or JSON), and bad values."""
+
+from dataclasses import fields
+
+import pytest
+from legenda.settings import _PARSERS, Settings, resolve_settings
+
+
+def test_every_setting_has_a_parser() -> None:
+    assert set(_PARSERS) == {field.name for field in fields(Settings)}
+
+
+def test_defaults_are_the_real_models() -> None:
+    settings, problems = resolve_settings({})
+    assert problems == []
+    assert settings.caption_model == "Xenova/vit-gpt2-image-captioning"
+    assert settings.translation_model == "Xenova/nllb-200-distilled-600M"
+    assert (settings.dtype, settings.device, settings.lang) == ("q8", "wasm", "pt")
+    assert settings.remote_models is True
+    assert settings.models == "models/"
+
+
+def test_query_string_values_are_parsed() -> None:
+    raw = {
+        "caption_model": "legenda-test/tiny-vit-gpt2", "dtype": "FP32", "device": "webgpu",
+        "lang": "es", "remote_models": "0", "models": "/models", "max_new_tokens": "12",
+        "do_sample": "1", "temperature": "0.7", "top_k": "5", "num_beams": "2",
+        "repetition_penalty": "1.5", "no_repeat_ngram_size": "0", "tts": "http://h:5000/",
+    }
+    settings, problems = resolve_settings(raw)
+    assert problems == []
+    assert settings.caption_model == "legenda-test/tiny-vit-gpt2"
+    assert (settings.dtype, settings.device, settings.lang) == ("fp32", "webgpu", "es")
+    assert settings.remote_models is False
+    assert settings.models == "/models/"  # a folder: always with its trailing slash
+    assert (settings.max_new_tokens, settings.top_k, settings.num_beams) == (12, 5, 2)
+    assert settings.do_sample is True
+    assert settings.temperature == pytest.approx(0.7)
+    assert settings.repetition_penalty == pytest.approx(1.5)
+    assert settings.no_repeat_ngram_size == 0
+    assert settings.tts == "http://h:5000"
+
+
+def test_json_values_are_parsed() -> None:
+    settings, problems = resolve_settings(
+        {"remote_models": 1, "do_sample": False, "temperature": 1, "max_new_tokens": 40}
+    )
+    assert problems == []
+    assert settings.remote_models is True and settings.do_sample is False
+    assert settings.max_new_tokens == 40
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("dtype", "q9", "one of q8, fp32, fp16, q4"),
+        ("device", "cuda", "one of wasm, webgpu"),
+        ("lang", "xx", "one of pt, en, es"),
+        ("max_new_tokens", "abc", "whole number from 1 to 256"),
+        ("max_new_tokens", "0", "whole number from 1 to 256"),
+        ("max_new_tokens", True, "whole number"),
+        ("temperature", "0", "above 0 to 5"),
+        ("temperature", "nan", "above 0 to 5"),
+        ("repetition_penalty", "0.5", "from 1 to 3"),
+        ("remote_models", "maybe", "0 or 1"),
+        ("caption_model", "../../etc/passwd", "model id"),
+        ("caption_model", "a/b/c", "model id"),
+        ("models", "https://elsewhere.example/models/", "path on this site"),
+        ("models", "//elsewhere.example/models/", "path on this site"),
+        ("tts", "ftp://h", "http:// or https://"),
+        ("dtype", 8, "must be text"),
+    ],
+)
+def test_a_bad_value_keeps_the_default_and_says_why(name: str, value: object, says: str) -> None:
+    settings, problems = resolve_settings({name: value})
+    assert getattr(settings, name) == getattr(Settings(), name)
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.setting == name
+    assert says in problem.message
+    assert problem.message.startswith(f"The setting {name} ")
+    assert problem.as_dict()["code"] == "bad-setting"
+
+
+def test_a_bad_value_keeps_the_previous_value_on_configure() -> None:
+    first, _ = resolve_settings({"dtype": "fp32", "lang": "fr"})
+    second, problems = resolve_settings({"dtype": "nope", "lang": "de"}, first)
+    assert second.dtype == "fp32"  # kept, not reset to the default
+    assert second.lang == "de"
+    assert [problem.setting for problem in problems] == ["dtype"]
+    assert "using “fp32” instead" in problems[0].message
+
+
+def test_problem_messages_show_numbers_plainly() -> None:
+    _, problems = resolve_settings({"max_new_tokens": "lots", "remote_models": "?"})
+    said = {problem.setting: problem.message for problem in problems}
+    assert "using 30 instead" in said["max_new_tokens"]
+    assert "using 1 instead" in said["remote_models"]
+
+
+def test_empty_values_mean_default_except_for_speech() -> None:
+    settings, problems = resolve_settings({"dtype": "", "models": "", "tts": "", "voice": ""})
+    assert problems == []
+    assert settings.dtype == "q8" and settings.models == "models/"
+    assert settings.tts == ""  # empty turns speech off
+
+
+def test_unknown_keys_are_ignored() -> None:
+    settings, problems = resolve_settings({"theme": "dark", "dtype": "q4"})
+    assert problems == [] and settings.dtype == "q4"
+
+
+def test_caption_generation_arguments() -> None:
+    greedy, _ = resolve_settings({})
+    assert greedy.caption_generation() == {
+        "max_new_tokens": 30, "num_beams": 1, "repetition_penalty": 1.2,
+        "no_repeat_ngram_size": 3, "do_sample": False,
+    }
+    sampled, _ = resolve_settings({"do_sample": "1", "temperature": "0.5", "top_k": "10"})
+    assert sampled.caption_generation()["temperature"] == 0.5
+    assert sampled.caption_generation()["top_k"] == 10
+
+
+def test_model_key_changes_with_dtype_and_device_only() -> None:
+    base = Settings()
+    model = base.caption_model
+    assert resolve_settings({"lang": "es"}, base)[0].model_key(model) == base.model_key(model)
+    assert resolve_settings({"dtype": "fp32"}, base)[0].model_key(model) != base.model_key(model)
+    assert resolve_settings({"device": "webgpu"}, base)[0].model_key(model) != base.model_key(
+        model
+    )
