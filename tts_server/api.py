@@ -166,7 +166,11 @@ def voices() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
+    """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts)."""
     svc = service()
+    wait = _wait_seconds(svc)
+    if wait:
+        svc.wait_until_loaded(wait)
     return jsonify({
         "status": svc.state.status,
         "engine": svc.config.engine,

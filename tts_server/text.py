@@ -1,8 +1,8 @@
 """Splitting text into sentence-sized pieces a speech model can say in one go.
 
-Bark stops after ~13-14 s of audio per generate call, so long text is said piece by piece with
-the same voice. Pieces end at sentence punctuation; a sentence longer than ``max_chars`` is cut
-further at commas and then at spaces, never inside a word.
+Bark stops after ~13-14 s of audio per generate call, so text is said sentence by sentence with
+the same voice (which also gives per-sentence progress). A sentence longer than ``max_chars`` is
+cut further at commas and then at spaces, never inside a word.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class BarkEngine(Engine):
         dtype = torch.float16 if self.device == "cuda" else torch.float32
         processor = load_pretrained(self.model_id, "Bark", AutoProcessor.from_pretrained)
         model = load_pretrained(
-            self.model_id, "Bark", lambda m: BarkModel.from_pretrained(m, dtype=dtype)
+            self.model_id, "Bark", lambda m, **kw: BarkModel.from_pretrained(m, dtype=dtype, **kw)
         )
         voices = presets_by_language(list(getattr(processor, "available_voice_presets", [])))
         if not voices:

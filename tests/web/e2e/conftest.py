@@ -28,6 +28,11 @@ from scripts.serve_site import make_server, serve_in_thread
 from tests.model_factory.captioner import captioner_model
 from tests.model_factory.links import link_models
 from tests.model_factory.translator import translator_model
+from tests.web.e2e.sidecar import (  # noqa: F401 - the speech sidecar fixtures, for every e2e test
+    bark_sidecar,
+    espeak_sidecar,
+    sidecar_later,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CAPTION_MODEL = "legenda-test/tiny-vit-gpt2"

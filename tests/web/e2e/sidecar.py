@@ -78,14 +78,16 @@ class Sidecar:
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise SidecarError(f"the sidecar exited with {self._process.returncode}:\n{self.log()}")
+                code = self._process.returncode
+                raise SidecarError(f"the sidecar exited with {code}:\n{self.log()}")
             health = self.health()
             if health and health.get("status") == "ready":
                 return
             if health and health.get("status") == "failed":
                 raise SidecarError(f"the sidecar's model failed to load: {health.get('error')}")
             time.sleep(0.2)
-        raise SidecarError(f"the sidecar was not ready after {START_TIMEOUT_S:.0f} s:\n{self.log()}")
+        waited = f"{START_TIMEOUT_S:.0f} s"
+        raise SidecarError(f"the sidecar was not ready after {waited}:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
@@ -142,7 +144,7 @@ def espeak_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar
 @pytest.fixture(scope="session")
 def bark_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
     """The sidecar running Bark, loaded from a tiny random-weight Bark the test suite builds."""
-    from tests.model_factory import bark_model
+    from tests.model_factory.bark import bark_model
 
     workdir = tmp_path_factory.mktemp("sidecar-bark")
     env = sidecar_env(workdir / "audio", "bark", model=str(bark_model()))

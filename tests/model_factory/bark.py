@@ -1,0 +1,127 @@
+"""A tiny random-weight Bark in the layout of suno/bark-small (~10 MB).
+
+BarkModel with Bark's real vocabulary sizes (generation relies on fixed offsets into them), width 8
+and one layer per sub-model, a tiny Encodec codec, a BertTokenizer over a small character vocab,
+and voice presets (speaker_embeddings_path.json + speaker_embeddings/v2/*.npy) for only a few
+speakers, so tests can check that the server lists what the folder really holds. The semantic
+stage is capped at a few tokens in generation_config.json: random weights never emit EOS.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import (
+    BarkConfig,
+    BarkModel,
+    BertTokenizer,
+    EncodecConfig,
+    GenerationConfig,
+)
+from transformers.models.bark.configuration_bark import (
+    BarkCoarseConfig,
+    BarkFineConfig,
+    BarkSemanticConfig,
+)
+from transformers.models.bark.generation_configuration_bark import (
+    BarkCoarseGenerationConfig,
+    BarkFineGenerationConfig,
+    BarkSemanticGenerationConfig,
+)
+
+from tests.model_factory.cache import cached_model
+
+MODEL_ID = "legenda-test/tiny-bark"
+SEED = 0
+WIDTH = 8
+SEMANTIC_MAX_NEW_TOKENS = 24
+# The presets the tiny folder holds: a few Portuguese speakers and one English one.
+PRESETS = ("v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2", "v2/en_speaker_0")
+_CHARS = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "áàâãéêíóôõúüçÁÀÂÃÉÊÍÓÔÕÚÇñ.,;:!?'\"-()"
+)
+
+
+def bark_model() -> Path:
+    """The folder of the tiny Bark (built on first use, then cached)."""
+    return cached_model(MODEL_ID, sys.modules[__name__], build_bark)
+
+
+def _sub_config(kind: type, vocab_in: int, vocab_out: int, **extra: object) -> object:
+    # bias=True: in transformers 4.57 building Bark from scratch with bias=False fails.
+    return kind(
+        block_size=1024, input_vocab_size=vocab_in, output_vocab_size=vocab_out, num_layers=1,
+        num_heads=1, hidden_size=WIDTH, dropout=0.0, bias=True, **extra,
+    )
+
+
+def _codec_config() -> EncodecConfig:
+    return EncodecConfig(
+        hidden_size=WIDTH, num_filters=2, num_lstm_layers=1, codebook_size=1024,
+        codebook_dim=WIDTH, upsampling_ratios=[8, 5, 4, 2], sampling_rate=24_000,
+    )
+
+
+def _write_tokenizer(model_dir: Path) -> None:
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab = specials + list(_CHARS) + [f"##{c}" for c in _CHARS]
+    vocab_file = model_dir / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    # Bark's tokenizer (bert-base-multilingual-cased) keeps case and accents.
+    BertTokenizer(str(vocab_file), do_lower_case=False, strip_accents=False,
+                  model_max_length=512).save_pretrained(model_dir)
+
+
+def _write_presets(model_dir: Path, rng: np.random.Generator) -> None:
+    index: dict[str, object] = {"repo_or_path": "legenda-test/tiny-bark"}
+    for preset in PRESETS:
+        arrays = {
+            "semantic_prompt": rng.integers(0, 10_000, size=16),
+            "coarse_prompt": rng.integers(0, 1024, size=(2, 24)),
+            "fine_prompt": rng.integers(0, 1024, size=(8, 24)),
+        }
+        entry = {}
+        for key, array in arrays.items():
+            relative = f"speaker_embeddings/{preset}_{key}.npy"
+            (model_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            np.save(model_dir / relative, array.astype(np.int64), allow_pickle=False)
+            entry[key] = relative
+        index[preset] = entry
+    (model_dir / "speaker_embeddings_path.json").write_text(json.dumps(index, indent=1))
+
+
+def _write_generation_config(model_dir: Path) -> None:
+    # BarkGenerationConfig.save_pretrained fails in 4.57: save a plain GenerationConfig holding
+    # the three sub-configs as dicts, as the hub's generation_config.json does.
+    semantic = BarkSemanticGenerationConfig(
+        max_new_tokens=SEMANTIC_MAX_NEW_TOKENS, do_sample=True, temperature=0.7
+    )
+    coarse = BarkCoarseGenerationConfig(do_sample=True, temperature=0.7)
+    fine = BarkFineGenerationConfig(temperature=0.5)
+    GenerationConfig(
+        semantic_config=semantic.to_dict(),
+        coarse_acoustics_config=coarse.to_dict(),
+        fine_acoustics_config=fine.to_dict(),
+        sample_rate=24_000,
+        codebook_size=1024,
+    ).save_pretrained(model_dir)
+
+
+def build_bark(model_dir: Path) -> None:
+    """Write the whole hub-layout model into ``model_dir``."""
+    torch.manual_seed(SEED)
+    config = BarkConfig.from_sub_model_configs(
+        _sub_config(BarkSemanticConfig, 129_600, 10_048),
+        _sub_config(BarkCoarseConfig, 12_096, 12_096),
+        _sub_config(BarkFineConfig, 1_056, 1_056, n_codes_total=8, n_codes_given=1),
+        _codec_config(),
+    )
+    BarkModel(config).eval().save_pretrained(model_dir)
+    _write_generation_config(model_dir)
+    _write_tokenizer(model_dir)
+    _write_presets(model_dir, np.random.default_rng(SEED))

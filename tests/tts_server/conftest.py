@@ -1,0 +1,161 @@
+"""Fixtures for the sidecar tests: apps on real engines, a test client, a real server process.
+
+Every app writes audio into its own temporary folder and its workers are stopped afterwards.
+Torch models are the tiny ones from tests/model_factory, on one torch thread.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.model_factory import bark_model, vits_model
+from tts_server import create_app
+from tts_server.service import SpeechService
+
+ROOT = Path(__file__).resolve().parents[2]
+LOAD_TIMEOUT_S = 120
+
+
+def service_of(app: Flask) -> SpeechService:
+    return app.extensions["legenda"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def tiny_bark() -> Path:
+    return bark_model()
+
+
+@pytest.fixture(scope="session")
+def tiny_vits() -> Path:
+    return vits_model()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """``make_app(engine="espeak", **settings)``: a started app whose model has finished loading
+    (or failed to). Its audio folder defaults to one per test."""
+    apps: list[Flask] = []
+
+    def make(wait: bool = True, **settings: Any) -> Flask:
+        settings.setdefault("engine", "espeak")
+        settings.setdefault("audio_dir", tmp_path / "audio")
+        settings.setdefault("torch_threads", 1)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        apps.append(app)
+        if wait:
+            assert service_of(app).wait_until_loaded(LOAD_TIMEOUT_S), "the model never loaded"
+        return app
+
+    yield make
+    for app in apps:
+        service_of(app).close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The espeak sidecar: real speech, no model download."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def bark_app(make_app: Callable[..., Flask], tiny_bark: Path) -> Flask:
+    return make_app(engine="bark", model=str(tiny_bark))
+
+
+class Gate:
+    """Wraps an engine's real ``synthesize`` so a test can hold the worker inside a synthesis
+    and count the calls: the way to see queueing and deduplication without timing."""
+
+    def __init__(self, service: SpeechService) -> None:
+        self.calls: list[str] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self._real = service.engine.synthesize
+        service.engine.synthesize = self._synthesize  # type: ignore[method-assign]
+
+    def _synthesize(self, text: str, voice: str) -> Any:
+        self.calls.append(text)
+        self.entered.set()
+        assert self.release.wait(LOAD_TIMEOUT_S), "the test never released the worker"
+        return self._real(text, voice)
+
+
+@dataclass
+class Sidecar:
+    """A real ``python -m tts_server`` process."""
+
+    url: str
+    process: subprocess.Popen[str]
+    banner: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_sidecar(env: dict[str, str], args: tuple[str, ...] = ()) -> Sidecar:
+    """Start the sidecar on a free port (``--port 0``) and wait for its "listening on" line."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
+    full_env.update({"LEGENDA_TORCH_THREADS": "1", "HF_HUB_OFFLINE": "1", **env})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tts_server", "--host", "127.0.0.1", "--port", "0", *args],
+        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    if " listening on " not in banner:
+        process.kill()
+        _, err = process.communicate(timeout=30)
+        raise AssertionError(f"the sidecar did not start: {banner}{err}")
+    # Drain stderr (logs) in the background so the process never blocks on a full pipe.
+    threading.Thread(target=process.stderr.read, daemon=True).start()  # type: ignore[union-attr]
+    return Sidecar(banner.rsplit(" ", 1)[-1].strip(), process, banner)
+
+
+@pytest.fixture
+def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
+    """``sidecar(LEGENDA_X=...)``: a started real server process, stopped after the test."""
+    started: list[Sidecar] = []
+
+    def start(**env: str) -> Sidecar:
+        env.setdefault("LEGENDA_TTS_ENGINE", "espeak")
+        env.setdefault("LEGENDA_AUDIO_DIR", str(tmp_path / "audio"))
+        server = start_sidecar(env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def wait_ready(server: Sidecar, expect: str = "ready") -> dict[str, Any]:
+    """The server's health once its model has loaded or failed (held server-side by ?wait)."""
+    url = f"{server.url}/api/health?wait={LOAD_TIMEOUT_S}"
+    health = requests.get(url, timeout=LOAD_TIMEOUT_S + 10)
+    body: dict[str, Any] = health.json()
+    assert body["status"] == expect, body
+    return body

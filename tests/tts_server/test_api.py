@@ -1,0 +1,290 @@
+"""Every endpoint and every bad input through Flask's test client, on the real espeak engine."""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.tts_server.conftest import Gate, service_of
+
+TEXT = "Um gato no sofá"
+
+
+def _speak(client: FlaskClient, wait: float = 60, **body: object) -> dict:
+    response = client.post(f"/api/speech?wait={wait}", json={"text": TEXT, **body})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _fetch(client: FlaskClient, url: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    """GET and read a (possibly streamed) file answer, closing it so no file handle leaks."""
+    with client.get(url, **kwargs) as response:
+        response.get_data()
+        return response
+
+
+def _error(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    assert "Traceback" not in error["message"] and "Error" not in error["message"]
+    return error
+
+
+def test_health_says_ready(client: FlaskClient) -> None:
+    assert client.get("/api/health").get_json() == {
+        "status": "ready", "engine": "espeak", "model": "espeak-ng", "device": "cpu",
+        "loaded": True, "queue_depth": 0, "error": None,
+    }
+
+
+def test_voices_cover_the_page_languages(client: FlaskClient) -> None:
+    body = client.get("/api/voices").get_json()
+    assert body["engine"] == "espeak" and body["default_voice"] == "pt-br"
+    assert body["languages"]["pt"] == ["pt-br", "pt"]
+    assert {"pt", "en", "es", "fr", "de", "it", "pl", "ru", "tr", "zh", "ja", "ko", "hi"} <= set(
+        body["languages"]
+    )
+
+
+def test_speech_is_queued_then_done_and_playable(client: FlaskClient) -> None:
+    first = client.post("/api/speech", json={"text": TEXT, "lang": "pt"})
+    assert first.status_code in (200, 202)
+    job = first.get_json()
+    assert job["status_url"] == f"/api/speech/{job['id']}"
+    assert job["audio_url"] == f"/api/audio/{job['id']}.wav"
+
+    done = _speak(client)  # same text and voice: same id, waits for the same job
+    assert done["id"] == job["id"] and done["status"] == "done" and done["progress"] == 1.0
+    status = client.get(job["status_url"]).get_json()
+    assert status["status"] == "done" and status["error"] is None
+    assert 0.8 < status["duration_s"] < 5
+
+    audio = _fetch(client, job["audio_url"])
+    assert audio.status_code == 200 and audio.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(audio.data)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22_050)
+        assert wav.getnframes() / 22_050 == pytest.approx(status["duration_s"], abs=0.001)
+
+
+def test_same_text_gives_same_id_and_voice_or_whitespace_matter_as_they_should(
+    client: FlaskClient,
+) -> None:
+    base = _speak(client)["id"]
+    assert _speak(client, text="  Um gato\n no   sofá ")["id"] == base  # same words, same audio
+    assert _speak(client, voice="pt-br")["id"] == base  # the default voice, named
+    assert _speak(client, voice="pt")["id"] != base
+    assert _speak(client, lang="en")["id"] != base
+
+
+def test_a_cached_answer_is_200_without_waiting(client: FlaskClient) -> None:
+    _speak(client)
+    again = client.post("/api/speech", json={"text": TEXT})
+    assert again.status_code == 200 and again.get_json()["status"] == "done"
+
+
+def test_audio_supports_range_requests(client: FlaskClient) -> None:
+    url = _speak(client)["audio_url"]
+    whole = _fetch(client, url).data
+    part = _fetch(client, url, headers={"Range": "bytes=0-43"})
+    assert part.status_code == 206
+    assert part.data == whole[:44] and part.data.startswith(b"RIFF")
+    assert part.headers["Content-Range"] == f"bytes 0-43/{len(whole)}"
+
+
+@pytest.mark.parametrize(("data", "content_type"), [
+    ("not json", "application/json"),
+    ('["a list"]', "application/json"),
+    ("", "application/json"),
+    ("text=Um gato", "application/x-www-form-urlencoded"),
+])
+def test_a_body_that_is_not_a_json_object_is_refused(
+    client: FlaskClient, data: str, content_type: str
+) -> None:
+    _error(client.post("/api/speech", data=data, content_type=content_type), 400, "bad-json")
+
+
+@pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": " \n\t "}, {"text": 42}])
+def test_missing_or_empty_text_is_refused(client: FlaskClient, body: dict) -> None:
+    _error(client.post("/api/speech", json=body), 400, "empty-text")
+
+
+def test_text_over_the_limit_is_413(make_app: Callable[..., Flask]) -> None:
+    client = make_app(max_text_chars=20).test_client()
+    error = _error(client.post("/api/speech", json={"text": "x" * 21}), 413, "text-too-long")
+    assert "20" in error["message"]
+    assert client.post("/api/speech", json={"text": "y" * 20}).status_code in (200, 202)
+
+
+def test_unknown_language_lists_the_valid_ones(client: FlaskClient) -> None:
+    error = _error(client.post("/api/speech", json={"text": TEXT, "lang": "xx"}), 400,
+                   "unknown-language")
+    assert "pt" in error["choices"] and "'xx'" in error["message"]
+
+
+def test_unknown_voice_lists_the_voices_of_the_language(client: FlaskClient) -> None:
+    response = client.post("/api/speech", json={"text": TEXT, "voice": "en-us", "lang": "pt"})
+    assert _error(response, 400, "unknown-voice")["choices"] == ["pt-br", "pt"]
+    _error(client.post("/api/speech", json={"text": TEXT, "voice": 3}), 400, "bad-voice")
+
+
+def test_a_voice_alone_picks_its_language(client: FlaskClient) -> None:
+    assert _speak(client, text="A cat on the sofa", voice="en-gb")["status"] == "done"
+
+
+def test_bad_wait_is_refused(client: FlaskClient) -> None:
+    for wait in ("soon", "-1", "nan", "inf"):
+        response = client.post(f"/api/speech?wait={wait}", json={"text": TEXT})
+        _error(response, 400, "bad-wait")
+
+
+@pytest.mark.parametrize("url", [
+    "/api/speech/0123456789abcdef0123456789abcdef",
+    "/api/speech/not-an-id",
+    "/api/audio/0123456789abcdef0123456789abcdef.wav",
+    "/api/audio/../../etc/passwd",
+    "/api/audio/..%2f..%2fetc%2fpasswd.wav",
+    "/api/audio/%2e%2e/config.wav",
+    "/api/audio/x.mp3",
+    "/nothing-here",
+])
+def test_unknown_ids_and_escaping_paths_are_404(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] in ("unknown-id", "unknown-audio", "not-found")
+
+
+def test_a_file_beside_the_audio_folder_is_not_served(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    (tmp_path / "secret.wav").write_bytes(b"RIFF secret")
+    client = make_app(audio_dir=tmp_path / "audio").test_client()
+    for url in ("/api/audio/../secret.wav", "/api/audio/..%2Fsecret.wav"):
+        assert client.get(url).status_code == 404
+
+
+def test_wrong_method_is_a_json_405(client: FlaskClient) -> None:
+    _error(client.delete("/api/speech"), 405, "method-not-allowed")
+
+
+def test_cors_preflight_allows_local_pages_and_private_network(client: FlaskClient) -> None:
+    response = client.options("/api/speech", headers={
+        "Origin": "http://127.0.0.1:8123",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+        "Access-Control-Request-Private-Network": "true",
+    })
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8123"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Headers"] == "content-type"
+    assert response.headers["Access-Control-Allow-Private-Network"] == "true"
+    get = client.get("/api/health", headers={"Origin": "http://localhost:3000"})
+    assert get.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+
+
+def test_cors_allows_configured_origins_only(make_app: Callable[..., Flask]) -> None:
+    client = make_app(cors_origins=("https://me.github.io",)).test_client()
+    allowed = client.get("/api/voices", headers={"Origin": "https://me.github.io"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://me.github.io"
+    refused = client.get("/api/voices", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_concurrent_identical_requests_cause_one_synthesis(app: Flask) -> None:
+    gate = Gate(service_of(app))
+    answers: list[dict] = []
+
+    def post() -> None:
+        answers.append(app.test_client().post("/api/speech", json={"text": TEXT}).get_json())
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert gate.entered.wait(60)
+    assert len({a["id"] for a in answers}) == 1 and len(answers) == 8
+    assert app.test_client().get("/api/health").get_json()["queue_depth"] == 1
+    gate.release.set()
+    assert _speak(app.test_client())["status"] == "done"
+    assert gate.calls == [TEXT]
+
+
+def test_a_full_queue_answers_503_with_retry_after(make_app: Callable[..., Flask]) -> None:
+    app = make_app(queue_size=1)
+    gate = Gate(service_of(app))
+    client = app.test_client()
+    assert client.post("/api/speech", json={"text": "um"}).status_code == 202  # running
+    assert gate.entered.wait(60)
+    assert client.post("/api/speech", json={"text": "dois"}).status_code == 202  # waiting
+    full = client.post("/api/speech", json={"text": "três"})
+    _error(full, 503, "queue-full")
+    assert full.headers["Retry-After"].isdigit()
+    assert client.post("/api/speech", json={"text": "dois"}).status_code == 202  # joins, no 503
+    gate.release.set()
+    assert _speak(client, text="dois")["status"] == "done"
+    assert _speak(client, text="três")["status"] == "done"
+
+
+def test_a_failing_synthesis_fails_its_job_and_the_server_goes_on(app: Flask) -> None:
+    service = service_of(app)
+    real = service.engine.synthesize
+
+    def broken(text: str, voice: str):  # type: ignore[no-untyped-def]
+        if "quebra" in text:
+            raise RuntimeError("the voice data is damaged")
+        return real(text, voice)
+
+    service.engine.synthesize = broken  # type: ignore[method-assign]
+    client = app.test_client()
+    failed = client.post("/api/speech?wait=60", json={"text": "isto quebra"})
+    assert failed.status_code == 200
+    body = failed.get_json()
+    assert body["status"] == "failed" and "the voice data is damaged" in body["error"]
+    assert client.get(body["status_url"]).get_json()["status"] == "failed"
+    assert client.get(body["audio_url"]).status_code == 404
+    assert _speak(client)["status"] == "done"
+
+
+def test_a_model_that_cannot_load_is_reported_and_speech_answers_503(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    client = make_app(engine="vits", model=str(tmp_path / "missing")).test_client()
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "failed" and health["loaded"] is False
+    assert "does not exist" in health["error"]
+    error = _error(client.post("/api/speech", json={"text": TEXT}), 503, "model-unavailable")
+    assert error["message"] == health["error"]
+    _error(client.get("/api/voices"), 503, "model-unavailable")
+
+
+def test_requests_while_the_model_loads_answer_503_loading(
+    make_app: Callable[..., Flask], tiny_vits: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tts_server.engines.vits import VitsEngine
+
+    release = threading.Event()
+    real_load = VitsEngine.load
+
+    def slow_load(self: VitsEngine) -> None:
+        assert release.wait(60)
+        real_load(self)
+
+    monkeypatch.setattr(VitsEngine, "load", slow_load)
+    app = make_app(engine="vits", model=str(tiny_vits), wait=False)
+    client = app.test_client()
+    assert client.get("/api/health").get_json()["status"] == "loading"
+    loading = client.post("/api/speech", json={"text": TEXT})
+    _error(loading, 503, "loading")
+    assert loading.headers["Retry-After"].isdigit()
+    release.set()
+    assert client.get("/api/health?wait=60").get_json()["status"] == "ready"
+    assert _speak(client)["status"] == "done"

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from tts_server.config import Config, ConfigError, config_from_mapping, load_config
+
+
+def test_defaults_need_no_environment() -> None:
+    config = load_config({})
+    assert config == Config()
+    assert (config.engine, config.model_id, config.device) == ("bark", "suno/bark-small", "auto")
+    assert load_config({"LEGENDA_TTS_ENGINE": "vits"}).model_id == "facebook/mms-tts-por"
+
+
+def test_every_variable_is_read() -> None:
+    config = load_config({
+        "LEGENDA_TTS_ENGINE": "ESPEAK", "LEGENDA_TTS_MODEL": "/models/x",
+        "LEGENDA_TTS_DEVICE": "cpu",
+        "LEGENDA_TTS_VOICE": "pt", "LEGENDA_AUDIO_DIR": "/tmp/a", "LEGENDA_AUDIO_CACHE_MB": "1.5",
+        "LEGENDA_CORS_ORIGINS": "https://me.github.io, http://example.org:8080/",
+        "LEGENDA_MAX_TEXT_CHARS": "50", "LEGENDA_QUEUE_SIZE": "3", "LEGENDA_TTS_WORKERS": "2",
+    })
+    assert config.engine == "espeak" and config.model_id == "/models/x"
+    assert config.device == "cpu" and config.voice == "pt" and config.audio_dir == Path("/tmp/a")
+    assert config.audio_cache_bytes == int(1.5 * 1024 * 1024)
+    assert config.cors_origins == ("https://me.github.io", "http://example.org:8080")
+    assert (config.max_text_chars, config.queue_size, config.workers) == (50, 3, 2)
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("LEGENDA_TTS_ENGINE", "festival", "bark, vits, espeak"),
+    ("LEGENDA_TTS_DEVICE", "tpu", "auto, cpu"),
+    ("LEGENDA_AUDIO_CACHE_MB", "lots", "not a number"),
+    ("LEGENDA_QUEUE_SIZE", "2.5", "not a whole number"),
+    ("LEGENDA_QUEUE_SIZE", "0", "at least 1"),
+    ("LEGENDA_CORS_ORIGINS", "me.github.io", "not an origin"),
+])
+def test_a_bad_value_names_its_variable(name: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config({name: value})
+    assert name in str(raised.value) and says in str(raised.value)
+
+
+def test_mapping_config_rejects_unknown_settings() -> None:
+    with pytest.raises(ConfigError, match="colour"):
+        config_from_mapping({"colour": "blue"})
+    with pytest.raises(ConfigError, match="festival"):
+        config_from_mapping({"engine": "festival"})
