@@ -58,25 +58,27 @@ def _tokenizer(workdir: Path):  # -> transformers.NllbTokenizerFast
     import sentencepiece as spm
     from transformers import NllbTokenizerFast
 
-    prefix = workdir / "sentencepiece.bpe"
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus.sentences(3000, SEED, ("en", "pt", "es", "fr", "de"))),
-        model_prefix=str(prefix),
-        model_type="bpe",
-        vocab_size=SENTENCEPIECE_VOCAB,
-        character_coverage=1.0,
-        # The piece ids NLLB's converter expects: <unk> 0, <s> 1, </s> 2, no padding piece.
-        unk_id=0,
-        bos_id=1,
-        eos_id=2,
-        pad_id=-1,
-        num_threads=1,  # one thread: the same pieces on every machine
-        minloglevel=2,
-    )
+    model_file = workdir / "sentencepiece.bpe.model"
+    with model_file.open("wb") as writer:
+        # Through a writer the model records no (temporary) path: the same bytes every time.
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(corpus.sentences(3000, SEED, ("en", "pt", "es", "fr", "de"))),
+            model_writer=writer,
+            model_type="bpe",
+            vocab_size=SENTENCEPIECE_VOCAB,
+            character_coverage=1.0,
+            # The piece ids NLLB's converter expects: <unk> 0, <s> 1, </s> 2, no padding piece.
+            unk_id=0,
+            bos_id=1,
+            eos_id=2,
+            pad_id=-1,
+            num_threads=1,  # one thread: the same pieces on every machine
+            minloglevel=2,
+        )
     # Converting the slow (sentencepiece) tokenizer writes the fast tokenizer.json with the
     # fairseq id offset, the 202 language codes and <mask>, exactly as the hub's file.
     return NllbTokenizerFast(
-        vocab_file=str(prefix.with_suffix(".bpe.model")),
+        vocab_file=str(model_file),
         src_lang="eng_Latn",
         tgt_lang="por_Latn",
         model_max_length=MAX_POSITIONS,

@@ -1,0 +1,399 @@
+"""The tiny test models: hub layout, working ONNX files, tokenizers, generation and the cache.
+
+The browser side (Transformers.js) is exercised by the end-to-end tests; here every file the
+browser will open is checked with onnxruntime and the Python libraries. Fast once the model
+cache is warm (the first run builds both models in a few seconds each).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from PIL import Image
+from tokenizers import Tokenizer
+
+from tests.model_factory import cache, captioner_model, corpus, link_models, translator_model
+
+# Transformers.js's NllbTokenizer keeps the special tokens matching this as language codes.
+NLLB_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
+PRODUCT_LANGUAGES = (
+    "eng_Latn", "por_Latn", "spa_Latn", "fra_Latn", "deu_Latn", "ita_Latn", "pol_Latn",
+    "rus_Cyrl", "tur_Latn", "zho_Hans", "jpn_Jpan", "kor_Hang", "hin_Deva",
+)
+PARTS = ("encoder_model", "decoder_model_merged")
+QUANTIZED_OPS = {"MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "DequantizeLinear"}
+TEXT = "A man riding a horse on the beach."
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def captioner_dir() -> Path:
+    return captioner_model()
+
+
+@pytest.fixture(scope="module")
+def translator_dir() -> Path:
+    return translator_model()
+
+
+@pytest.fixture(scope="module")
+def image() -> Image.Image:
+    pixels = np.random.default_rng(0).integers(0, 256, size=(48, 64, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _session(model_dir: Path, part: str, quantized: bool) -> ort.InferenceSession:
+    suffix = "_quantized" if quantized else ""
+    return ort.InferenceSession(
+        str(model_dir / "onnx" / f"{part}{suffix}.onnx"), providers=["CPUExecutionProvider"]
+    )
+
+
+def _greedy_onnx(
+    decoder: ort.InferenceSession,
+    encoder_states: np.ndarray,
+    start_ids: list[int],
+    steps: int,
+    extra: dict[str, np.ndarray] | None = None,
+) -> list[int]:
+    """Greedy decoding through both branches of a merged decoder, as Transformers.js does it."""
+    past = {
+        item.name: np.zeros((1, item.shape[1], 0, item.shape[3]), dtype=np.float32)
+        for item in decoder.get_inputs()
+        if item.name.startswith("past_key_values.")
+    }
+    ids = list(start_ids)
+    feed_ids = ids
+    for step in range(steps):
+        feeds = {
+            "input_ids": np.array([feed_ids], dtype=np.int64),
+            "encoder_hidden_states": encoder_states,
+            "use_cache_branch": np.array([step > 0]),
+            **past,
+            **(extra or {}),
+        }
+        names = [out.name for out in decoder.get_outputs()]
+        outputs = dict(zip(names, decoder.run(None, feeds), strict=True))
+        ids.append(int(outputs["logits"][0, -1].argmax()))
+        feed_ids = ids[-1:]
+        # The cross-attention cache comes from the first pass only: the with-past branch
+        # outputs placeholders for it (Transformers.js keeps the first ones as well).
+        past.update(
+            (name.replace("present.", "past_key_values."), value)
+            for name, value in outputs.items()
+            if name.startswith("present.") and (step == 0 or ".encoder." not in name)
+        )
+    return ids[len(start_ids):]
+
+
+def _op_types(graph: onnx.GraphProto) -> set[str]:
+    """Op types of a graph and of its subgraphs (the merged decoder's If branches)."""
+    found = set()
+    for node in graph.node:
+        found.add(node.op_type)
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                found |= _op_types(attribute.g)
+    return found
+
+
+def _weight_bytes(path: Path) -> int:
+    return sum(len(init.raw_data) for init in onnx.load(path).graph.initializer)
+
+
+# --- the captioner -------------------------------------------------------------------------
+
+
+def test_captioner_has_the_vit_gpt2_hub_layout(captioner_dir: Path) -> None:
+    assert captioner_dir.parts[-2:] == ("legenda-test", "tiny-vit-gpt2")
+    for name in (
+        "config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
+        "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
+    ):
+        assert (captioner_dir / name).is_file(), name
+    for part in PARTS:
+        assert (captioner_dir / "onnx" / f"{part}.onnx").is_file()
+        assert (captioner_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    config = _json(captioner_dir / "config.json")
+    assert config["model_type"] == "vision-encoder-decoder"
+    assert config["encoder"]["model_type"] == "vit"
+    assert config["decoder"]["model_type"] == "gpt2"
+    assert _json(captioner_dir / "preprocessor_config.json")["image_processor_type"] == (
+        "ViTImageProcessor"
+    )
+
+
+def test_captioner_special_ids_are_endoftext_in_both_configs(captioner_dir: Path) -> None:
+    tokenizer = Tokenizer.from_file(str(captioner_dir / "tokenizer.json"))
+    endoftext = tokenizer.token_to_id("<|endoftext|>")
+    keys = ("bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id")
+    for name in ("config.json", "generation_config.json"):
+        config = _json(captioner_dir / name)
+        assert {key: config[key] for key in keys} == dict.fromkeys(keys, endoftext), name
+
+
+def test_captioner_tokenizer_round_trips(captioner_dir: Path) -> None:
+    tokenizer = Tokenizer.from_file(str(captioner_dir / "tokenizer.json"))
+    for text in (TEXT, "Crianças brincando na praia, ao pôr do sol! 🌅"):
+        assert tokenizer.decode(tokenizer.encode(text).ids) == text
+
+
+def test_captioner_onnx_matches_pytorch_and_generates_visible_text(
+    captioner_dir: Path, image: Image.Image
+) -> None:
+    import torch
+    from transformers import AutoTokenizer, VisionEncoderDecoderModel, ViTImageProcessor
+
+    pixel_values = ViTImageProcessor.from_pretrained(captioner_dir)(
+        image, return_tensors="np"
+    ).pixel_values
+    assert pixel_values.shape == (1, 3, 32, 32)
+    model = VisionEncoderDecoderModel.from_pretrained(captioner_dir).eval()
+    start = model.config.decoder_start_token_id
+    with torch.no_grad():
+        expected = model.generate(torch.from_numpy(pixel_values), max_new_tokens=8)[0, 1:]
+    states = _session(captioner_dir, "encoder_model", False).run(
+        None, {"pixel_values": pixel_values}
+    )[0]
+    decoder = _session(captioner_dir, "decoder_model_merged", False)
+    assert _greedy_onnx(decoder, states, [start], steps=8) == expected.tolist()
+    caption = AutoTokenizer.from_pretrained(captioner_dir).decode(
+        expected, skip_special_tokens=True
+    )
+    assert caption.strip() and caption.isprintable(), caption
+
+
+def test_captioner_quantized_files_hold_quantized_weights(
+    captioner_dir: Path, image: Image.Image
+) -> None:
+    from transformers import ViTImageProcessor
+
+    for part in PARTS:
+        plain = captioner_dir / "onnx" / f"{part}.onnx"
+        quantized = captioner_dir / "onnx" / f"{part}_quantized.onnx"
+        assert not _op_types(onnx.load(plain).graph) & QUANTIZED_OPS
+        assert _op_types(onnx.load(quantized).graph) & QUANTIZED_OPS, part
+        assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
+    # The patch embedding (a Conv) is quantized too, to uint8: ORT's ConvInteger needs it.
+    assert "ConvInteger" in _op_types(
+        onnx.load(captioner_dir / "onnx" / "encoder_model_quantized.onnx").graph
+    )
+    pixel_values = ViTImageProcessor.from_pretrained(captioner_dir)(
+        image, return_tensors="np"
+    ).pixel_values
+    states = _session(captioner_dir, "encoder_model", True).run(
+        None, {"pixel_values": pixel_values}
+    )[0]
+    decoder = _session(captioner_dir, "decoder_model_merged", True)
+    endoftext = _json(captioner_dir / "config.json")["decoder_start_token_id"]
+    tokens = _greedy_onnx(decoder, states, [endoftext], steps=6)
+    assert endoftext not in tokens
+
+
+# --- the translator ------------------------------------------------------------------------
+
+
+def test_translator_has_the_nllb_hub_layout(translator_dir: Path) -> None:
+    assert translator_dir.parts[-2:] == ("legenda-test", "tiny-nllb")
+    for name in (
+        "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json", "sentencepiece.bpe.model",
+    ):
+        assert (translator_dir / name).is_file(), name
+    for part in PARTS:
+        assert (translator_dir / "onnx" / f"{part}.onnx").is_file()
+        assert (translator_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    config = _json(translator_dir / "config.json")
+    assert config["architectures"] == ["M2M100ForConditionalGeneration"]
+    assert config["model_type"] == "m2m_100"
+    assert config["max_position_embeddings"] >= 256 + 2  # Transformers.js asks for 256 tokens
+    ids = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2}
+    for name in ("config.json", "generation_config.json"):
+        assert ids.items() <= _json(translator_dir / name).items(), name
+    assert _json(translator_dir / "tokenizer_config.json")["tokenizer_class"] == "NllbTokenizer"
+
+
+def test_translator_tokenizer_has_the_language_codes_as_special_tokens(
+    translator_dir: Path,
+) -> None:
+    spec = _json(translator_dir / "tokenizer.json")
+    codes = {t["content"] for t in spec["added_tokens"] if t["special"]}
+    codes = {code for code in codes if NLLB_CODE.match(code)}
+    assert set(PRODUCT_LANGUAGES) <= codes
+    assert len(codes) == 202  # every NLLB-200 language, as in the hub file
+    # The template Transformers.js rewrites with src_lang: <lang> text </s>.
+    template = spec["post_processor"]["single"]
+    assert NLLB_CODE.match(template[0]["SpecialToken"]["id"])
+    assert template[-1]["SpecialToken"]["id"] == "</s>"
+
+
+def test_translator_tokenizer_round_trips(translator_dir: Path) -> None:
+    tokenizer = Tokenizer.from_file(str(translator_dir / "tokenizer.json"))
+    encoding = tokenizer.encode(TEXT)
+    assert tokenizer.id_to_token(encoding.ids[0]) == "eng_Latn"
+    assert tokenizer.id_to_token(encoding.ids[-1]) == "</s>"
+    assert "<unk>" not in encoding.tokens
+    assert tokenizer.decode(encoding.ids) == TEXT
+
+
+def _translate_torch(translator_dir: Path, text: str, target: str, steps: int) -> list[int]:
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(translator_dir, src_lang="eng_Latn")
+    model = AutoModelForSeq2SeqLM.from_pretrained(translator_dir).eval()
+    with torch.no_grad():
+        output = model.generate(
+            **tokenizer(text, return_tensors="pt"),
+            forced_bos_token_id=tokenizer.convert_tokens_to_ids(target),
+            max_new_tokens=steps,
+        )
+    return output[0, 1:].tolist()
+
+
+def test_translator_generates_text_that_depends_on_the_target_language(
+    translator_dir: Path,
+) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(translator_dir)
+    texts = {}
+    for target in ("por_Latn", "spa_Latn"):
+        tokens = _translate_torch(translator_dir, TEXT, target, steps=10)
+        assert tokens[0] == tokenizer.convert_tokens_to_ids(target)
+        texts[target] = tokenizer.decode(tokens, skip_special_tokens=True)
+        assert texts[target].strip(), target
+    assert texts["por_Latn"] != texts["spa_Latn"]
+
+
+@pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "q8"])
+def test_translator_onnx_runs_like_pytorch(translator_dir: Path, quantized: bool) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(translator_dir, src_lang="eng_Latn")
+    inputs = dict(tokenizer(TEXT, return_tensors="np"))
+    states = _session(translator_dir, "encoder_model", quantized).run(None, inputs)[0]
+    decoder = _session(translator_dir, "decoder_model_merged", quantized)
+    target = tokenizer.convert_tokens_to_ids("por_Latn")
+    tokens = _greedy_onnx(
+        decoder,
+        states,
+        [tokenizer.eos_token_id, target],  # decoder start, then the forced language
+        steps=8,
+        extra={"encoder_attention_mask": inputs["attention_mask"]},
+    )
+    assert not set(tokens) & set(tokenizer.all_special_ids)
+    if not quantized:
+        assert tokens == _translate_torch(translator_dir, TEXT, "por_Latn", steps=9)[1:]
+
+
+def test_translator_quantized_files_hold_quantized_weights(translator_dir: Path) -> None:
+    for part in PARTS:
+        plain = translator_dir / "onnx" / f"{part}.onnx"
+        quantized = translator_dir / "onnx" / f"{part}_quantized.onnx"
+        assert not _op_types(onnx.load(plain).graph) & QUANTIZED_OPS
+        assert _op_types(onnx.load(quantized).graph) & QUANTIZED_OPS, part
+        assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
+
+
+# --- the models root and the cache ---------------------------------------------------------
+
+
+def test_link_models_makes_one_root_by_org_and_name(
+    tmp_path: Path, captioner_dir: Path, translator_dir: Path
+) -> None:
+    root = link_models(tmp_path / "models", captioner_dir, translator_dir)
+    assert (root / "legenda-test" / "tiny-vit-gpt2" / "onnx" / "encoder_model.onnx").is_file()
+    assert (root / "legenda-test" / "tiny-nllb").resolve() == translator_dir.resolve()
+    # Again, and with a stale link: both end up pointing at the model.
+    stale = root / "legenda-test" / "tiny-nllb"
+    stale.unlink()
+    stale.symlink_to(tmp_path, target_is_directory=True)
+    assert link_models(root, captioner_dir, translator_dir) == root
+    assert stale.resolve() == translator_dir.resolve()
+
+
+def test_link_models_refuses_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not a model folder"):
+        link_models(tmp_path / "models", tmp_path)
+
+
+def test_builders_are_cache_hits_the_second_time(
+    captioner_dir: Path, translator_dir: Path
+) -> None:
+    assert captioner_model() == captioner_dir
+    assert translator_model() == translator_dir
+    assert (captioner_dir / ".complete").is_file()
+
+
+def _load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cache_key_follows_model_id_source_and_helpers(tmp_path: Path) -> None:
+    source = tmp_path / "legenda_fake_builder.py"
+    source.write_text("WIDTH = 32\n")
+    first = _load_module(source, "legenda_fake_builder")
+    key = cache.cache_key("org/a", first)
+    assert cache.cache_key("org/a", first) == key
+    assert cache.cache_key("org/b", first) != key
+    assert cache.cache_key("org/a", first, helpers=(corpus,)) != key
+    source.write_text("WIDTH = 64\n")
+    changed = _load_module(source, "legenda_fake_builder")
+    assert cache.cache_key("org/a", changed) != key
+    sys.modules.pop("legenda_fake_builder", None)
+
+
+def test_cached_model_builds_once_and_never_keeps_a_failed_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "CACHE_ROOT", tmp_path)
+    calls: list[Path] = []
+
+    def build(folder: Path) -> None:
+        calls.append(folder)
+        (folder / "config.json").write_text("{}")
+
+    def broken(folder: Path) -> None:
+        (folder / "config.json").write_text("{}")
+        raise RuntimeError("export failed")
+
+    first = cache.cached_model("org/model", corpus, build)
+    second = cache.cached_model("org/model", corpus, build)
+    assert first == second and first.parts[-2:] == ("org", "model")
+    assert (first / "config.json").is_file()
+    assert len(calls) == 1
+
+    build_twice: Callable[[Path], None] = broken
+    with pytest.raises(RuntimeError):
+        cache.cached_model("org/other", corpus, build_twice)
+    other = cache.CACHE_ROOT / cache.cache_key("org/other", corpus) / "org" / "other"
+    assert not other.exists()
+    assert cache.cached_model("org/other", corpus, build) == other
+    assert len(calls) == 2
