@@ -268,17 +268,31 @@ class LegendaApp:
         return self.state
 
     def record_states(self) -> None:
-        """Start recording every body state change into window.__states (for sequences)."""
+        """Start recording the states body.dataset.state goes through (see recorded_states)."""
+        # Observer callbacks come in batches, so each record's oldValue is what tells the
+        # sequence: [state before change 1, before change 2, ..., state now].
         self.page.evaluate(
             """() => {
-                window.__states = [document.body.dataset.state];
-                new MutationObserver(() => window.__states.push(document.body.dataset.state))
-                    .observe(document.body, {attributes: true, attributeFilter: ['data-state']});
+                window.__legendaObserver?.disconnect();
+                window.__statesBefore = [];
+                window.__legendaObserver = new MutationObserver((records) => {
+                    for (const record of records) window.__statesBefore.push(record.oldValue);
+                });
+                window.__legendaObserver.observe(document.body, {
+                    attributes: true, attributeFilter: ['data-state'], attributeOldValue: true,
+                });
             }"""
         )
 
     def recorded_states(self) -> list[str]:
-        return list(self.page.evaluate("window.__states"))
+        """Every state since record_states(), the current one last."""
+        return list(
+            self.page.evaluate(
+                "() => { window.__legendaObserver.takeRecords().forEach("
+                "r => window.__statesBefore.push(r.oldValue));"
+                " return [...window.__statesBefore, document.body.dataset.state]; }"
+            )
+        )
 
     # reading the page
 

@@ -63,7 +63,8 @@ def test_image_url(app: LegendaApp) -> None:
 
 def test_several_images_give_several_results(app: LegendaApp) -> None:
     app.open()
-    app.caption_files(app.samples_dir / "cat.jpg", app.samples_dir / "rocket.jpg", app.samples_dir / "astronaut.jpg")
+    names = ("cat.jpg", "rocket.jpg", "astronaut.jpg")
+    app.caption_files(*(app.samples_dir / name for name in names))
     assert app.state == "done", app.status_text()
     cards = app.page.locator("#results .result")
     assert cards.count() == 3

@@ -1,0 +1,77 @@
+"""Bad input gets a sentence for a person, the page lands in `error`, and a new image works."""
+
+from __future__ import annotations
+
+import re
+import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import LegendaApp
+
+# What a message for a person must not look like: a class name, a stack, a raw JS error.
+RAW_ERROR = re.compile(
+    r"Traceback|Error:|Exception|TypeError|\bat \S+ \(|:\d+:\d+\b|File \"|undefined|\[object|"
+    r"<[a-z]+[ >]|\bNone\b|\bnull\b"
+)
+
+
+def assert_human_error(app: LegendaApp, *words: str) -> str:
+    """The page is in `error` and #status holds a sentence (with ``words``), not a trace."""
+    assert app.state == "error"
+    message = app.status_text()
+    assert len(message) > 30 and message.rstrip().endswith((".", "!")), message
+    assert not RAW_ERROR.search(message), message
+    for word in words:
+        assert word.lower() in message.lower(), message
+    assert app.page.locator("#status").get_attribute("data-kind") == "error"
+    return message
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_bad_urls_then_a_good_image(app: LegendaApp) -> None:
+    app.open()
+    messages = []
+    for url in (
+        app.server.image_url("missing.jpg"),  # 404
+        f"http://127.0.0.1:{closed_port()}/photo.jpg",  # nothing listens there
+    ):
+        assert app.caption_url(url) == "error"
+        messages.append(assert_human_error(app))
+        assert app.recorded_states()[-2:] == ["working", "error"]
+        assert app.text("#caption") == ""
+    app.screenshot("dead-url-error")
+
+    assert app.caption_url(app.server.image_url("not-an-image.jpg")) == "error"
+    messages.append(assert_human_error(app, "image"))
+    assert len(set(messages)) >= 2, "a missing image and a non-image deserve different words"
+
+    # After errors the page takes a new image.
+    assert app.caption_sample("astronaut.jpg") == "done", app.status_text()
+    assert app.text("#caption") and app.text("#translation")
+    assert app.page.locator("#status").get_attribute("data-kind") != "error"
+
+
+def test_nothing_given_asks_for_an_image(app: LegendaApp) -> None:
+    app.open()
+    assert app.generate() == "error"
+    assert_human_error(app, "image")
+    assert app.caption_sample("cat.jpg") == "done", app.status_text()
+
+
+def test_unknown_model_says_so(app: LegendaApp) -> None:
+    app.open(caption_model="legenda-test/no-such-model")
+    assert app.caption_sample("cat.jpg") == "error"
+    assert_human_error(app, "legenda-test/no-such-model")
+    assert app.page.locator("#results .result").first.get_attribute("data-status") == "error"
+
+
+def test_bad_setting_is_named_and_the_page_still_works(app: LegendaApp) -> None:
+    app.open(wait_for=("ready", "error"), dtype="q3")
+    assert_human_error(app, "dtype", "q3")
+    assert app.caption_sample("coffee.jpg") == "done", app.status_text()
