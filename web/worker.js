@@ -49,13 +49,35 @@ async function fetchBytes(url) {
   try {
     response = await fetch(url);
   } catch {
-    throw new MissingFile(url);
+    throw new MissingFile(url.href);
   }
-  if (!response.ok) throw new MissingFile(url);
+  if (!response.ok) throw new MissingFile(url.href);
   return response.arrayBuffer();
 }
 
+// Pyodide waits forever when its wasm file is missing, so check the runtime's files first.
+async function checkFiles(urls) {
+  await Promise.all(
+    urls.map(async (url) => {
+      let response;
+      try {
+        response = await fetch(url, { method: "HEAD" });
+      } catch {
+        throw new MissingFile(url.href);
+      }
+      if (!response.ok) throw new MissingFile(url.href);
+    }),
+  );
+}
+
 async function startPython() {
+  await checkFiles([
+    ...["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map(
+      (name) => new URL(name, PYODIDE_DIR),
+    ),
+    WHEEL,
+    TRANSFORMERS,
+  ]);
   let loadPyodide;
   try {
     ({ loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_DIR).href));

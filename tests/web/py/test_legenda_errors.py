@@ -100,3 +100,20 @@ def test_image_and_other_errors(error: object, code: str, says: str) -> None:
     assert error.code == code  # type: ignore[attr-defined]
     assert says in error.message  # type: ignore[attr-defined]
     _is_for_a_person(error.message)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Error: no available backend found. ERR: [wasm] TypeError: Failed to fetch dynamically "
+        "imported module: http://h/legenda/vendor/ort/ort-wasm-simd-threaded.mjs",
+        "Error: no available backend found. ERR: [wasm] RuntimeError: Aborted(CompileError: "
+        "WebAssembly.instantiate(): expected magic word 00 61 73 6d)",
+    ],
+)
+def test_onnx_runtime_that_cannot_start_is_not_blamed_on_the_model(raw: str) -> None:
+    error = model_load_error(LOCAL, raw)
+    assert error.code == "runtime-failed"
+    assert "vendor/ort/" in error.message and "make site" in error.message
+    assert "offline" not in error.message and "WebGPU" not in error.message
+    _is_for_a_person(error.message)

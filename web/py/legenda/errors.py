@@ -56,7 +56,9 @@ _MISSING_FILE = re.compile(
 _REMOTE_REFUSED = re.compile(r"allowRemoteModels=false|local_files_only=true")
 # What fetch() says, per browser, when there is no connection or CORS refuses the answer.
 _NETWORK_FAILURE = re.compile(r"Failed to fetch|NetworkError|Load failed|network error", re.I)
-_WEBGPU_FAILURE = re.compile(r"webgpu|no available backend|requestAdapter|GPUAdapter", re.I)
+_WEBGPU_FAILURE = re.compile(r"webgpu|requestAdapter|GPUAdapter", re.I)
+# ONNX Runtime could not start (its .mjs/.wasm files missing or broken, or no WebGPU).
+_NO_BACKEND = re.compile(r"no available backend found", re.I)
 
 
 def _file_in_model(location: str, model: str) -> str:
@@ -99,17 +101,24 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
             f"{subject} was not found: {what} neither at {where} nor on the Hugging Face hub. "
             f"{check}{hint}",
         )
-    if _NETWORK_FAILURE.search(raw):
+    if _NO_BACKEND.search(raw) and not _WEBGPU_FAILURE.search(raw):
         return LegendaError(
-            MODEL_NOT_FOUND,
-            f"{subject} could not be downloaded: the Hugging Face hub did not answer (are you "
-            f"offline?) and it is not at {where}. Check your connection. {hint}",
+            RUNTIME_FAILED,
+            "ONNX Runtime, which runs the models, could not start: its files on this site "
+            "(vendor/ort/) are missing or damaged. Reload the page; if you host the site "
+            "yourself, build it again with `make site`.",
         )
     if _WEBGPU_FAILURE.search(raw):
         return LegendaError(
             INFERENCE_FAILED,
             f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
             "(device=wasm) and try again.",
+        )
+    if _NETWORK_FAILURE.search(raw):
+        return LegendaError(
+            MODEL_NOT_FOUND,
+            f"{subject} could not be downloaded: the Hugging Face hub did not answer (are you "
+            f"offline?) and it is not at {where}. Check your connection. {hint}",
         )
     return LegendaError(
         INFERENCE_FAILED,
@@ -147,9 +156,9 @@ def image_http_error(url: str, status: int) -> LegendaError:
 def image_fetch_failed(url: str) -> LegendaError:
     return LegendaError(
         IMAGE_UNREACHABLE,
-        f"The image at {url} could not be loaded: the server did not answer, or it does not "
-        "let other sites read its images (CORS). Check the address, or save the image and "
-        "choose it as a file.",
+        f"The image at {url} could not be loaded: the server did not answer in time, or it "
+        "does not let other sites read its images (CORS). Check the address, or save the "
+        "image and choose it as a file.",
     )
 
 

@@ -14,10 +14,11 @@ from .errors import (
     not_an_image,
     undecodable_image,
 )
-from .runtime import Runtime, log_failure
+from .runtime import Runtime, js_object, log_failure
 
 # blob: and data: come from the page itself (a pasted or dropped image).
 _SCHEMES = ("http:", "https:", "blob:", "data:")
+FETCH_TIMEOUT_S = 30
 # Servers that do not know an image's type; decoding decides.
 _UNTYPED = ("", "application/octet-stream", "binary/octet-stream")
 
@@ -49,8 +50,10 @@ class ImageLoader:
             raise bad_image_url(url)
         shown = url if len(url) <= 120 else url[:117] + "…"
         try:
-            response = await js.fetch(absolute.href)
-        except JsException as failure:  # offline, refused, or CORS: fetch cannot tell which
+            # A server that never answers must not keep the page working forever.
+            options = js_object({"signal": js.AbortSignal.timeout(FETCH_TIMEOUT_S * 1000)})
+            response = await js.fetch(absolute.href, options)
+        except JsException as failure:  # offline, refused, CORS or too slow: fetch cannot tell
             log_failure(f"fetching {url}", failure)
             raise image_fetch_failed(shown) from None
         if not response.ok:

@@ -14,7 +14,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 
 from .captioner import Captioner
-from .errors import MODEL_NOT_FOUND, LegendaError, unexpected
+from .errors import LegendaError, unexpected
 from .images import ImageLoader
 from .languages import language, language_table
 from .runtime import Runtime, SiteInfo, js_object, log_failure
@@ -90,7 +90,8 @@ class Worker:
                     await self._run_batch(job_id, batch, len(pending), settings, reported)
                 except LegendaError as failure:
                     self._fail_unreported(job_id, batch, failure, reported)
-                    if failure.code == MODEL_NOT_FOUND:  # the next batches would fail alike
+                    if not self.captioner.pipeline.is_loaded(settings):
+                        # The model did not load: the next batches would fail alike.
                         self._fail_unreported(job_id, enumerate(pending), failure, reported)
                         return
         except Exception as failure:  # noqa: BLE001 - every run must end with `done`
