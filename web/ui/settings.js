@@ -21,13 +21,15 @@ const FIELDS = [
   { key: 'models', label: 'Models path', type: 'text', hint: 'Where self-hosted models live on this site, e.g. models/ or /models/.' },
   { key: 'remote_models', label: 'Allow models from the Hugging Face hub', type: 'flag' },
   { group: 'Caption generation' },
-  { key: 'max_new_tokens', label: 'max_new_tokens', type: 'number', step: '1', hint: 'The longest caption, in tokens.' },
+  { key: 'max_new_tokens', label: 'max_new_tokens', type: 'number', hint: 'The longest caption, in tokens.' },
   { key: 'do_sample', label: 'do_sample', type: 'flag', hint: 'Pick tokens at random by their probability instead of always the most likely one.' },
-  { key: 'temperature', label: 'temperature', type: 'number', step: '0.1', hint: 'With sampling: below 1 is safer, above 1 is more varied.' },
-  { key: 'top_k', label: 'top_k', type: 'number', step: '1', hint: 'With sampling: choose among the k most likely tokens only.' },
-  { key: 'repetition_penalty', label: 'repetition_penalty', type: 'number', step: '0.05', hint: 'Above 1 makes tokens already written less likely.' },
-  { key: 'no_repeat_ngram_size', label: 'no_repeat_ngram_size', type: 'number', step: '1', hint: 'Never repeat a phrase of this many tokens (0: off).' },
-  { key: 'num_beams', label: 'num_beams', type: 'number', step: '1', hint: 'Beam search width: 1 is greedy decoding.' },
+  { key: 'temperature', label: 'temperature', type: 'number', hint: 'With sampling: below 1 is safer, above 1 is more varied.' },
+  { key: 'top_k', label: 'top_k', type: 'number', hint: 'With sampling: choose among the k most likely tokens only.' },
+  { key: 'repetition_penalty', label: 'repetition_penalty', type: 'number', hint: 'Above 1 makes tokens already written less likely.' },
+  { key: 'no_repeat_ngram_size', label: 'no_repeat_ngram_size', type: 'number', hint: 'Never repeat a phrase of this many tokens (0: off).' },
+  { key: 'num_beams', label: 'num_beams', type: 'number', hint: 'Beam search width: 1 is greedy decoding.' },
+  { key: 'translation_max_new_tokens', label: 'translation max_new_tokens', type: 'number', hint: 'The longest translation, in tokens.' },
+  { key: 'batch_size', label: 'batch_size', type: 'number', hint: 'Images captioned per model call when several are given.' },
   { group: 'Speech' },
   { key: 'tts', label: 'Speech server', type: 'text', hint: 'Its address, e.g. http://127.0.0.1:5000. Empty turns speech off.' },
   { group: 'This page' },
@@ -232,11 +234,14 @@ export function mountSettings() {
     pending = {};
     if (Object.keys(accepted).length) saveSettings(accepted);
     fill(resolved);
+    const notices = (detail.notices || []).join(' ');
     if (problems.length) {
       say(problems.map((p) => p.message).join(' '), 'error');
       panel.open = true;
     } else if (hadPending) {
-      say('Settings applied and saved in this browser. Models reload the next time they are used.');
+      say(`Settings applied and saved in this browser. Models reload the next time they are used. ${notices}`.trim());
+    } else if (notices) {
+      say(notices);
     }
     panel.dataset.ready = '1';
   });
