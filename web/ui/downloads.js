@@ -1,8 +1,10 @@
 // One progress bar per model file, fed by the worker's `progress` messages (Transformers.js's
-// progress_callback: initiate, download, progress, done, ready). Rows stay after the download
-// as a record of which files each model needed (they show the dtype's files, e.g. *_quantized).
+// progress_callback: initiate, download, progress, done, ready). The list opens while files
+// download and folds into a one-line summary once they are all in; the rows stay as a record of
+// which files each model needed (they show the dtype's files, e.g. *_quantized.onnx).
 
-const rows = new Map();  // "model file" -> {row, bar, size}
+const rows = new Map();  // "model file" -> {row, bar, size, bytes, complete}
+let openedByUs = false;
 
 function formatBytes(bytes) {
   if (!Number.isFinite(bytes) || bytes <= 0) return '';
@@ -34,27 +36,47 @@ function rowFor(model, file) {
   label.title = `${model} / ${file}`;
   const bar = document.createElement('progress');
   bar.max = 100;
-  bar.setAttribute('aria-label', `Downloading ${file} of ${model}`);
+  bar.value = 0;
+  bar.setAttribute('aria-label', `Download of ${file} (${model})`);
   const size = document.createElement('span');
   size.className = 'download-size';
   row.append(label, bar, size);
   document.getElementById('download-list').append(row);
-  document.getElementById('downloads').hidden = false;
-  entry = { row, bar, size };
+  entry = { row, bar, size, bytes: 0, complete: false };
   rows.set(key, entry);
   return entry;
+}
+
+function summarize() {
+  const panel = document.getElementById('downloads');
+  const all = [...rows.values()];
+  const waiting = all.filter((entry) => !entry.complete).length;
+  const bytes = formatBytes(all.reduce((sum, entry) => sum + entry.bytes, 0));
+  const models = new Set(all.map((entry) => entry.row.dataset.model)).size;
+  document.getElementById('downloads-summary').textContent = waiting > 0
+    ? `Downloading model files: ${all.length - waiting} of ${all.length} ready`
+    : `Model files: ${all.length} files of ${models} model${models === 1 ? '' : 's'}${bytes ? `, ${bytes}` : ''}`;
+  panel.hidden = all.length === 0;
+  if (waiting > 0 && !panel.open) {
+    panel.open = true;
+    openedByUs = true;
+  } else if (waiting === 0 && openedByUs) {
+    panel.open = false;  // only fold what we unfolded: a list the user opened stays open
+    openedByUs = false;
+  }
 }
 
 /** Apply one `progress` message to its file's bar. */
 export function showProgress({ model, file, status, loaded, total, progress }) {
   if (!file) return;  // "ready" arrives per model, without a file: its bars are already done
-  const { row, bar, size } = rowFor(model, file);
-  row.dataset.status = status;
-  if (status === 'done') {
-    bar.value = 100;
-  } else if (Number.isFinite(progress)) {
-    bar.value = Math.max(0, Math.min(100, progress));
-  }
-  const text = status === 'done' ? formatBytes(total || loaded) : [formatBytes(loaded), formatBytes(total)].filter(Boolean).join(' / ');
-  if (text) size.textContent = text;
+  const entry = rowFor(model, file);
+  entry.row.dataset.status = status;
+  if (Number.isFinite(progress)) entry.bar.value = Math.max(0, Math.min(100, progress));
+  if (status === 'done') entry.bar.value = 100;
+  entry.complete = status === 'done' || status === 'ready';
+  entry.bytes = Math.max(entry.bytes, total || 0, loaded || 0);
+  entry.size.textContent = entry.complete || entry.bar.value >= 100
+    ? formatBytes(entry.bytes)
+    : [formatBytes(loaded), formatBytes(total)].filter(Boolean).join(' / ');
+  summarize();
 }

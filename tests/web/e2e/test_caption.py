@@ -37,6 +37,9 @@ def test_sample_photo(app: LegendaApp) -> None:
     )
     assert f"{app.caption_model} onnx/encoder_model_quantized.onnx" in files
     assert any(f.startswith(app.translation_model) for f in files)
+    bars = app.page.locator("#download-list progress").evaluate_all("bs => bs.map(b => b.value)")
+    assert len(bars) == len(files) and all(value == 100 for value in bars)
+    assert app.text("#downloads-summary").startswith(f"Model files: {len(files)} files of 2 models")
     assert app.page.locator("#results .result").count() == 1
     app.screenshot("sample-done")
 
