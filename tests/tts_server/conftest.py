@@ -105,6 +105,7 @@ class Sidecar:
     url: str
     process: subprocess.Popen[str]
     banner: str
+    log: Path
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -114,25 +115,28 @@ class Sidecar:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
 
 
-def start_sidecar(env: dict[str, str], args: tuple[str, ...] = ()) -> Sidecar:
-    """Start the sidecar on a free port (``--port 0``) and wait for its "listening on" line."""
+def start_sidecar(env: dict[str, str], log: Path) -> Sidecar:
+    """Start the sidecar on a free port (``--port 0``) and wait for its "listening on" line.
+
+    Only that line goes to stdout; the logs go to ``log``."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
     full_env.update({"LEGENDA_TORCH_THREADS": "1", "HF_HUB_OFFLINE": "1", **env})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tts_server", "--host", "127.0.0.1", "--port", "0", *args],
-        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tts_server", "--host", "127.0.0.1", "--port", "0"],
+            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=log_file, text=True,
+        )
     assert process.stdout is not None
     banner = process.stdout.readline()
+    server = Sidecar(banner.rsplit(" ", 1)[-1].strip(), process, banner, log)
     if " listening on " not in banner:
-        process.kill()
-        _, err = process.communicate(timeout=30)
-        raise AssertionError(f"the sidecar did not start: {banner}{err}")
-    # Drain stderr (logs) in the background so the process never blocks on a full pipe.
-    threading.Thread(target=process.stderr.read, daemon=True).start()  # type: ignore[union-attr]
-    return Sidecar(banner.rsplit(" ", 1)[-1].strip(), process, banner)
+        server.stop()
+        raise AssertionError(f"the sidecar did not start: {banner}{log.read_text()}")
+    return server
 
 
 @pytest.fixture
@@ -143,7 +147,7 @@ def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
     def start(**env: str) -> Sidecar:
         env.setdefault("LEGENDA_TTS_ENGINE", "espeak")
         env.setdefault("LEGENDA_AUDIO_DIR", str(tmp_path / "audio"))
-        server = start_sidecar(env)
+        server = start_sidecar(env, tmp_path / f"sidecar-{len(started)}.log")
         started.append(server)
         return server
 

@@ -1,0 +1,141 @@
+"""The sidecar as users run it: ``python -m tts_server`` (waitress) on a free port."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import wave
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from tests.tts_server.conftest import ROOT, Sidecar, wait_ready
+
+TEXT = "Um gato no sofá"
+TIMEOUT = 120
+
+
+def _post(server: Sidecar, wait: int = TIMEOUT, **body: object) -> requests.Response:
+    return requests.post(
+        f"{server.url}/api/speech?wait={wait}", json={"text": TEXT, **body}, timeout=TIMEOUT
+    )
+
+
+def _wav(server: Sidecar, audio_url: str) -> wave.Wave_read:
+    answer = requests.get(server.url + audio_url, timeout=TIMEOUT)
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "audio/wav"
+    return wave.open(io.BytesIO(answer.content))
+
+
+def test_espeak_sidecar_serves_the_whole_api(sidecar: Callable[..., Sidecar]) -> None:
+    server = sidecar()
+    assert "espeak" in server.banner and server.url.startswith("http://127.0.0.1:")
+    assert wait_ready(server)["engine"] == "espeak"
+
+    # What the README's curl does: POST, then follow the returned URLs.
+    created = requests.post(
+        f"{server.url}/api/speech", data='{"text":"Um gato no sofá"}',
+        headers={"Content-Type": "application/json"}, timeout=TIMEOUT,
+    )
+    assert created.status_code in (200, 202)
+    job = created.json()
+    done = requests.get(f"{server.url}{job['status_url']}", timeout=TIMEOUT).json()
+    if done["status"] != "done":
+        done = _post(server).json()
+    assert done["status"] == "done" and done["id"] == job["id"]
+    with _wav(server, job["audio_url"]) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22_050)
+        assert wav.getnframes() / 22_050 > 0.8
+
+    ranged = requests.get(
+        server.url + job["audio_url"], headers={"Range": "bytes=8-11"}, timeout=TIMEOUT
+    )
+    assert ranged.status_code == 206 and ranged.content == b"WAVE"
+
+    preflight = requests.options(f"{server.url}/api/speech", headers={
+        "Origin": "http://127.0.0.1:8000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+        "Access-Control-Request-Private-Network": "true",
+    }, timeout=TIMEOUT)
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+    assert preflight.headers["Access-Control-Allow-Private-Network"] == "true"
+
+    missing = requests.get(f"{server.url}/api/audio/..%2F..%2Fetc%2Fpasswd", timeout=TIMEOUT)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-audio"
+    bad = requests.post(f"{server.url}/api/speech", data="{", timeout=TIMEOUT)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad-json"
+
+
+def test_concurrent_identical_requests_share_one_job_and_file(
+    sidecar: Callable[..., Sidecar], tmp_path: Path
+) -> None:
+    server = sidecar(LEGENDA_AUDIO_DIR=str(tmp_path / "shared"))
+    wait_ready(server)
+    text = "Vários pedidos iguais ao mesmo tempo."
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: _post(server, text=text).json(), range(8)))
+    assert {a["id"] for a in answers} == {answers[0]["id"]}
+    assert {a["status"] for a in answers} == {"done"}
+    assert [p.name for p in (tmp_path / "shared").iterdir()] == [f"{answers[0]['id']}.wav"]
+
+
+def test_audio_survives_a_restart(sidecar: Callable[..., Sidecar], tmp_path: Path) -> None:
+    folder = str(tmp_path / "kept")
+    first = sidecar(LEGENDA_AUDIO_DIR=folder)
+    wait_ready(first)
+    made = _post(first).json()
+    assert made["status"] == "done"
+    first.stop()
+
+    second = sidecar(LEGENDA_AUDIO_DIR=folder)
+    wait_ready(second)
+    status = requests.get(second.url + made["status_url"], timeout=TIMEOUT).json()
+    assert status["status"] == "done" and status["duration_s"] == made["duration_s"]
+    again = requests.post(f"{second.url}/api/speech", json={"text": TEXT}, timeout=TIMEOUT)
+    assert again.status_code == 200 and again.json()["id"] == made["id"]
+    with _wav(second, made["audio_url"]) as wav:
+        assert wav.getframerate() == 22_050
+
+
+def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_SIZE": "many"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tts_server", "--port", "0"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert result.returncode == 2
+    assert "LEGENDA_QUEUE_SIZE='many' is not a whole number" in result.stderr
+    assert "Traceback" not in result.stderr and "listening" not in result.stdout
+
+
+def test_a_model_missing_offline_is_reported_not_fatal(
+    sidecar: Callable[..., Sidecar], tmp_path: Path
+) -> None:
+    server = sidecar(
+        LEGENDA_TTS_ENGINE="bark", HF_HOME=str(tmp_path / "empty-hub-cache"), HF_HUB_OFFLINE="1"
+    )
+    health = wait_ready(server, expect="failed")
+    assert health["model"] == "suno/bark-small"
+    assert "not in the local cache" in health["error"] and "espeak" in health["error"]
+    refused = _post(server)
+    assert refused.status_code == 503
+    assert refused.json()["error"] == {"code": "model-unavailable", "message": health["error"]}
+
+
+def test_tiny_bark_sidecar_speaks_with_the_presets_its_folder_holds(
+    sidecar: Callable[..., Sidecar], tiny_bark: Path
+) -> None:
+    server = sidecar(LEGENDA_TTS_ENGINE="bark", LEGENDA_TTS_MODEL=str(tiny_bark))
+    assert wait_ready(server)["device"] == "cpu"
+    voices = requests.get(f"{server.url}/api/voices", timeout=TIMEOUT).json()
+    assert voices["default_voice"] == "v2/pt_speaker_0"
+    assert voices["languages"]["pt"] == ["v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2"]
+    done = _post(server, text="Um gato no sofá. Um cão na rua.", voice="v2/pt_speaker_1").json()
+    assert done["status"] == "done", done
+    with _wav(server, done["audio_url"]) as wav:
+        assert (wav.getsampwidth(), wav.getframerate()) == (2, 24_000)
+        assert wav.getnframes() > 24_000 * 0.25  # two sentences and the pause between them
