@@ -67,11 +67,11 @@ class Runtime:
         """The device to use for ``wanted``, and a sentence when it had to differ."""
         if wanted == "webgpu" and not self.site.has_webgpu:
             return "wasm", "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
-        if self.ort_build is not None and self.ort_build != _ORT_BUILDS[wanted]:
-            return (
-                "wasm" if self.ort_build == _ORT_BUILDS["wasm"] else wanted,
-                "The device takes effect after a page reload; the models keep running on "
-                "WebAssembly (wasm) until then.",
+        if wanted == "webgpu" and self.ort_build == _ORT_BUILDS["wasm"]:
+            # The asyncify build runs both devices; the plain one, already loaded, only wasm.
+            return "wasm", (
+                "WebGPU takes effect after a page reload; until then the models run on "
+                "WebAssembly (wasm)."
             )
         return wanted, None
 
