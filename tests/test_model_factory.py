@@ -185,6 +185,22 @@ def test_captioner_onnx_matches_pytorch_and_generates_visible_text(
     assert caption.strip() and caption.isprintable(), caption
 
 
+def test_captioner_captions_follow_the_image(captioner_dir: Path, image: Image.Image) -> None:
+    import torch
+    from transformers import AutoTokenizer, VisionEncoderDecoderModel, ViTImageProcessor
+
+    processor = ViTImageProcessor.from_pretrained(captioner_dir)
+    model = VisionEncoderDecoderModel.from_pretrained(captioner_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(captioner_dir)
+    captions = set()
+    for picture in (image, Image.new("RGB", (64, 64), "red"), Image.new("RGB", (64, 64), "blue")):
+        pixel_values = processor(picture, return_tensors="pt").pixel_values
+        with torch.no_grad():
+            tokens = model.generate(pixel_values, max_new_tokens=8)[0]
+        captions.add(tokenizer.decode(tokens, skip_special_tokens=True))
+    assert len(captions) == 3, captions
+
+
 def test_captioner_quantized_files_hold_quantized_weights(
     captioner_dir: Path, image: Image.Image
 ) -> None:
@@ -273,7 +289,7 @@ def _translate_torch(translator_dir: Path, text: str, target: str, steps: int) -
     return output[0, 1:].tolist()
 
 
-def test_translator_generates_text_that_depends_on_the_target_language(
+def test_translator_text_depends_on_the_source_and_the_target_language(
     translator_dir: Path,
 ) -> None:
     from transformers import AutoTokenizer
@@ -286,6 +302,8 @@ def test_translator_generates_text_that_depends_on_the_target_language(
         texts[target] = tokenizer.decode(tokens, skip_special_tokens=True)
         assert texts[target].strip(), target
     assert texts["por_Latn"] != texts["spa_Latn"]
+    other = _translate_torch(translator_dir, "Two cats sleeping on a red sofa.", "por_Latn", 10)
+    assert tokenizer.decode(other, skip_special_tokens=True) != texts["por_Latn"]
 
 
 @pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "q8"])

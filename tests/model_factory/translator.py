@@ -115,6 +115,9 @@ def _model(tokenizer):  # -> transformers.M2M100ForConditionalGeneration
         scale_embedding=True,
         tokenizer_class="NllbTokenizer",
         tie_word_embeddings=False,  # see below
+        # At the usual 0.02 the tiny decoder all but ignores the encoder: every sentence gives
+        # the same text. Larger weights make different sentences give different gibberish.
+        init_std=0.3,
         **ids,
     )
     model = M2M100ForConditionalGeneration(config)
