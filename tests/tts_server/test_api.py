@@ -288,3 +288,18 @@ def test_requests_while_the_model_loads_answer_503_loading(
     release.set()
     assert client.get("/api/health?wait=60").get_json()["status"] == "ready"
     assert _speak(client)["status"] == "done"
+
+
+def test_least_recently_used_audio_is_evicted_past_the_cap(
+    make_app: Callable[..., Flask],
+) -> None:
+    # Each of these espeak WAVs is ~40-60 KB: the cap holds two of them, not three.
+    client = make_app(audio_cache_mb=0.12).test_client()
+    first, second = _speak(client, text="Um gato no sofá"), _speak(client, text="Um cão na rua")
+    assert _fetch(client, first["audio_url"]).status_code == 200  # the first is now the newest
+    third = _speak(client, text="Uma ave no céu")
+    assert client.get(second["status_url"]).status_code == 404
+    assert _fetch(client, second["audio_url"]).status_code == 404
+    for kept in (first, third):
+        assert client.get(kept["status_url"]).get_json()["status"] == "done"
+    assert _speak(client, text="Um cão na rua")["id"] == second["id"]  # made again on request

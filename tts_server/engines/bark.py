@@ -6,6 +6,7 @@ speaker_embeddings_path.json holds, so a local folder offers exactly the presets
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
@@ -16,6 +17,10 @@ from ..audio import Samples
 from ..config import Config
 from .base import Engine, EngineUnavailable, natural_key
 from .torch_models import load_pretrained, pick_device
+
+# Bark's coarse and fine stages call generate() without an attention mask by design, and
+# transformers logs the same two warnings about it on every sentence: keep them out of the log.
+logging.getLogger("transformers.generation.utils").setLevel(logging.ERROR)
 
 _PRESET = re.compile(r"^(?:v2/)?([a-z]{2})_speaker_\d+$")
 
