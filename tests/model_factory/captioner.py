@@ -116,7 +116,7 @@ def _model(vocab_size: int, special_id: int):  # -> transformers.VisionEncoderDe
         eos_token_id=special_id,
         pad_token_id=special_id,
         decoder_start_token_id=special_id,
-        max_length=MAX_POSITIONS,
+        max_length=20,  # transformers' default, what the hub model generates when not told
     )
     return model.eval()
 
