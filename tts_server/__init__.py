@@ -31,6 +31,8 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["LEGENDA"] = config
+    # Refuse huge bodies before reading them: room for the longest text, escaped, and some JSON.
+    app.config["MAX_CONTENT_LENGTH"] = 16 * config.max_text_chars + 64 * 1024
     service = SpeechService(config)
     app.extensions["legenda"] = service
     register_error_handlers(app)

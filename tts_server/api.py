@@ -140,13 +140,16 @@ def audio(name: str) -> Response:
     svc = service()
     speech_id = name.removesuffix(".wav") if name.endswith(".wav") else ""
     path = svc.store.lookup(speech_id)  # None for anything but a stored id: no path escapes
-    if path is None:
-        raise ApiError(
-            404, "unknown-audio",
-            "There is no audio at this address: POST the text to /api/speech to make it.",
-        )
-    # The name is a hash of what was said, so the bytes never change: cache them for long.
-    return send_file(path, mimetype="audio/wav", conditional=True, max_age=86400)
+    try:
+        if path is not None:
+            # The name is a hash of what was said, so the bytes never change: cache them long.
+            return send_file(path, mimetype="audio/wav", conditional=True, max_age=86400)
+    except FileNotFoundError:  # evicted between the lookup and the read
+        pass
+    raise ApiError(
+        404, "unknown-audio",
+        "There is no audio at this address: POST the text to /api/speech to make it.",
+    )
 
 
 @bp.get("/voices")

@@ -37,6 +37,7 @@ def error_response(error: ApiError) -> Response:
 _HTTP_MESSAGES = {
     404: ("not-found", "There is nothing at this address. The API lives under /api/."),
     405: ("method-not-allowed", "This address does not accept that method."),
+    413: ("text-too-long", "The request is far too large for a text to say; send a shorter one."),
 }
 
 

@@ -7,6 +7,7 @@ Torch models are the tiny ones from tests/model_factory, on one torch thread.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -81,21 +82,31 @@ def bark_app(make_app: Callable[..., Flask], tiny_bark: Path) -> Flask:
 
 
 class Gate:
-    """Wraps an engine's real ``synthesize`` so a test can hold the worker inside a synthesis
-    and count the calls: the way to see queueing and deduplication without timing."""
+    """Wraps an engine's real ``synthesize`` so a test holds the worker before each sentence
+    and counts the calls: the way to see queueing, progress and deduplication without timing."""
 
     def __init__(self, service: SpeechService) -> None:
         self.calls: list[str] = []
-        self.entered = threading.Event()
-        self.release = threading.Event()
+        self._entered: queue.Queue[str] = queue.Queue()
+        self._permits = threading.Semaphore(0)
         self._real = service.engine.synthesize
         service.engine.synthesize = self._synthesize  # type: ignore[method-assign]
 
     def _synthesize(self, text: str, voice: str) -> Any:
         self.calls.append(text)
-        self.entered.set()
-        assert self.release.wait(LOAD_TIMEOUT_S), "the test never released the worker"
+        self._entered.put(text)
+        assert self._permits.acquire(timeout=LOAD_TIMEOUT_S), "the test never let it go on"
         return self._real(text, voice)
+
+    def wait_entered(self) -> str:
+        """Block until a synthesis call is waiting at the gate; return its text."""
+        return self._entered.get(timeout=LOAD_TIMEOUT_S)
+
+    def allow(self, calls: int = 1) -> None:
+        self._permits.release(calls)
+
+    def open(self) -> None:
+        self._permits.release(10_000)
 
 
 @dataclass

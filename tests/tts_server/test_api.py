@@ -210,10 +210,10 @@ def test_concurrent_identical_requests_cause_one_synthesis(app: Flask) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert gate.entered.wait(60)
+    assert gate.wait_entered() == TEXT
     assert len({a["id"] for a in answers}) == 1 and len(answers) == 8
     assert app.test_client().get("/api/health").get_json()["queue_depth"] == 1
-    gate.release.set()
+    gate.open()
     assert _speak(app.test_client())["status"] == "done"
     assert gate.calls == [TEXT]
 
@@ -223,13 +223,13 @@ def test_a_full_queue_answers_503_with_retry_after(make_app: Callable[..., Flask
     gate = Gate(service_of(app))
     client = app.test_client()
     assert client.post("/api/speech", json={"text": "um"}).status_code == 202  # running
-    assert gate.entered.wait(60)
+    assert gate.wait_entered() == "um"
     assert client.post("/api/speech", json={"text": "dois"}).status_code == 202  # waiting
     full = client.post("/api/speech", json={"text": "três"})
     _error(full, 503, "queue-full")
     assert full.headers["Retry-After"].isdigit()
     assert client.post("/api/speech", json={"text": "dois"}).status_code == 202  # joins, no 503
-    gate.release.set()
+    gate.open()
     assert _speak(client, text="dois")["status"] == "done"
     assert _speak(client, text="três")["status"] == "done"
 
@@ -303,3 +303,27 @@ def test_least_recently_used_audio_is_evicted_past_the_cap(
     for kept in (first, third):
         assert client.get(kept["status_url"]).get_json()["status"] == "done"
     assert _speak(client, text="Um cão na rua")["id"] == second["id"]  # made again on request
+
+
+def test_progress_is_reported_sentence_by_sentence(app: Flask) -> None:
+    gate = Gate(service_of(app))
+    client = app.test_client()
+    job = client.post("/api/speech", json={"text": "Um gato. Um cão. Uma ave."}).get_json()
+    assert gate.wait_entered() == "Um gato."
+    status = client.get(job["status_url"]).get_json()
+    assert (status["status"], status["progress"], status["duration_s"]) == ("running", 0.0, None)
+    gate.allow()
+    assert gate.wait_entered() == "Um cão."
+    assert client.get(job["status_url"]).get_json()["progress"] == 0.333
+    gate.allow()
+    assert gate.wait_entered() == "Uma ave."
+    assert client.get(job["status_url"]).get_json()["progress"] == 0.667
+    gate.allow()
+    assert _speak(client, text="Um gato. Um cão. Uma ave.")["progress"] == 1.0
+
+
+def test_a_huge_body_is_refused_before_it_is_read(make_app: Callable[..., Flask]) -> None:
+    client = make_app(max_text_chars=10).test_client()
+    huge = client.post("/api/speech", data='{"text": "' + "x" * 300_000 + '"}',
+                       content_type="application/json")
+    _error(huge, 413, "text-too-long")
