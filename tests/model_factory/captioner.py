@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.model_factory import corpus, onnx_export
 from tests.model_factory.cache import cached_model
+
+if TYPE_CHECKING:  # transformers is imported only when a model is built
+    from transformers import GPT2TokenizerFast, VisionEncoderDecoderModel, ViTImageProcessor
 
 MODEL_ID = "legenda-test/tiny-vit-gpt2"
 IMAGE_SIZE = 32
@@ -35,7 +39,7 @@ def build_captioner(model_dir: Path) -> None:
     import torch
 
     tokenizer = _tokenizer()
-    special_id = tokenizer.convert_tokens_to_ids(SPECIAL)
+    special_id = tokenizer.get_vocab()[SPECIAL]
     torch.manual_seed(SEED)
     model = _model(vocab_size=len(tokenizer), special_id=special_id)
     _never_choose_invisible(model, tokenizer)  # EOS included
@@ -46,7 +50,7 @@ def build_captioner(model_dir: Path) -> None:
     onnx_export.quantize_parts(model_dir)
 
 
-def _tokenizer():  # -> transformers.GPT2TokenizerFast
+def _tokenizer() -> GPT2TokenizerFast:
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2TokenizerFast
 
@@ -63,7 +67,7 @@ def _tokenizer():  # -> transformers.GPT2TokenizerFast
     )
 
 
-def _image_processor():  # -> transformers.ViTImageProcessor
+def _image_processor() -> ViTImageProcessor:
     from transformers import ViTImageProcessor
 
     return ViTImageProcessor(
@@ -73,7 +77,7 @@ def _image_processor():  # -> transformers.ViTImageProcessor
     )
 
 
-def _model(vocab_size: int, special_id: int):  # -> transformers.VisionEncoderDecoderModel
+def _model(vocab_size: int, special_id: int) -> VisionEncoderDecoderModel:
     from transformers import (
         GenerationConfig,
         GPT2Config,
@@ -121,10 +125,12 @@ def _model(vocab_size: int, special_id: int):  # -> transformers.VisionEncoderDe
     return model.eval()
 
 
-def _never_choose_invisible(model, tokenizer) -> None:
+def _never_choose_invisible(
+    model: VisionEncoderDecoderModel, tokenizer: GPT2TokenizerFast
+) -> None:
     """Make greedy decoding pick only tokens that show as text.
 
-    Random weights often pick EOS first (an empty caption) or raw bytes such as "\x07" or half a
+    Random weights often pick EOS first (an empty caption), a control character or half of a
     UTF-8 character. With their rows of the tied embedding at zero these tokens score exactly 0,
     while about half of the remaining vocabulary scores above 0 at every step.
     """

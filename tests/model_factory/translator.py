@@ -16,9 +16,13 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.model_factory import corpus, onnx_export
 from tests.model_factory.cache import cached_model
+
+if TYPE_CHECKING:  # transformers is imported only when a model is built
+    from transformers import M2M100ForConditionalGeneration, NllbTokenizerFast
 
 MODEL_ID = "legenda-test/tiny-nllb"
 WIDTH = 32
@@ -53,7 +57,7 @@ def build_translator(model_dir: Path) -> None:
     onnx_export.quantize_parts(model_dir)
 
 
-def _tokenizer(workdir: Path):  # -> transformers.NllbTokenizerFast
+def _tokenizer(workdir: Path) -> NllbTokenizerFast:
     """An NLLB tokenizer over a sentencepiece model trained into ``workdir``."""
     import sentencepiece as spm
     from transformers import NllbTokenizerFast
@@ -92,7 +96,7 @@ def _name_tokenizer_class(config_path: Path) -> None:
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
-def _model(tokenizer):  # -> transformers.M2M100ForConditionalGeneration
+def _model(tokenizer: NllbTokenizerFast) -> M2M100ForConditionalGeneration:
     import torch
     from transformers import GenerationConfig, M2M100Config, M2M100ForConditionalGeneration
 
