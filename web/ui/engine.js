@@ -24,10 +24,17 @@ function failed(why, consoleDetail) {
 export function startEngine(config) {
   rawConfig = { ...config };
   worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
-  worker.addEventListener('message', (event) => emit(event.data));
+  let started = false;  // the worker has said something: its script loaded and runs
+  worker.addEventListener('message', (event) => {
+    started = true;
+    emit(event.data);
+  });
   worker.addEventListener('error', (event) => {
     event.preventDefault();
-    failed('The part of the page that runs the models stopped working. Reload the page to start it again.', event.message || event);
+    failed(started
+      ? 'The part of the page that runs the models stopped working. Reload the page to start it again.'
+      : 'The part of the page that runs the models could not start: one of the site\'s files is missing or broken. Reload the page; if you host the site yourself, build it again with `make site`.',
+    event.message || event);
   });
   worker.addEventListener('messageerror', (event) => {
     failed('The page and its model runner could not understand each other. Reload the page.', event);

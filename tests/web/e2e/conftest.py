@@ -22,7 +22,9 @@ from types import ModuleType
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser, BrowserContext, Page, Playwright, Route, expect, sync_playwright,
+)
 
 from scripts.serve_site import make_server, serve_in_thread
 from tests.model_factory.captioner import captioner_model
@@ -51,6 +53,7 @@ def _load_settings() -> ModuleType:
 
 
 E2E = _load_settings()
+expect.set_options(timeout=E2E.EXPECT_TIMEOUT_S * 1000)
 
 
 # --- session: site, models, images, servers, browser -------------------------------------------

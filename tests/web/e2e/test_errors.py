@@ -6,6 +6,8 @@ import re
 import socket
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from conftest import LegendaApp
 
@@ -75,3 +77,21 @@ def test_bad_setting_is_named_and_the_page_still_works(app: LegendaApp) -> None:
     app.open(wait_for=("ready", "error"), dtype="q3")
     assert_human_error(app, "dtype", "q3")
     assert app.caption_sample("coffee.jpg") == "done", app.status_text()
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["worker.js", "vendor/pyodide/pyodide.asm.wasm"],
+    ids=["worker", "pyodide-wasm"],
+)
+def test_missing_site_file_is_fatal_and_said(app: LegendaApp, missing: str) -> None:
+    # As when a host serves an incomplete build: the page must not wait forever.
+    app.page.context.route(f"**/{missing}", lambda route: route.fulfill(status=404, body="gone"))
+    app.open(wait_for=("error",))
+    print(assert_human_error(app, "reload"))
+    # Fatal means fatal: nothing offers to start a job that cannot run.
+    assert app.page.locator("#generate").is_disabled()
+    assert app.page.locator("#sample-list button:enabled").count() == 0
+    app.page.locator("#image-url").fill(app.server.image_url("red.png"))
+    app.page.locator("#image-url").press("Enter")
+    assert app.state == "error"
