@@ -23,7 +23,13 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import (
-    Browser, BrowserContext, Page, Playwright, Route, expect, sync_playwright,
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
 )
 
 from scripts.serve_site import make_server, serve_in_thread
