@@ -1,0 +1,270 @@
+"""The worker's job logic (worker_main) in CPython, with Transformers.js replaced by fakes.
+
+Pyodide's `js`, `pyodide.ffi` and `transformers_js_py` modules exist only in the browser; here
+they are small stand-ins, and a fake Runtime hands out fake pipelines that record their calls.
+The real pipelines, images and browser are covered by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CAPTION = "a cat on a couch with a cat on a couch"  # vit-gpt2's loop, cleaned on the way
+
+
+class FakeJsException(Exception):
+    """pyodide.ffi.JsException: what a rejected JS promise raises in Python."""
+
+
+class JsResult:
+    """A JS value whose to_py() gives plain Python data."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def to_py(self) -> Any:
+        return self._value
+
+
+@pytest.fixture()
+def legenda(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
+    js = types.ModuleType("js")
+    js.Object = types.SimpleNamespace(fromEntries=dict)  # type: ignore[attr-defined]
+    js.console = types.SimpleNamespace(  # type: ignore[attr-defined]
+        error=lambda *args: None, warn=lambda *args: None
+    )
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.JsException = FakeJsException  # type: ignore[attr-defined]
+    ffi.to_js = lambda value, dict_converter=None: value  # type: ignore[attr-defined]
+    pyodide = types.ModuleType("pyodide")
+    pyodide.ffi = ffi  # type: ignore[attr-defined]
+    tjs = types.ModuleType("transformers_js_py")
+    tjs.import_transformers_js = None  # type: ignore[attr-defined]
+    for name, module in {
+        "js": js, "pyodide": pyodide, "pyodide.ffi": ffi, "transformers_js_py": tjs,
+    }.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    browser_only = ("runtime", "images", "captioner", "translator", "worker_main")
+    for name in browser_only:
+        monkeypatch.delitem(sys.modules, f"legenda.{name}", raising=False)
+    yield types.SimpleNamespace(
+        runtime=importlib.import_module("legenda.runtime"),
+        worker_main=importlib.import_module("legenda.worker_main"),
+    )
+    for name in browser_only:  # imported against the fakes: never reuse them
+        sys.modules.pop(f"legenda.{name}", None)
+
+
+class FakePipelines:
+    """What Runtime.pipeline would create, with every call recorded."""
+
+    def __init__(self) -> None:
+        self.loads: list[tuple[str, str, str]] = []
+        self.caption_calls: list[int] = []  # images per call
+        self.translate_calls: list[dict[str, Any]] = []
+        self.missing: set[str] = set()  # models whose config.json is "not found"
+        self.broken_translation = False
+        self.disposed = 0
+
+    async def create(self, task: str, model: str, dtype: str) -> Any:
+        self.loads.append((task, model, dtype))
+        if model in self.missing:
+            raise FakeJsException(
+                "Error: `local_files_only=true` or `env.allowRemoteModels=false` and file was "
+                f'not found locally at "/models/{model}/config.json".'
+            )
+        return FakePipe(self._captioner if task == "image-to-text" else self._translator, self)
+
+    async def _captioner(self, images: list[Any], options: dict[str, Any]) -> JsResult:
+        self.caption_calls.append(len(images))
+        assert options["no_repeat_ngram_size"] == 3 and options["repetition_penalty"] == 1.2
+        return JsResult([[{"generated_text": CAPTION}] for _ in images])
+
+    async def _translator(self, text: str, options: dict[str, Any]) -> JsResult:
+        if self.broken_translation:
+            raise FakeJsException("RuntimeError: memory access out of bounds")
+        self.translate_calls.append(options)
+        return JsResult([{"translation_text": f"[{options['tgt_lang']}] {text}"}])
+
+
+class FakePipe:
+    """A pipeline: callable, and disposed of when replaced."""
+
+    def __init__(self, call: Any, pipelines: FakePipelines) -> None:
+        self._call = call
+        self._pipelines = pipelines
+
+    async def __call__(self, *args: Any) -> JsResult:
+        return await self._call(*args)
+
+    async def dispose(self) -> None:
+        self._pipelines.disposed += 1
+
+
+class FakeImages:
+    """Item urls starting with "bad" are not images."""
+
+    async def load(self, item: dict[str, Any]) -> Any:
+        from legenda.errors import not_an_image
+
+        if str(item.get("url", "")).startswith("bad"):
+            raise not_an_image("The address", "text/html")
+        return f"image:{item['url']}"
+
+
+def make_worker(legenda: types.SimpleNamespace) -> tuple[Any, list[dict[str, Any]], FakePipelines]:
+    pipelines = FakePipelines()
+
+    class FakeRuntime(legenda.runtime.Runtime):  # type: ignore[misc, name-defined]
+        async def load(self) -> None:
+            pass
+
+        def apply(self, settings: Any) -> None:
+            pass
+
+        def local_model_path(self, settings: Any) -> str:
+            return "/models/"
+
+        async def pipeline(self, task: str, model: str, settings: Any) -> Any:
+            return await pipelines.create(task, model, settings.dtype)
+
+    site = legenda.runtime.SiteInfo("http://h/", "http://h/t.js", "http://h/ort/", False)
+    sent: list[dict[str, Any]] = []
+    worker = legenda.worker_main.Worker(sent.append, FakeRuntime(site, lambda info: None))
+    worker.images = FakeImages()
+    return worker, sent, pipelines
+
+
+def handle(worker: Any, *messages: dict[str, Any]) -> None:
+    for message in messages:
+        asyncio.run(worker.handle(message))
+
+
+def of_type(sent: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [message for message in sent if message["type"] == kind]
+
+
+def init(config: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "init", "config": {"caption_model": "t/cap", "translation_model": "t/mt",
+                                       **(config or {})}}
+
+
+def run(*urls: str, job: str = "j") -> dict[str, Any]:
+    items = [{"itemId": f"i{n}", "url": url} for n, url in enumerate(urls)]
+    return {"type": "run", "jobId": job, "items": items}
+
+
+def test_init_answers_settings_languages_and_problems(legenda: types.SimpleNamespace) -> None:
+    worker, sent, _ = make_worker(legenda)
+    handle(worker, init({"dtype": "q9", "device": "webgpu"}))
+    settings = of_type(sent, "settings")[0]
+    assert settings["settings"]["caption_model"] == "t/cap"
+    assert settings["settings"]["device"] == "wasm"  # this fake browser has no WebGPU
+    assert settings["notices"] == [
+        "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
+    ]
+    assert [problem["setting"] for problem in settings["problems"]] == ["dtype"]
+    assert settings["languages"][0]["code"] == "pt"
+    ready = legenda.worker_main.READY_MESSAGE
+    assert sent[-1] == {"type": "stage", "stage": "ready", "message": ready}
+
+
+def test_a_run_captions_in_batches_then_translates_each_item(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init(), run("a", "b", "bad", "c", "d", "e"))
+    assert pipelines.caption_calls == [3, 2]  # batches of 4, less the item that is no image
+    assert pipelines.loads == [("image-to-text", "t/cap", "q8"), ("translation", "t/mt", "q8")]
+    results = of_type(sent, "result")
+    assert [result["itemId"] for result in results] == ["i0", "i1", "i3", "i4", "i5"]
+    assert results[0]["caption"] == "A cat on a couch"
+    assert results[0]["translation"] == "[por_Latn] A cat on a couch"
+    assert results[0]["lang"] == "pt"
+    assert pipelines.translate_calls[0] == {
+        "src_lang": "eng_Latn", "tgt_lang": "por_Latn", "max_new_tokens": 128,
+    }
+    [error] = of_type(sent, "item-error")
+    assert (error["itemId"], error["code"]) == ("i2", "not-an-image")
+    assert sent[-1] == {"type": "done", "jobId": "j"}
+    stages = [message["message"] for message in of_type(sent, "stage")]
+    assert "Loading the captioning model (t/cap, q8)…" in stages
+    assert "Captioning images 1–4 of 6…" in stages and "Captioning images 5–6 of 6…" in stages
+    assert "Translating to Português (Brasil)…" in stages
+
+
+def test_models_load_once_and_again_only_when_model_dtype_or_device_change(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, _, pipelines = make_worker(legenda)
+    handle(worker, init(), run("a"), run("b"))
+    assert len(pipelines.loads) == 2
+    handle(worker, {"type": "configure", "config": {"lang": "es"}}, run("c"))
+    assert len(pipelines.loads) == 2 and pipelines.disposed == 0
+    assert pipelines.translate_calls[-1]["tgt_lang"] == "spa_Latn"
+    handle(worker, {"type": "configure", "config": {"dtype": "fp32"}}, run("d"))
+    assert pipelines.loads[2:] == [
+        ("image-to-text", "t/cap", "fp32"), ("translation", "t/mt", "fp32"),
+    ]
+    assert pipelines.disposed == 2  # the q8 sessions were freed
+
+
+def test_english_skips_translation(legenda: types.SimpleNamespace) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init({"lang": "en"}), run("a"))
+    [result] = of_type(sent, "result")
+    assert result["translation"] == result["caption"] == "A cat on a couch"
+    assert [load[0] for load in pipelines.loads] == ["image-to-text"]
+
+
+def test_a_missing_captioning_model_fails_every_item_once_and_the_run_ends(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    pipelines.missing.add("t/cap")
+    handle(worker, init(), run("a", "b", "c", "d", "e", "f"))
+    errors = of_type(sent, "item-error")
+    assert [error["itemId"] for error in errors] == [f"i{n}" for n in range(6)]
+    assert {error["code"] for error in errors} == {"model-not-found"}
+    assert "config.json" in errors[0]["message"] and "make models" in errors[0]["message"]
+    assert len(pipelines.loads) == 1  # not retried for the second batch
+    assert sent[-1] == {"type": "done", "jobId": "j"}
+
+
+def test_a_failing_translation_keeps_the_caption(legenda: types.SimpleNamespace) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    pipelines.broken_translation = True
+    handle(worker, init(), run("a"))
+    [error] = of_type(sent, "item-error")
+    assert error["code"] == "inference-failed"
+    assert error["caption"] == "A cat on a couch"
+    assert "memory access" not in error["message"]
+    assert sent[-1]["type"] == "done"
+
+
+def test_an_unexpected_failure_still_ends_the_run(legenda: types.SimpleNamespace) -> None:
+    worker, sent, _ = make_worker(legenda)
+
+    async def explode(item: dict[str, Any]) -> Any:
+        raise KeyError("itemId")
+
+    worker.images.load = explode
+    handle(worker, init(), run("a", "b"))
+    errors = of_type(sent, "item-error")
+    assert [error["code"] for error in errors] == ["runtime-failed", "runtime-failed"]
+    assert "KeyError" not in errors[0]["message"]
+    assert sent[-1] == {"type": "done", "jobId": "j"}
+
+
+def test_an_empty_run_is_done_at_once(legenda: types.SimpleNamespace) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init(), run())
+    assert sent[-1] == {"type": "done", "jobId": "j"}
+    assert pipelines.loads == []
