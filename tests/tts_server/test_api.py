@@ -327,3 +327,30 @@ def test_a_huge_body_is_refused_before_it_is_read(make_app: Callable[..., Flask]
     huge = client.post("/api/speech", data='{"text": "' + "x" * 300_000 + '"}',
                        content_type="application/json")
     _error(huge, 413, "text-too-long")
+
+
+def test_tiny_bark_through_the_api(bark_app: Flask) -> None:
+    client = bark_app.test_client()
+    assert client.get("/api/voices").get_json()["languages"] == {
+        "en": ["v2/en_speaker_0"],
+        "pt": ["v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2"],
+    }
+    error = _error(client.post("/api/speech", json={"text": TEXT, "voice": "v2/pt_speaker_9"}),
+                   400, "unknown-voice")
+    assert error["choices"] == ["v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2"]
+    _error(client.post("/api/speech", json={"text": TEXT, "lang": "ja"}), 400, "unknown-language")
+    done = _speak(client, voice="v2/pt_speaker_2")
+    with wave.open(io.BytesIO(_fetch(client, done["audio_url"]).data)) as wav:
+        assert (wav.getsampwidth(), wav.getframerate()) == (2, 24_000)
+
+
+def test_tiny_vits_through_the_api(make_app: Callable[..., Flask], tiny_vits: Path) -> None:
+    client = make_app(engine="vits", model=str(tiny_vits)).test_client()
+    voices = client.get("/api/voices").get_json()
+    assert (voices["engine"], voices["default_voice"], voices["languages"]) == (
+        "vits", "default", {"pt": ["default"]}
+    )
+    done = _speak(client)
+    assert done["duration_s"] > 0
+    with wave.open(io.BytesIO(_fetch(client, done["audio_url"]).data)) as wav:
+        assert (wav.getsampwidth(), wav.getframerate()) == (2, 16_000)

@@ -37,6 +37,7 @@ class EspeakEngine(Engine):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
+        self.model_id = "espeak-ng"  # there is no model to choose
         self.binary = ""
         self._voices: dict[str, list[str]] = {}
 
@@ -57,7 +58,6 @@ class EspeakEngine(Engine):
             if any(v in installed for v in voices)
         }
         self.binary = binary
-        self.model_id = "espeak-ng"
 
     def voices(self) -> dict[str, list[str]]:
         return self._voices
