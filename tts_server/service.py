@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from .audio import Samples
@@ -63,9 +64,11 @@ class SpeechService:
             import torch
 
             torch.set_num_threads(self.config.torch_threads)
+        started = time.monotonic()
         try:
             self.engine.load()
         except EngineUnavailable as error:
+            log.warning("the speech model is not available: %s", error)
             self.state = ModelState(FAILED, str(error))
         except Exception as error:  # the server keeps serving and says why in /api/health
             log.exception("loading the speech model failed")
@@ -76,6 +79,10 @@ class SpeechService:
                 "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
             )
         else:
+            log.info(
+                "speech model ready: %s %s on %s in %.1f s", self.config.engine,
+                self.engine.model_id, self.engine.device, time.monotonic() - started,
+            )
             self.state = ModelState(READY, None)
         finally:
             self._loaded.set()
