@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import BrowserContext
 
 if TYPE_CHECKING:
     from conftest import LegendaApp, NetworkLog, SiteServer
@@ -96,6 +96,3 @@ def test_keyboard_only(app: LegendaApp) -> None:
     assert app.wait_state("done", "error") == "done", app.status_text()
     assert app.page.locator("#preview").get_attribute("src").endswith("/samples/coffee.jpg")
 
-
-def test_browser_is_shared(browser: Browser) -> None:
-    assert browser.is_connected()
