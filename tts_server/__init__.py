@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from .api import bp
-from .config import Config, ConfigError, config_from_mapping, load_config
+from .config import PREFIX, Config, ConfigError, config_from_mapping, load_config
 from .cors import register_cors
 from .errors import register_error_handlers
 from .service import SpeechService
@@ -22,13 +22,22 @@ __all__ = ["Config", "ConfigError", "create_app"]
 
 
 def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
-    """The sidecar app. ``config``: None reads the environment; a mapping sets fields of Config
-    over its defaults (the environment is not read, so tests are hermetic)."""
+    """The sidecar app.
+
+    ``config``: None reads the ``LEGENDA_*`` environment. A mapping (tests) is read over the
+    defaults, not the environment: Config field names or ``LEGENDA_*`` names set the sidecar's
+    settings, and other upper-case keys (``TESTING``...) go to Flask's ``app.config``.
+    """
+    flask_settings: dict[str, object] = {}
     if config is None:
         config = load_config()
     elif not isinstance(config, Config):
-        config = config_from_mapping(config)
+        flask_settings = {
+            k: v for k, v in config.items() if k.isupper() and not k.startswith(PREFIX)
+        }
+        config = config_from_mapping({k: v for k, v in config.items() if k not in flask_settings})
     app = Flask(__name__)
+    app.config.update(flask_settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["LEGENDA"] = config
     # Refuse huge bodies before reading them: room for the longest text, escaped, and some JSON.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PREFIX = "LEGENDA_"
@@ -124,16 +124,25 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
 
 
 def config_from_mapping(values: Mapping[str, object]) -> Config:
-    """A Config from keyword values (tests, create_app(config={...})); unknown keys are errors."""
+    """A Config from a mapping (tests, ``create_app(config={...})``), over the defaults.
+
+    Keys are either Config field names (``engine``, ``audio_dir``...) with Python values, or
+    environment names (``LEGENDA_TTS_ENGINE``...) with string values, checked as at start-up.
+    Unknown keys are errors. The process environment is not read.
+    """
     known = set(Config.__dataclass_fields__)
-    unknown = sorted(set(values) - known)
+    env_style = {k: str(v) for k, v in values.items() if k.startswith(PREFIX)}
+    fields = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+    unknown = sorted(set(fields) - known)
     if unknown:
         raise ConfigError(
-            f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+            f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}, "
+            f"or the {PREFIX}* environment names."
         )
-    values = dict(values)
-    if "audio_dir" in values:
-        values["audio_dir"] = Path(str(values["audio_dir"]))
-    if "engine" in values and values["engine"] not in ENGINES:
-        raise ConfigError(f"engine {values['engine']!r} is not one of: {', '.join(ENGINES)}.")
-    return Config(**values)  # type: ignore[arg-type]
+    if "audio_dir" in fields:
+        fields["audio_dir"] = Path(str(fields["audio_dir"]))
+    if "cors_origins" in fields:
+        fields["cors_origins"] = tuple(fields["cors_origins"])  # type: ignore[arg-type]
+    if "engine" in fields and fields["engine"] not in ENGINES:
+        raise ConfigError(f"engine {fields['engine']!r} is not one of: {', '.join(ENGINES)}.")
+    return replace(load_config(env_style), **fields)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.tts_server.conftest import Gate, service_of
+from tts_server import create_app
 
 TEXT = "Um gato no sofá"
 
@@ -354,3 +355,14 @@ def test_tiny_vits_through_the_api(make_app: Callable[..., Flask], tiny_vits: Pa
     assert done["duration_s"] > 0
     with wave.open(io.BytesIO(_fetch(client, done["audio_url"]).data)) as wav:
         assert (wav.getsampwidth(), wav.getframerate()) == (2, 16_000)
+
+
+def test_create_app_takes_flask_and_environment_style_settings(tmp_path: Path) -> None:
+    app = create_app({
+        "TESTING": True, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_AUDIO_DIR": str(tmp_path),
+    })
+    try:
+        assert app.testing and app.config["LEGENDA"].audio_dir == tmp_path
+        assert app.test_client().get("/api/health?wait=60").get_json()["status"] == "ready"
+    finally:
+        service_of(app).close()

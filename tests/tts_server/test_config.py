@@ -46,3 +46,14 @@ def test_mapping_config_rejects_unknown_settings() -> None:
         config_from_mapping({"colour": "blue"})
     with pytest.raises(ConfigError, match="festival"):
         config_from_mapping({"engine": "festival"})
+
+
+def test_mapping_config_takes_field_or_environment_names_over_defaults(tmp_path: Path) -> None:
+    config = config_from_mapping({
+        "LEGENDA_TTS_ENGINE": "vits", "LEGENDA_QUEUE_SIZE": "4", "audio_dir": str(tmp_path),
+        "cors_origins": ["https://me.github.io"],
+    })
+    assert (config.engine, config.queue_size, config.audio_dir) == ("vits", 4, tmp_path)
+    assert config.cors_origins == ("https://me.github.io",)
+    with pytest.raises(ConfigError, match="LEGENDA_QUEUE_SIZE"):
+        config_from_mapping({"LEGENDA_QUEUE_SIZE": "lots"})
