@@ -7,15 +7,19 @@
 export const CACHE_NAME = 'transformers-cache';
 
 const HUB_FILE = /^\/(.+?)\/resolve\/[^/]+\/(.+)$/; // /<model id>/resolve/<revision>/<file>
+const RUNTIME_FILE = /^ort-wasm.*\.(m?js|wasm)$/;
 
 /**
  * Which model a cached file belongs to, and where it came from.
  * @param {string} url the cache key: the absolute URL of the file
  * @param {string} modelsBase absolute URL of the site's models folder (the `models` setting)
- * @returns {{model: string, source: 'site'|'hub'|'other', file: string}}
+ * @returns {{model: string, source: 'site'|'hub'|'runtime'|'other', file: string}}
  */
 export function describeCachedUrl(url, modelsBase) {
   const parsed = new URL(url);
+  const name = parsed.pathname.split('/').pop();
+  // Transformers.js caches ONNX Runtime's own wasm files too: the engine, not a model.
+  if (RUNTIME_FILE.test(name)) return { model: 'ONNX Runtime (WebAssembly)', source: 'runtime', file: name };
   if (modelsBase && url.startsWith(modelsBase)) {
     return splitModelPath(url.slice(modelsBase.length), 'site');
   }
@@ -81,7 +85,9 @@ export function formatBytes(bytes) {
   return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-const SOURCE_LABEL = { site: 'from this site', hub: 'from the Hugging Face hub', other: 'other' };
+const SOURCE_LABEL = {
+  site: 'from this site', hub: 'from the Hugging Face hub', runtime: 'the engine that runs the models', other: 'other files',
+};
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -126,10 +132,13 @@ export function initModelCache(section, { modelsBase }) {
       el('span', { className: 'model-cache-files', textContent: `, ${m.files.length} file${m.files.length === 1 ? '' : 's'}` }),
     )));
     const total = models.reduce((sum, m) => sum + m.bytes, 0);
+    const count = models.filter((m) => m.source !== 'runtime').length;
+    const engine = models.some((m) => m.source === 'runtime') ? ' and the ONNX Runtime engine' : '';
     summary.textContent = models.length
-      ? `${models.length} model${models.length === 1 ? '' : 's'} stored, ${formatBytes(total)} in all.`
+      ? `${count} model${count === 1 ? '' : 's'}${engine} stored, ${formatBytes(total)} in all.`
       : 'No models are stored in this browser yet: they are saved here the first time they are used.';
-    section.dataset.models = String(models.length);
+    section.dataset.models = String(count);
+    section.dataset.entries = String(models.length);
     clearButton.disabled = models.length === 0;
   }
 
@@ -157,7 +166,7 @@ export function initModelCache(section, { modelsBase }) {
   refreshButton.addEventListener('click', () => refresh());
   clearButton.addEventListener('click', () => {
     const total = models.reduce((sum, m) => sum + m.bytes, 0);
-    confirmText.textContent = `Delete ${models.length} model${models.length === 1 ? '' : 's'} (${formatBytes(total)}) from this browser? They will be downloaded again the next time they are needed.`;
+    confirmText.textContent = `Delete everything listed (${formatBytes(total)}) from this browser? It is downloaded again the next time it is needed.`;
     confirmBox.hidden = false;
     confirmYes.focus();
   });

@@ -90,8 +90,10 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
   const message = el('p', { id: 'speech-message', className: 'speech-message' });
   const retry = el('button', { id: 'speech-retry', type: 'button', className: 'button small secondary', textContent: 'Retry', hidden: true });
   const problem = el('div', { className: 'speech-problem', hidden: true }, message, retry);
+  const voiceRow = el('div', { className: 'form-row', hidden: true },
+    el('label', { htmlFor: 'voice', className: 'field-label inline', textContent: 'Voice' }), voiceSelect);
   panel.append(
-    el('div', { className: 'form-row' }, el('label', { htmlFor: 'voice', className: 'field-label inline', textContent: 'Voice' }), voiceSelect),
+    voiceRow,
     engineLine,
     el('div', { className: 'speech-progress-row' }, progress, elapsed),
     state,
@@ -111,6 +113,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
   }
 
   function showProblem(text, canRetry) {
+    delete problem.dataset.kind;
     message.textContent = text;
     retry.hidden = !canRetry;
     problem.hidden = false;
@@ -120,14 +123,19 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     problem.hidden = true;
   }
 
+  let started = 0;
+
+  /** Stop the elapsed-time counter; returns how long it ran, e.g. "3 s". */
   function stopClock() {
     clearInterval(clock);
     clock = null;
+    elapsed.textContent = '';
+    return formatElapsed(performance.now() - started);
   }
 
   function startClock() {
     stopClock();
-    const started = performance.now();
+    started = performance.now();
     elapsed.textContent = formatElapsed(0);
     clock = setInterval(() => { elapsed.textContent = formatElapsed(performance.now() - started); }, 1000);
   }
@@ -153,9 +161,13 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     voiceSelect.value = list.includes(wanted) ? wanted : '';
     voiceSelect.disabled = list.length === 0;
     voiceSelect.dataset.lang = lang;
+    voiceRow.hidden = false;
     showEngine();
     if (voices && list.length === 0) {
       showProblem(`The speech server (${voices.engine}) has no voice for ${languageName(settings.lang)}: pick another language to hear translations.`, false);
+      problem.dataset.kind = 'no-voice';
+    } else if (problem.dataset.kind === 'no-voice') {
+      hideProblem();
     }
   }
 
@@ -174,6 +186,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       client = null;
       voiceSelect.replaceChildren();
       voiceSelect.disabled = true;
+      voiceRow.hidden = true;
       engineLine.textContent = '';
       setPhase('off');
       state.textContent = 'Speech is off: the “tts” setting is empty. Set it to the speech server’s address (for example http://127.0.0.1:5000) to hear translations.';
@@ -205,6 +218,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
 
   function unavailable(err) {
     setPhase('unavailable');
+    voiceRow.hidden = true;
     progress.hidden = true;
     stopClock();
     state.textContent = 'Speech is unavailable.';
@@ -271,10 +285,10 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       const src = asked.url(done.audio_url);
       if (slot) slot.src = src;
       if (!drives()) return;
-      stopClock();
+      const took = stopClock();
       progress.hidden = true;
       setPhase('done');
-      play(src);
+      play(src, took);
     } catch (err) {
       console.warn('Speech failed', err);
       if (slot) slotMessage(slot, `No speech: ${err.message}.`);
@@ -313,15 +327,15 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     }
   }
 
-  function play(src) {
+  function play(src, took) {
     audio.src = src;
     audio.preload = 'auto';
     audio.hidden = false;
-    state.textContent = 'Playing the translation.';
+    state.textContent = `Playing the translation (spoken in ${took}).`;
     audio.play().catch((err) => {
       // Browsers may refuse sound without a recent click: the controls still play it.
       console.info('Autoplay refused', err);
-      state.textContent = 'The speech is ready: press play to hear it.';
+      state.textContent = `The speech is ready (spoken in ${took}): press play to hear it.`;
     });
   }
 
