@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tts_server", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=5000, help="port (0 picks a free one)")
-    parser.add_argument("--threads", type=int, default=8, help="HTTP threads")
+    # Each ?wait= request holds a thread while its audio is made: leave room for the others.
+    parser.add_argument("--threads", type=int, default=16, help="HTTP threads (default 16)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:

@@ -55,7 +55,8 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
     return value.strip()
 
 
-def _read_request(svc: SpeechService) -> tuple[str, str]:
+def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
+    """The request's (text, lang, voice), checked for everything that needs no model."""
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         raise ApiError(
@@ -73,8 +74,12 @@ def _read_request(svc: SpeechService) -> tuple[str, str]:
             f"The text has {len(text.strip())} characters; this server says at most {limit} "
             "at a time. Send a shorter text or split it.",
         )
+    return text.strip(), _optional_str(body, "lang"), _optional_str(body, "voice")
+
+
+def _resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
     try:
-        _, voice = svc.resolve_voice(_optional_str(body, "lang"), _optional_str(body, "voice"))
+        return svc.resolve_voice(lang, voice)[1]
     except UnknownChoice as error:
         spoken = "languages" if error.kind == "language" else "voices"
         raise ApiError(
@@ -83,7 +88,6 @@ def _read_request(svc: SpeechService) -> tuple[str, str]:
             f"Its {spoken} are: {', '.join(error.choices)}.",
             choices=error.choices,
         ) from None
-    return text.strip(), voice
 
 
 def _wait_seconds(svc: SpeechService) -> float:
@@ -103,8 +107,9 @@ def _wait_seconds(svc: SpeechService) -> float:
 def create_speech() -> tuple[Response, int]:
     svc = service()
     wait = _wait_seconds(svc)
-    _model_available(svc)
-    text, voice = _read_request(svc)
+    text, lang, requested_voice = _read_request(svc)
+    _model_available(svc)  # the voices, and so the default voice, come with the model
+    voice = _resolve_voice(svc, lang, requested_voice)
     try:
         job = svc.jobs.submit(svc.speech_id(voice, text), text, voice)
     except QueueFull:

@@ -366,3 +366,11 @@ def test_create_app_takes_flask_and_environment_style_settings(tmp_path: Path) -
         assert app.test_client().get("/api/health?wait=60").get_json()["status"] == "ready"
     finally:
         service_of(app).close()
+
+
+def test_bad_input_is_reported_even_when_the_model_is_unavailable(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    client = make_app(engine="vits", model=str(tmp_path / "missing")).test_client()
+    _error(client.post("/api/speech", data="{", content_type="application/json"), 400, "bad-json")
+    _error(client.post("/api/speech", json={"text": " "}), 400, "empty-text")
