@@ -268,3 +268,18 @@ def test_an_empty_run_is_done_at_once(legenda: types.SimpleNamespace) -> None:
     handle(worker, init(), run())
     assert sent[-1] == {"type": "done", "jobId": "j"}
     assert pipelines.loads == []
+
+
+def test_a_missing_translation_model_is_tried_once_per_job_and_captions_survive(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    pipelines.missing.add("t/mt")
+    handle(worker, init(), run("a", "b", "c"))
+    errors = of_type(sent, "item-error")
+    assert [error["itemId"] for error in errors] == ["i0", "i1", "i2"]
+    assert {error["code"] for error in errors} == {"model-not-found"}
+    assert {error["caption"] for error in errors} == {"A cat on a couch"}
+    assert pipelines.loads.count(("translation", "t/mt", "q8")) == 1
+    handle(worker, run("d", job="next"))  # a new job tries again (the files may be there now)
+    assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2

@@ -27,6 +27,13 @@ def _content_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
+def _check_type(source: str, header: str | None) -> None:
+    """Refuse what says it is something else (an HTML page, a PDF) before decoding it."""
+    content_type = _content_type(header)
+    if not content_type.startswith("image/") and content_type not in _UNTYPED:
+        raise not_an_image(source, content_type)
+
+
 class ImageLoader:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -58,10 +65,8 @@ class ImageLoader:
             raise image_fetch_failed(shown) from None
         if not response.ok:
             raise image_http_error(shown, int(response.status))
-        content_type = _content_type(response.headers.get("content-type"))
         source = f"The address {shown}"
-        if not content_type.startswith("image/") and content_type not in _UNTYPED:
-            raise not_an_image(source, content_type)
+        _check_type(source, response.headers.get("content-type"))
         try:
             blob = await response.blob()
         except JsException as failure:
@@ -70,9 +75,7 @@ class ImageLoader:
         return await self._decode(blob, source)
 
     async def _decode(self, blob: Any, source: str) -> Any:
-        content_type = _content_type(getattr(blob, "type", ""))
-        if content_type and not content_type.startswith("image/") and content_type not in _UNTYPED:
-            raise not_an_image(source, content_type)
+        _check_type(source, getattr(blob, "type", ""))
         try:
             return await self._runtime.raw_image_class().fromBlob(blob)
         except JsException as failure:

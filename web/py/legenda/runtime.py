@@ -31,7 +31,7 @@ class SiteInfo:
     site_base: str  # absolute URL of the site's root, e.g. http://host/legenda/
     transformers_url: str  # absolute URL of vendor/transformers/transformers.min.js
     ort_base: str  # absolute URL of vendor/ort/
-    has_webgpu: bool  # navigator.gpu exists
+    has_webgpu: bool  # the browser gave a WebGPU adapter
 
 
 def js_object(value: Any) -> Any:

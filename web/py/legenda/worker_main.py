@@ -7,8 +7,8 @@ message from the page, one at a time. Every reply goes through ``post``; every `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -80,98 +80,114 @@ class Worker:
         self.stage("ready", READY_MESSAGE)
 
     async def _run(self, job_id: str, items: list[Any]) -> None:
-        settings = self.settings  # a configure arriving mid-job applies to the next job
-        pending = [_plain_item(item) for item in items]
-        reported: set[int] = set()  # indexes of items that got a result or an error
+        # A configure arriving mid-job waits in worker.js's queue: a job keeps its settings.
+        job = _Job(job_id, self.settings, [_plain_item(item) for item in items])
         try:
-            for start in range(0, len(pending), settings.batch_size):
-                batch = list(enumerate(pending))[start:start + settings.batch_size]
+            for batch in job.batches():
                 try:
-                    await self._run_batch(job_id, batch, len(pending), settings, reported)
+                    await self._run_batch(job, batch)
                 except LegendaError as failure:
-                    self._fail_unreported(job_id, batch, failure, reported)
-                    if not self.captioner.pipeline.is_loaded(settings):
+                    self._fail_unreported(job, batch, failure)
+                    if not self.captioner.pipeline.is_loaded(job.settings):
                         # The model did not load: the next batches would fail alike.
-                        self._fail_unreported(job_id, enumerate(pending), failure, reported)
+                        self._fail_unreported(job, range(len(job.items)), failure)
                         return
         except Exception as failure:  # noqa: BLE001 - every run must end with `done`
             log_failure("a job", failure)
             self._fail_unreported(
-                job_id, enumerate(pending), unexpected("working on this image"), reported
+                job, range(len(job.items)), unexpected("working on this image")
             )
         finally:
-            self.post({"type": "done", "jobId": job_id})
+            self.post({"type": "done", "jobId": job.id})
 
-    def _fail_unreported(
-        self, job_id: str, items: Iterable[tuple[int, dict[str, Any]]], failure: LegendaError,
-        reported: set[int],
-    ) -> None:
-        for index, item in items:
-            if index not in reported:
-                reported.add(index)
-                self._item_error(job_id, item, failure)
+    def _fail_unreported(self, job: _Job, indexes: Iterable[int], failure: LegendaError) -> None:
+        for index in indexes:
+            if index not in job.reported:
+                self._item_error(job, index, failure)
 
-    async def _run_batch(
-        self, job_id: str, batch: list[tuple[int, dict[str, Any]]], total: int,
-        settings: Settings, reported: set[int],
-    ) -> None:
+    async def _run_batch(self, job: _Job, batch: list[int]) -> None:
         images: list[Any] = []
-        loaded: list[tuple[int, dict[str, Any]]] = []
-        for index, item in batch:
+        loaded: list[int] = []  # the batch's items whose image could be read
+        for index in batch:
             try:
-                images.append(await self.images.load(item))
-                loaded.append((index, item))
+                images.append(await self.images.load(job.items[index]))
+                loaded.append(index)
             except LegendaError as failure:
-                reported.add(index)
-                self._item_error(job_id, item, failure)
+                self._item_error(job, index, failure)
         if not loaded:
             return
         captioner = self.captioner.pipeline
-        if not captioner.is_loaded(settings):
-            self.stage("model", captioner.loading_message(settings), jobId=job_id)
-        await captioner.get(settings)
-        first = batch[0][0]
-        self.stage("captioning", _captioning_message(first, len(batch), total), jobId=job_id)
-        captions = await self.captioner.caption_batch(images, settings)
-        for (index, item), caption in zip(loaded, captions, strict=True):
-            reported.add(index)
-            await self._translate_item(job_id, item, caption, settings)
+        if not captioner.is_loaded(job.settings):
+            self.stage("model", captioner.loading_message(job.settings), jobId=job.id)
+        await captioner.get(job.settings)
+        message = _captioning_message(batch[0], len(batch), len(job.items))
+        self.stage("captioning", message, jobId=job.id)
+        captions = await self.captioner.caption_batch(images, job.settings)
+        for index, caption in zip(loaded, captions, strict=True):
+            await self._translate_item(job, index, caption)
 
-    async def _translate_item(
-        self, job_id: str, item: dict[str, Any], caption: str, settings: Settings
-    ) -> None:
+    async def _translate_item(self, job: _Job, index: int, caption: str) -> None:
+        settings = job.settings
         target = language(settings.lang)
         translation = caption
         if self.translator.is_needed(target.code):
-            translator = self.translator.pipeline
             try:
-                if not translator.is_loaded(settings):
-                    self.stage("model", translator.loading_message(settings), jobId=job_id)
-                    await translator.get(settings)
-                self.stage(
-                    "translating", f"Translating to {target.name}…",
-                    jobId=job_id, itemId=item["itemId"],
-                )
-                translation = await self.translator.translate(caption, target.code, settings)
+                translation = await self._translate(job, index, caption)
             except LegendaError as failure:
-                # The English caption is still worth showing.
-                self._item_error(job_id, item, failure, caption=caption)
+                # A model that failed to load is not tried again for each item of the job.
+                if not self.translator.pipeline.is_loaded(settings):
+                    job.translation_failure = failure
+                self._item_error(job, index, failure, caption=caption)  # the caption still helps
                 return
+        job.reported.add(index)
         self.post(
             {
-                "type": "result", "jobId": job_id, "itemId": item["itemId"],
+                "type": "result", "jobId": job.id, "itemId": job.items[index]["itemId"],
                 "caption": caption, "translation": translation, "lang": target.code,
             }
         )
 
+    async def _translate(self, job: _Job, index: int, caption: str) -> str:
+        if job.translation_failure is not None:
+            raise job.translation_failure
+        settings = job.settings
+        translator = self.translator.pipeline
+        if not translator.is_loaded(settings):
+            self.stage("model", translator.loading_message(settings), jobId=job.id)
+            await translator.get(settings)
+        target = language(settings.lang)
+        self.stage(
+            "translating", f"Translating to {target.name}…",
+            jobId=job.id, itemId=job.items[index]["itemId"],
+        )
+        return await self.translator.translate(caption, target.code, settings)
+
     def _item_error(
-        self, job_id: str, item: dict[str, Any], failure: LegendaError, caption: str | None = None
+        self, job: _Job, index: int, failure: LegendaError, caption: str | None = None
     ) -> None:
-        message = {"type": "item-error", "jobId": job_id, "itemId": item["itemId"]}
+        job.reported.add(index)
+        message = {"type": "item-error", "jobId": job.id, "itemId": job.items[index]["itemId"]}
         message.update(failure.as_dict())
         if caption is not None:
             message["caption"] = caption
         self.post(message)
+
+
+@dataclass
+class _Job:
+    """One `run`: its items, the settings it started with, and what was answered so far."""
+
+    id: str
+    settings: Settings
+    items: list[dict[str, Any]]
+    reported: set[int] = field(default_factory=set)  # items with a result or an item-error
+    translation_failure: LegendaError | None = None  # the translation model would not load
+
+    def batches(self) -> Iterator[list[int]]:
+        """The items' indexes, ``batch_size`` at a time."""
+        size = self.settings.batch_size
+        for start in range(0, len(self.items), size):
+            yield list(range(start, min(start + size, len(self.items))))
 
 
 def _captioning_message(offset: int, size: int, total: int) -> str:
