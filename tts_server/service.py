@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .audio import Samples
 from .config import Config
-from .engines import Engine, EngineUnavailable, make_engine
+from .engines import EngineUnavailable, make_engine
 from .jobs import SpeechJobs
 from .speech import ProgressCallback, speak
 from .store import AudioStore
@@ -37,9 +37,9 @@ class ModelState:
 
 
 class SpeechService:
-    def __init__(self, config: Config, engine: Engine | None = None) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.engine = engine or make_engine(config)
+        self.engine = make_engine(config)
         self.state = ModelState()
         self._loaded = threading.Event()
         self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
@@ -108,8 +108,13 @@ class SpeechService:
         """The (language, voice) a request means; raise UnknownChoice for ones not offered.
 
         Without a language the voice's own language is used, else the configured default.
+        A regional code falls back to its language (``pt-BR`` -> ``pt``).
         """
         languages = self.languages()
+        if lang is not None:
+            lang = lang.lower().replace("_", "-")
+            if lang not in languages and lang.split("-")[0] in languages:
+                lang = lang.split("-")[0]
         if lang is None:
             lang = next((code for code, names in languages.items() if voice in names), None)
             lang = lang or self.config.lang

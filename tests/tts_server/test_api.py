@@ -83,6 +83,7 @@ def test_same_text_gives_same_id_and_voice_or_whitespace_matter_as_they_should(
     assert _speak(client, voice="pt-br")["id"] == base  # the default voice, named
     assert _speak(client, voice="pt")["id"] != base
     assert _speak(client, lang="en")["id"] != base
+    assert _speak(client, lang="pt-BR")["id"] == base  # a regional code means its language
 
 
 def test_a_cached_answer_is_200_without_waiting(client: FlaskClient) -> None:
