@@ -75,13 +75,18 @@ class SpeechJobs:
             thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Let the workers finish their current job and end (queued jobs are dropped)."""
+        """Let the workers finish their current job and end; waiting jobs fail, saying why."""
+        dropped: list[Job] = []
         with self._lock:
             while True:
                 try:
-                    self._queue.get_nowait()
+                    job = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if job is not None:
+                    dropped.append(job)
+        for job in dropped:
+            self._finish(job, FAILED, "The speech server stopped before saying this; try again.")
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:

@@ -375,3 +375,20 @@ def test_bad_input_is_reported_even_when_the_model_is_unavailable(
     client = make_app(engine="vits", model=str(tmp_path / "missing")).test_client()
     _error(client.post("/api/speech", data="{", content_type="application/json"), 400, "bad-json")
     _error(client.post("/api/speech", json={"text": " "}), 400, "empty-text")
+
+
+def test_stopping_finishes_the_running_job_and_fails_the_waiting_ones(app: Flask) -> None:
+    service = service_of(app)
+    gate = Gate(service)
+    client = app.test_client()
+    running = client.post("/api/speech", json={"text": "um"}).get_json()
+    assert gate.wait_entered() == "um"
+    waiting = client.post("/api/speech", json={"text": "dois"}).get_json()
+    stopper = threading.Thread(target=service.close)
+    stopper.start()
+    dropped = service.jobs.get(waiting["id"])
+    assert dropped is not None and dropped.finished.wait(60)
+    assert dropped.status == "failed" and "stopped" in (dropped.error or "")
+    gate.open()
+    stopper.join()
+    assert client.get(running["status_url"]).get_json()["status"] == "done"
