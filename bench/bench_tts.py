@@ -69,6 +69,7 @@ def bench_engine(name: str, settings: dict[str, str], rounds: int, clients: int)
     engine = make_engine(config_from_mapping({
         "engine": settings["LEGENDA_TTS_ENGINE"], "model": settings.get("LEGENDA_TTS_MODEL", ""),
     }))
+    engine.prepare()
     engine.load()
     voice = engine.default_voice("pt")
     speak(engine, "Aquecimento.", voice)  # first call pays one-off costs

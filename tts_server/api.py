@@ -9,7 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from .errors import ApiError
 from .jobs import DONE, FAILED, Job, QueueFull
-from .service import LOADING, READY, SpeechService, UnknownChoice
+from .service import FAILED as MODEL_FAILED
+from .service import READY, SpeechService, UnknownChoice
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -22,16 +23,18 @@ def service() -> SpeechService:
 
 
 def _model_available(svc: SpeechService) -> None:
-    """Raise 503 unless the model is ready: still loading (retry soon) or failed (say why)."""
-    if svc.state.status == READY:
+    """Raise 503 unless requests can be taken: the model failed (say why), or its voices are
+    not known yet (the first seconds after start-up: retry soon). Requests taken while the
+    weights still load wait in the queue."""
+    if svc.accepts_requests:
         return
-    if svc.state.status == LOADING:
-        raise ApiError(
-            503, "loading", "The speech model is still loading; try again in a few seconds.",
-            headers={"Retry-After": _RETRY_AFTER_S},
-        )
-    reason = svc.state.error or "The speech model is not available."
-    raise ApiError(503, "model-unavailable", reason)
+    if svc.state.status == MODEL_FAILED:
+        reason = svc.state.error or "The speech model is not available."
+        raise ApiError(503, "model-unavailable", reason)
+    raise ApiError(
+        503, "loading", "The speech server is starting; try again in a few seconds.",
+        headers={"Retry-After": _RETRY_AFTER_S},
+    )
 
 
 def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:

@@ -41,7 +41,8 @@ class SpeechService:
         self.config = config
         self.engine = make_engine(config)
         self.state = ModelState()
-        self._loaded = threading.Event()
+        self._prepared = threading.Event()  # the voices are known: requests can be queued
+        self._loaded = threading.Event()  # the weights have loaded, or failed to
         self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
         self.jobs = SpeechJobs(
             self._synthesize,
@@ -66,6 +67,8 @@ class SpeechService:
             torch.set_num_threads(self.config.torch_threads)
         started = time.monotonic()
         try:
+            self.engine.prepare()
+            self._prepared.set()
             self.engine.load()
         except EngineUnavailable as error:
             log.warning("the speech model is not available: %s", error)
@@ -86,6 +89,11 @@ class SpeechService:
             self.state = ModelState(READY, None)
         finally:
             self._loaded.set()
+
+    @property
+    def accepts_requests(self) -> bool:
+        """True once the voices are known and the model has not failed (it may still load)."""
+        return self._prepared.is_set() and self.state.status != FAILED
 
     def wait_until_loaded(self, timeout: float | None = None) -> bool:
         """Block until the model has loaded or failed; False on timeout."""

@@ -268,7 +268,7 @@ def test_a_model_that_cannot_load_is_reported_and_speech_answers_503(
     _error(client.get("/api/voices"), 503, "model-unavailable")
 
 
-def test_requests_while_the_model_loads_answer_503_loading(
+def test_requests_wait_in_the_queue_while_the_weights_load(
     make_app: Callable[..., Flask], tiny_vits: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tts_server.engines.vits import VitsEngine
@@ -283,10 +283,34 @@ def test_requests_while_the_model_loads_answer_503_loading(
     monkeypatch.setattr(VitsEngine, "load", slow_load)
     app = make_app(engine="vits", model=str(tiny_vits), wait=False)
     client = app.test_client()
-    assert client.get("/api/health").get_json()["status"] == "loading"
-    loading = client.post("/api/speech", json={"text": TEXT})
-    _error(loading, 503, "loading")
-    assert loading.headers["Retry-After"].isdigit()
+    health = client.get("/api/health").get_json()
+    assert (health["status"], health["loaded"]) == ("loading", False)
+    assert client.get("/api/voices").get_json()["languages"] == {"pt": ["default"]}
+    queued = client.post("/api/speech", json={"text": TEXT})
+    assert queued.status_code == 202 and queued.get_json()["status"] == "queued"
+    assert client.get("/api/health").get_json()["queue_depth"] == 1
+    release.set()
+    assert client.get("/api/health?wait=60").get_json()["status"] == "ready"
+    assert _speak(client)["id"] == queued.get_json()["id"]
+
+
+def test_requests_before_the_voices_are_known_answer_503_loading(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tts_server.engines.espeak import EspeakEngine
+
+    release = threading.Event()
+    real_prepare = EspeakEngine.prepare
+
+    def slow_prepare(self: EspeakEngine) -> None:
+        assert release.wait(60)
+        real_prepare(self)
+
+    monkeypatch.setattr(EspeakEngine, "prepare", slow_prepare)
+    client = make_app(wait=False).test_client()
+    for answer in (client.post("/api/speech", json={"text": TEXT}), client.get("/api/voices")):
+        _error(answer, 503, "loading")
+        assert answer.headers["Retry-After"].isdigit()
     release.set()
     assert client.get("/api/health?wait=60").get_json()["status"] == "ready"
     assert _speak(client)["status"] == "done"

@@ -1,5 +1,6 @@
 """The engines on real backends: the espeak-ng binary, and tiny Bark / VITS run by transformers."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from tts_server.speech import speak
 
 def _loaded(**settings: object) -> Engine:
     engine = make_engine(config_from_mapping(settings))
+    engine.prepare()
     engine.load()
     return engine
 
@@ -91,12 +93,24 @@ def test_vits_speaks_its_one_language(tiny_vits: Path) -> None:
 def test_a_missing_model_folder_is_explained(tmp_path: Path) -> None:
     engine = make_engine(config_from_mapping({"engine": "vits", "model": str(tmp_path / "nope")}))
     with pytest.raises(EngineUnavailable) as raised:
-        engine.load()
+        engine.prepare()
     message = str(raised.value)
     assert "does not exist" in message and "LEGENDA_TTS_ENGINE=espeak" in message
 
 
 def test_a_folder_that_is_not_a_model_is_explained(tmp_path: Path) -> None:
     engine = make_engine(config_from_mapping({"engine": "bark", "model": str(tmp_path)}))
+    with pytest.raises(EngineUnavailable, match="is not a complete Bark model"):
+        engine.prepare()
+
+
+def test_a_folder_without_weights_knows_its_voices_but_cannot_load(
+    tiny_bark: Path, tmp_path: Path
+) -> None:
+    partial = tmp_path / "bark-without-weights"
+    shutil.copytree(tiny_bark, partial, ignore=shutil.ignore_patterns("*.safetensors"))
+    engine = make_engine(config_from_mapping({"engine": "bark", "model": str(partial)}))
+    engine.prepare()
+    assert "pt" in engine.voices()
     with pytest.raises(EngineUnavailable, match="is not a complete Bark model"):
         engine.load()

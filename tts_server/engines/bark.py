@@ -2,26 +2,30 @@
 
 Voices are Bark's presets, ``v2/<lang>_speaker_N``; the list is what the model's
 speaker_embeddings_path.json holds, so a local folder offers exactly the presets it has.
+torch and transformers are imported when the weights load, so the voices are known at once.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from transformers import AutoProcessor, BarkModel
 
 from ..audio import Samples
 from ..config import Config
 from .base import Engine, EngineUnavailable, natural_key
-from .torch_models import load_pretrained, pick_device
+from .hub import fetch, read_json
+
+if TYPE_CHECKING:
+    from transformers import BarkModel
 
 # Bark's coarse and fine stages call generate() without an attention mask by design, and
 # transformers logs the same two warnings about it on every sentence: keep them out of the log.
 logging.getLogger("transformers.generation.utils").setLevel(logging.ERROR)
 
+PRESETS_FILE = "speaker_embeddings_path.json"
 _PRESET = re.compile(r"^(?:v2/)?([a-z]{2})_speaker_\d+$")
 
 
@@ -42,35 +46,44 @@ class BarkEngine(Engine):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self.processor: object | None = None
+        self.processor: Any = None
         self.model: BarkModel | None = None
         self._voices: dict[str, list[str]] = {}
 
+    def prepare(self) -> None:
+        presets = read_json(self.model_id, "Bark", PRESETS_FILE)
+        voices = presets_by_language([key for key in presets if key != "repo_or_path"])
+        if not voices:
+            raise EngineUnavailable(
+                f"{self.model_id} has no voice presets ({PRESETS_FILE} lists none): download "
+                "the model again with its speaker_embeddings folder."
+            )
+        self._voices = voices
+
     def load(self) -> None:
+        import torch
+        from transformers import AutoProcessor, BarkModel
+
+        from .torch_models import pick_device
+
         self.device = pick_device(self.config.device)
         # Half precision halves memory and time on a GPU; on a CPU float16 is slow or unsupported.
         dtype = torch.float16 if self.device == "cuda" else torch.float32
-        processor = load_pretrained(self.model_id, "Bark", AutoProcessor.from_pretrained)
-        model = load_pretrained(
+        self.processor = fetch(self.model_id, "Bark", AutoProcessor.from_pretrained)
+        model = fetch(
             self.model_id, "Bark", lambda m, **kw: BarkModel.from_pretrained(m, dtype=dtype, **kw)
         )
-        voices = presets_by_language(list(getattr(processor, "available_voice_presets", [])))
-        if not voices:
-            raise EngineUnavailable(
-                f"{self.model_id} has no voice presets (speaker_embeddings_path.json is missing "
-                "or empty): download the model again with its speaker_embeddings folder."
-            )
-        self.processor = processor
         self.model = model.to(self.device).eval()
-        self._voices = voices
 
     def voices(self) -> dict[str, list[str]]:
         return self._voices
 
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+        import torch
+
         if self.processor is None or self.model is None:
             raise RuntimeError("the Bark model is not loaded")
-        inputs = self.processor(text, voice_preset=voice, return_tensors="pt")  # type: ignore[operator]
+        inputs = self.processor(text, voice_preset=voice, return_tensors="pt")
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
         with torch.inference_mode():
             audio = self.model.generate(**inputs)

@@ -17,7 +17,9 @@ class EngineUnavailable(RuntimeError):
 
 
 class Engine(ABC):
-    """A speech engine: ``load()`` once (slow), then ``synthesize()`` many times.
+    """A speech engine: ``prepare()`` (quick: learns the voices), ``load()`` (slow: weights),
+    then ``synthesize()`` many times. Requests are accepted once the voices are known and wait
+    in the queue while the weights load.
 
     ``synthesize`` is given one sentence-sized piece of text at a time (see text.py) and a voice
     that ``voices()`` listed; it returns ``(sample_rate, float32 samples in [-1, 1])``.
@@ -31,12 +33,16 @@ class Engine(ABC):
         self.device = "cpu"
 
     @abstractmethod
+    def prepare(self) -> None:
+        """Learn the voices (no weights); raise EngineUnavailable with a reason for people."""
+
+    @abstractmethod
     def load(self) -> None:
         """Load the model; raise EngineUnavailable with a reason a person understands."""
 
     @abstractmethod
     def voices(self) -> dict[str, list[str]]:
-        """Voices by language code, each list best first. Valid after ``load()``."""
+        """Voices by language code, each list best first. Valid after ``prepare()``."""
 
     @abstractmethod
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:

@@ -41,7 +41,7 @@ class EspeakEngine(Engine):
         self.binary = ""
         self._voices: dict[str, list[str]] = {}
 
-    def load(self) -> None:
+    def prepare(self) -> None:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise EngineUnavailable(
@@ -58,6 +58,9 @@ class EspeakEngine(Engine):
             if any(v in installed for v in voices)
         }
         self.binary = binary
+
+    def load(self) -> None:
+        """Nothing to load: espeak-ng starts afresh for every sentence."""
 
     def voices(self) -> dict[str, list[str]]:
         return self._voices

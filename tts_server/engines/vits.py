@@ -2,20 +2,23 @@
 
 An MMS model speaks one language, read from its id (mms-tts-por -> pt) or LEGENDA_TTS_LANG.
 Multi-speaker checkpoints offer ``speaker_N`` voices; single-speaker ones one ``default`` voice.
+torch and transformers are imported when the weights load, so the voices are known at once.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from transformers import AutoTokenizer, VitsModel
 
 from ..audio import Samples
 from ..config import Config
 from .base import Engine
-from .torch_models import load_pretrained, pick_device
+from .hub import fetch, read_json
+
+if TYPE_CHECKING:
+    from transformers import VitsModel
 
 # MMS model ids name their language with an ISO 639-3 code.
 _MMS_LANGUAGES = {
@@ -36,27 +39,34 @@ class VitsEngine(Engine):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self.tokenizer: object | None = None
+        self.tokenizer: Any = None
         self.model: VitsModel | None = None
         self._voices: dict[str, list[str]] = {}
 
-    def load(self) -> None:
-        self.device = pick_device(self.config.device)
-        tokenizer = load_pretrained(self.model_id, "VITS", AutoTokenizer.from_pretrained)
-        model = load_pretrained(self.model_id, "VITS", VitsModel.from_pretrained)
-        speakers = int(getattr(model.config, "num_speakers", 1) or 1)
+    def prepare(self) -> None:
+        speakers = int(read_json(self.model_id, "VITS", "config.json").get("num_speakers") or 1)
         names = [f"speaker_{i}" for i in range(speakers)] if speakers > 1 else [DEFAULT_VOICE]
-        self.tokenizer = tokenizer
-        self.model = model.to(self.device).eval()
         self._voices = {model_language(self.model_id, self.config.lang): names}
+
+    def load(self) -> None:
+        from transformers import AutoTokenizer, VitsModel
+
+        from .torch_models import pick_device
+
+        self.device = pick_device(self.config.device)
+        self.tokenizer = fetch(self.model_id, "VITS", AutoTokenizer.from_pretrained)
+        model = fetch(self.model_id, "VITS", VitsModel.from_pretrained)
+        self.model = model.to(self.device).eval()
 
     def voices(self) -> dict[str, list[str]]:
         return self._voices
 
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+        import torch
+
         if self.tokenizer is None or self.model is None:
             raise RuntimeError("the VITS model is not loaded")
-        inputs = self.tokenizer(text, return_tensors="pt")  # type: ignore[operator]
+        inputs = self.tokenizer(text, return_tensors="pt")
         if inputs["input_ids"].shape[-1] == 0:
             raise ValueError("the model's tokenizer kept none of the characters of this text")
         kwargs = {key: value.to(self.device) for key, value in inputs.items()}
