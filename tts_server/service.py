@@ -95,6 +95,10 @@ class SpeechService:
         """True once the voices are known and the model has not failed (it may still load)."""
         return self._prepared.is_set() and self.state.status != FAILED
 
+    def wait_until_prepared(self, timeout: float | None = None) -> bool:
+        """Block until the voices are known; False on timeout (or when preparing failed)."""
+        return self._prepared.wait(timeout)
+
     def wait_until_loaded(self, timeout: float | None = None) -> bool:
         """Block until the model has loaded or failed; False on timeout."""
         return self._loaded.wait(timeout)

@@ -282,6 +282,7 @@ def test_requests_wait_in_the_queue_while_the_weights_load(
 
     monkeypatch.setattr(VitsEngine, "load", slow_load)
     app = make_app(engine="vits", model=str(tiny_vits), wait=False)
+    assert service_of(app).wait_until_prepared(60)
     client = app.test_client()
     health = client.get("/api/health").get_json()
     assert (health["status"], health["loaded"]) == ("loading", False)
