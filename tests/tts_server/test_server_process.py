@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import wave
@@ -139,3 +140,21 @@ def test_tiny_bark_sidecar_speaks_with_the_presets_its_folder_holds(
     with _wav(server, done["audio_url"]) as wav:
         assert (wav.getsampwidth(), wav.getframerate()) == (2, 24_000)
         assert wav.getnframes() > 24_000 * 0.25  # two sentences and the pause between them
+
+
+def test_a_hub_id_downloaded_before_loads_from_the_local_cache(
+    sidecar: Callable[..., Sidecar], tiny_bark: Path, tmp_path: Path
+) -> None:
+    # The layout huggingface_hub gives a downloaded repo: snapshots/<revision>/ + refs/main.
+    repo = tmp_path / "hf" / "hub" / "models--legenda-test--tiny-bark"
+    revision = "0" * 40
+    shutil.copytree(tiny_bark, repo / "snapshots" / revision)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    server = sidecar(
+        LEGENDA_TTS_ENGINE="bark", LEGENDA_TTS_MODEL="legenda-test/tiny-bark",
+        HF_HOME=str(tmp_path / "hf"),
+    )
+    assert wait_ready(server)["model"] == "legenda-test/tiny-bark"
+    done = _post(server, text="Um gato.", voice="v2/pt_speaker_2").json()
+    assert done["status"] == "done", done

@@ -22,9 +22,19 @@ def looks_like_folder(model: str) -> bool:
 
 
 def locate(model: str) -> str:
-    """``model`` with a folder expanded; a folder that does not exist is an EngineUnavailable."""
+    """Where to load ``model`` from: a folder (expanded), the local snapshot of a hub id already
+    downloaded, or else the hub id itself. A folder that does not exist is EngineUnavailable.
+
+    Loading a downloaded model from its snapshot folder keeps the hub client off the network
+    for good: Bark's processor otherwise asks the hub for each voice preset file it opens.
+    """
     if not looks_like_folder(model):
-        return model
+        from huggingface_hub import snapshot_download
+
+        try:
+            return str(snapshot_download(model, local_files_only=True))
+        except (OSError, ValueError):  # not downloaded (or not a valid id): ask the hub later
+            return model
     folder = Path(model).expanduser()
     if not folder.is_dir():
         raise EngineUnavailable(
