@@ -33,6 +33,14 @@ def service_of(app: Flask) -> SpeechService:
     return app.extensions["legenda"]  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread() -> None:
+    """One torch thread: on a busy 2-core machine two threads make Bark's timing swing wildly."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def tiny_bark() -> Path:
     return bark_model()

@@ -190,6 +190,11 @@ def test_cors_preflight_allows_local_pages_and_private_network(client: FlaskClie
     assert response.headers["Access-Control-Allow-Private-Network"] == "true"
     get = client.get("/api/health", headers={"Origin": "http://localhost:3000"})
     assert get.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    # Errors carry the headers too, so the page can read their message.
+    refused = client.post("/api/speech", json={}, headers={"Origin": "http://127.0.0.1:8000"})
+    assert refused.status_code == 400
+    assert refused.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+    assert "Origin" in refused.headers["Vary"]
 
 
 def test_cors_allows_configured_origins_only(make_app: Callable[..., Flask]) -> None:
