@@ -10,7 +10,7 @@ HOST    ?= 127.0.0.1
 SITE_PORT ?= 8000
 TTS_PORT  ?= 5000
 
-.PHONY: setup site run serve-site tts test lint bench models clean
+.PHONY: setup system-deps site run test lint bench models test-models clean
 
 setup: $(VENV)/.installed node_modules/.installed system-deps
 
@@ -55,6 +55,13 @@ bench: setup
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed
 	$(PY) scripts/download_models.py
+
+# The tests' tiny random-weight models, linked into models/legenda-test/ so `make run` can serve
+# them (gibberish text; the README shows the URL that selects them).
+test-models: $(VENV)/.installed
+	$(PY) -c "from pathlib import Path; from tests.model_factory import captioner_model, \
+	translator_model, link_models; print(link_models(Path('models'), captioner_model(), \
+	translator_model()) / 'legenda-test')"
 
 clean:
 	rm -rf dist .pytest_cache .ruff_cache .mypy_cache
