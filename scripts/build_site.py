@@ -68,17 +68,24 @@ def wheel(cache: Path = WHEEL_CACHE) -> Path:
     if target.exists():
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-        f"transformers-js-py=={TJP_VERSION}", "--dest", str(cache),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not target.exists():
-        raise BuildError(
-            f"pip could not download transformers-js-py=={TJP_VERSION} (is PyPI reachable?):\n"
-            + result.stderr.strip()
-        )
-    return target
+    errors = []
+    # `make site` may run on a bare python3 (CI, Docker) or one without pip (Debian): the
+    # project's venv has pip when the system's does not.
+    for python in dict.fromkeys([sys.executable, str(ROOT / ".venv" / "bin" / "python")]):
+        if not Path(python).exists():
+            continue
+        command = [
+            python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+            f"transformers-js-py=={TJP_VERSION}", "--dest", str(cache),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode == 0 and target.exists():
+            return target
+        errors.append(result.stderr.strip())
+    raise BuildError(
+        f"pip could not download transformers-js-py=={TJP_VERSION} (is PyPI reachable, is pip "
+        "installed?):\n" + "\n".join(errors)
+    )
 
 
 def package_zip(package: Path = PY_PACKAGE) -> bytes:
