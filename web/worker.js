@@ -23,7 +23,7 @@ const relayProgress = (info) => {
   if (!info || info.status === "progress_total") return;
   post({
     type: "progress",
-    model: info.name ?? "",
+    model: info.name ?? info.model ?? "", // "ready" names its model `model`
     file: info.file ?? "",
     status: info.status,
     loaded: info.loaded ?? 0,
