@@ -28,7 +28,7 @@ const relayProgress = (info) => {
     status: info.status,
     loaded: info.loaded ?? 0,
     total: info.total ?? 0,
-    progress: info.progress ?? (info.status === "done" ? 100 : 0),
+    progress: info.progress ?? (["done", "ready"].includes(info.status) ? 100 : 0),
   });
 };
 
