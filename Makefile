@@ -49,8 +49,9 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-bench: setup
+bench: setup site
 	$(PY) bench/bench_tts.py
+	$(PY) bench/bench_worker.py
 
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed
