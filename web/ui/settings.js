@@ -105,8 +105,11 @@ export async function applyIsolation(wanted = isolationWanted()) {
   if (!('serviceWorker' in navigator)) return 'unsupported';
   if (wanted) {
     if (window.crossOriginIsolated) return 'isolated';
-    // credentialless: cross-origin images and the sidecar's audio load without CORP headers.
-    window.coi = { coepCredentialless: () => true, quiet: true };
+    // coi's default policy in Chromium is COEP require-corp: same-origin files and CORS requests
+    // (the worker's image fetches, the sidecar's API and audio) pass; no-cors media from other
+    // sites without a CORP header do not. (Its "credentialless" mode is not used: the worker
+    // forgets it whenever the browser stops it, so pages would get either policy.)
+    window.coi = { quiet: true };
     const script = el('script', { src: new URL('coi-serviceworker.min.js', document.baseURI).href });
     document.head.append(script);
     return 'starting';

@@ -232,7 +232,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     const holder = element.querySelector('.result-audio') || element;
     let slot = holder.querySelector('audio');
     if (!slot) {
-      slot = el('audio', { controls: true, preload: 'metadata', className: 'result-audio-player' });
+      slot = el('audio', { controls: true, preload: 'metadata', className: 'result-audio-player', crossOrigin: 'anonymous' });
       holder.append(slot);
     }
     return slot;
@@ -371,17 +371,19 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
 /** Build the panel in #speech-panel and follow the page's settings and results. */
 export function mountSpeech() {
   const audio = document.getElementById('audio');
+  // CORS mode (the sidecar allows this page's origin): a cross-origin-isolated page (isolate=1)
+  // refuses no-cors media that lacks a Cross-Origin-Resource-Policy header.
+  audio.crossOrigin = 'anonymous';
   const speech = initSpeech(document.getElementById('speech-panel'), {
     audio,
     onVoiceChange: (voice) => changeSettings({ voice }),
   });
   document.addEventListener('legenda:settings', ({ detail }) => speech.setSettings(detail.settings, detail.languages));
   document.addEventListener('legenda:result', ({ detail }) => speech.speak(detail));
-  // "Show above" features another result: #audio takes that result's speech.
-  document.getElementById('results')?.addEventListener('click', (event) => {
-    const card = event.target.closest('.result-show') && event.target.closest('.result');
-    const src = card?.querySelector('.result-audio audio')?.src;
-    if (!src) return;
+  // "Show above" features another result: #audio takes that result's speech, if it has some.
+  document.addEventListener('legenda:featured', ({ detail }) => {
+    const src = detail.element?.querySelector('.result-audio audio')?.src;
+    if (!src || audio.src === src) return;
     for (const player of document.querySelectorAll('audio')) player.pause();
     audio.src = src;
     audio.hidden = false;

@@ -1,7 +1,8 @@
 """The settings panel end to end: values go through the worker's Python validation, accepted
 ones are saved in localStorage and survive a reload, refused ones show Python's sentence, the
 defaults come back on Reset, and a copied link applies the settings in a browser that has none
-saved. Precedence: config.json < saved < query string.
+saved. Precedence: config.json < saved < query string. `isolate=1` (the page's own setting) makes
+the page cross-origin isolated through coi-serviceworker.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from conftest import LegendaApp
+
+    from tests.web.e2e.sidecar import Sidecar
 
 SAVED_KEY = "legenda.settings"
 
@@ -126,3 +129,32 @@ def test_a_copied_link_applies_the_settings(app: LegendaApp) -> None:
     # The link carries the models too, so the page works as it did.
     app.caption_url(app.server.image_url("red.png"))
     assert app.state == "done"
+
+
+def test_isolate_makes_the_page_cross_origin_isolated_and_back(
+    app: LegendaApp, espeak_sidecar: Sidecar
+) -> None:
+    app.open(isolate="1", tts=espeak_sidecar.url, wait_for=())
+    # coi-serviceworker registers, then reloads the page once under its COOP/COEP headers.
+    app.page.wait_for_function("window.crossOriginIsolated === true", timeout=60_000)
+    app.wait_state("ready")
+    assert app.page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith(
+        "/coi-serviceworker.min.js"
+    )
+    app.caption_url(app.server.image_url("red.png"))
+    assert app.state == "done"
+    # The sidecar's audio (another origin) still plays in the isolated page.
+    app.page.wait_for_function(
+        "() => { const a = document.querySelector('#audio'); return a.src && a.duration > 0; }"
+    )
+
+    # Off again from the panel: the service worker goes and the page reloads without it.
+    open_panel(app)
+    assert field(app, "isolate").is_checked()
+    field(app, "isolate").uncheck()
+    app.page.locator("#settings-apply").click()
+    app.page.wait_for_function("window.crossOriginIsolated === false", timeout=60_000)
+    app.wait_state("ready")
+    assert saved(app)["isolate"] == "0"
+    assert "isolate" not in app.page.url
+    assert app.page.evaluate("navigator.serviceWorker.getRegistrations()") == []
