@@ -280,7 +280,10 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     }
     const slot = slotFor(result.element);
     try {
-      const job = await asked.request(text, speechLang(result.lang), voiceSelect.value || undefined);
+      const lang = speechLang(result.lang);
+      // The picked voice belongs to the current language; an older result may be in another.
+      const voice = voices?.languages?.[lang]?.includes(voiceSelect.value) ? voiceSelect.value : undefined;
+      const job = await asked.request(text, lang, voice);
       const done = await follow(asked, job, drives);
       const src = asked.url(done.audio_url);
       if (slot) slot.src = src;

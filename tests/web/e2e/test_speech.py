@@ -184,8 +184,24 @@ def test_tiny_bark_speaks(app: LegendaApp, bark_sidecar: Sidecar) -> None:
     assert voices == ["", "v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2"]
     assert "bark" in app.text("#speech-engine")
     app.page.locator("#voice").select_option("v2/pt_speaker_1")
+    # What the panel showed at each phase: Bark takes a while, so a bar and a clock show.
+    app.page.evaluate(
+        """() => {
+            const panel = document.querySelector('#speech-panel');
+            window.__speech = [];
+            new MutationObserver(() => window.__speech.push({
+                phase: panel.dataset.speech,
+                bar: !document.querySelector('#speech-progress').hidden,
+                clock: document.querySelector('#speech-elapsed').textContent,
+            })).observe(panel, {attributes: true, attributeFilter: ['data-speech']});
+        }"""
+    )
     app.caption_url(app.server.image_url("red.png"))
     assert wait_speech(app, "done", "error", "unavailable") == "done", app.text("#speech-panel")
+    seen = app.page.evaluate("window.__speech")
+    assert seen[0] == {"phase": "queued", "bar": True, "clock": "0 s"}
+    assert seen[-1]["phase"] == "done" and seen[-1]["bar"] is False
+    assert "spoken in" in app.text("#speech-status")
     audio = wait_audio(app)
     assert str(audio["src"]).startswith(bark_sidecar.url + "/api/audio/")
     assert posted[-1]["voice"] == "v2/pt_speaker_1"
