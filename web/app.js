@@ -9,6 +9,9 @@
 //                     one per captioned image. `element` is its card in #results; its
 //                     `.result-audio` div is the slot for that item's speech. `featured` is true
 //                     for the result shown in #caption/#translation, whose player is #audio.
+//   legenda:featured  detail {jobId, itemId, caption, translation, lang, element}: the result
+//                     shown in #preview/#caption/#translation changed (a job's first result, or
+//                     the user pressed "Show above" on a card); #audio should follow it.
 //   legenda:state     detail {state, previous}: body.dataset.state changed.
 // To change settings, call applySettings({key: value, ...}) (exported here and from
 // ui/engine.js; modules should import it from ui/engine.js): it sends `configure`, and a
@@ -73,12 +76,17 @@ function generate() {
   currentJobId = runJob(numbered.map(({ itemId, url, blob }) => (url ? { itemId, url } : { itemId, blob })));
   startJob(currentJobId, numbered);
   setState('working');
+  // On a phone the output is below the form: bring it into view.
+  if (window.matchMedia('(max-width: 760px)').matches) {
+    byId('output-heading').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
   showStatus(numbered.length > 1 ? `Working on ${numbered.length} images…` : 'Working on your image…');
 }
 
 function finishJob(jobId) {
   if (jobId !== currentJobId) return;
   currentJobId = null;
+  abandonJob(jobId, 'No caption came back for this image. Try it again.');  // none, normally
   const { total, succeeded, errors } = jobSummary(jobId);
   if (succeeded === 0) {
     setState('error');
