@@ -60,6 +60,11 @@ function delay(ms) {
   return new Promise((resolve) => { setTimeout(resolve, ms); });
 }
 
+/** A server's sentence, made ready to go inside one of ours: no final full stop. */
+function clause(text) {
+  return String(text).trim().replace(/[.!]+$/, '');
+}
+
 /** "12 s", "2 min 05 s" */
 export function formatElapsed(ms) {
   const seconds = Math.floor(ms / 1000);
@@ -222,7 +227,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     progress.hidden = true;
     stopClock();
     state.textContent = 'Speech is unavailable.';
-    const why = err instanceof SpeechError ? err.message : 'an unexpected problem';
+    const why = err instanceof SpeechError ? clause(err.message) : 'an unexpected problem';
     const advice = err.kind === 'unreachable' ? ` ${HOW_TO_START}` : ' Captions and translations still work. Fix the speech server, then press Retry.';
     showProblem(`Speech is unavailable: ${why}.${advice}`, true);
   }
@@ -294,7 +299,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       play(src, took);
     } catch (err) {
       console.warn('Speech failed', err);
-      if (slot) slotMessage(slot, `No speech: ${err.message}.`);
+      if (slot) slotMessage(slot, `No speech: ${clause(err.message)}.`);
       if (!drives()) return;
       stopClock();
       progress.hidden = true;
@@ -305,7 +310,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       }
       setPhase('error');
       state.textContent = 'This translation could not be spoken.';
-      showProblem(`The speech server could not read it: ${err.message}. Captions and translations still work; press Retry to try again.`, true);
+      showProblem(`The speech server could not read it: ${clause(err.message)}. Captions and translations still work; press Retry to try again.`, true);
     }
   }
 

@@ -50,8 +50,8 @@ class Sidecar:
         self._env = dict(env)
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Sidecar:
-        """Start the process and return once /api/health says ``ready``."""
+    def start(self, until: str = "ready") -> Sidecar:
+        """Start the process; return once /api/health says ``until`` (``ready`` or ``failed``)."""
         if self._process is not None:
             return self
         env = {**os.environ, **self._env, "PYTHONUNBUFFERED": "1"}
@@ -61,7 +61,7 @@ class Sidecar:
                  "--port", str(self.port)],
                 cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
-        self._wait_ready()
+        self._wait_for(until)
         return self
 
     def health(self) -> dict[str, object] | None:
@@ -72,7 +72,7 @@ class Sidecar:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return None
 
-    def _wait_ready(self) -> None:
+    def _wait_for(self, until: str) -> None:
         # Polling the health route is the only signal the server gives that its model is loaded.
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -80,14 +80,14 @@ class Sidecar:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 raise SidecarError(f"the sidecar exited with {code}:\n{self.log()}")
-            health = self.health()
-            if health and health.get("status") == "ready":
+            status = (self.health() or {}).get("status")
+            if status == until:
                 return
-            if health and health.get("status") == "failed":
-                raise SidecarError(f"the sidecar's model failed to load: {health.get('error')}")
+            if status == "failed":
+                raise SidecarError(f"the sidecar's model failed to load: {self.health()}")
             time.sleep(0.2)
         waited = f"{START_TIMEOUT_S:.0f} s"
-        raise SidecarError(f"the sidecar was not ready after {waited}:\n{self.log()}")
+        raise SidecarError(f"the sidecar was not {until} after {waited}:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

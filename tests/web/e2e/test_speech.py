@@ -153,6 +153,25 @@ def test_sidecar_error_message_is_shown(app: LegendaApp, tmp_path: Path) -> None
     assert app.state == "done"
 
 
+def test_sidecar_whose_model_failed_says_why(app: LegendaApp, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-bark"
+    env = sidecar_env(tmp_path / "audio", "bark", model=str(missing))
+    sidecar = Sidecar(tmp_path, env)
+    try:
+        sidecar.start(until="failed")  # it runs, and says its model could not be loaded
+        app.open(tts=sidecar.url)
+        assert wait_speech(app, "unavailable") == "unavailable"
+        message = app.text("#speech-message")
+        assert str(missing) in message and "LEGENDA_TTS_MODEL" in message
+        assert ".." not in message
+        app.caption_url(app.server.image_url("red.png"))
+        assert app.state == "done"
+        assert app.text("#translation")
+        assert app.page.locator("#speech-retry").is_visible()
+    finally:
+        sidecar.stop()
+
+
 def test_language_change_changes_translation_and_voices(
     app: LegendaApp, espeak_sidecar: Sidecar
 ) -> None:
