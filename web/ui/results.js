@@ -62,9 +62,11 @@ function feature(job, item) {
   for (const card of byId('results').children) {
     card.classList.toggle('featured', card.dataset.itemId === item.itemId && card.dataset.jobId === item.jobId);
   }
-  const { jobId, itemId, caption, translation, lang, card } = item;
   document.dispatchEvent(new CustomEvent('legenda:featured', {
-    detail: { jobId, itemId, caption, translation, lang, element: card },
+    detail: {
+      jobId: item.jobId, itemId: item.itemId, caption: item.caption, translation: item.translation,
+      lang: item.lang, element: item.card,
+    },
   }));
 }
 

@@ -242,6 +242,12 @@ class LegendaApp:
         self.console_errors: list[str] = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(f"pageerror: {error}"))
+        # An uncaught error (a module that does not parse) would leave the page in "loading":
+        # wait_state sees it and fails at once instead of at its timeout.
+        page.add_init_script(
+            "window.addEventListener('error', (e) => "
+            "(window.__legendaPageErrors ||= []).push(String(e.message)));"
+        )
 
     def _on_console(self, message) -> None:  # noqa: ANN001 - playwright's ConsoleMessage
         if message.type == "error":
@@ -266,7 +272,8 @@ class LegendaApp:
         """Wait until body.dataset.state is one of ``states``; return it."""
         try:
             self.page.wait_for_function(
-                "states => states.includes(document.body.dataset.state)",
+                "states => states.includes(document.body.dataset.state)"
+                " || (window.__legendaPageErrors || []).length > 0",
                 arg=list(states), timeout=timeout_s * 1000,
             )
         except Exception as error:  # add what the user saw to the timeout's message
@@ -274,6 +281,8 @@ class LegendaApp:
                 f"state stayed {self.state!r} (wanted {states}); status: {self.status_text()!r};"
                 f" console errors: {self.console_errors}"
             ) from error
+        page_errors = self.page.evaluate("window.__legendaPageErrors || []")
+        assert not page_errors, f"uncaught errors in the page: {page_errors}"
         return self.state
 
     def record_states(self) -> None:
