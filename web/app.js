@@ -73,7 +73,7 @@ function generate() {
     return;
   }
   const numbered = items.map((item, index) => ({ ...item, itemId: `item-${index + 1}` }));
-  currentJobId = runJob(numbered.map(({ itemId, url, blob }) => (url ? { itemId, url } : { itemId, blob })));
+  currentJobId = runJob(numbered.map(({ itemId, url, blob, name }) => (url ? { itemId, url } : { itemId, blob, name })));
   startJob(currentJobId, numbered);
   setState('working');
   // On a phone the output is below the form: bring it into view.
