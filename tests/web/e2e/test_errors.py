@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -95,3 +96,20 @@ def test_missing_site_file_is_fatal_and_said(app: LegendaApp, missing: str) -> N
     app.page.locator("#image-url").fill(app.server.image_url("red.png"))
     app.page.locator("#image-url").press("Enter")
     assert app.state == "error"
+
+
+def test_one_bad_file_among_several(app: LegendaApp, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("Shopping list: bread, milk.\n")
+    app.open()
+    files = (app.samples_dir / "cat.jpg", notes, app.samples_dir / "coffee.jpg")
+    assert app.caption_files(*files) == "done", app.status_text()
+    cards = app.page.locator("#results .result")
+    statuses = cards.evaluate_all("cards => cards.map(card => card.dataset.status)")
+    assert statuses == ["done", "error", "done"]
+    error = cards.nth(1).locator(".result-error").inner_text()
+    assert "notes.jpg" in error or "image" in error.lower(), error
+    assert not RAW_ERROR.search(error), error
+    status = app.status_text()
+    assert status.startswith("2 of 3 images captioned"), status
+    assert app.text("#caption") == cards.nth(0).locator(".result-caption").inner_text().strip()
