@@ -225,3 +225,27 @@ def test_tiny_bark_speaks(app: LegendaApp, bark_sidecar: Sidecar) -> None:
     assert str(audio["src"]).startswith(bark_sidecar.url + "/api/audio/")
     assert posted[-1]["voice"] == "v2/pt_speaker_1"
     assert app.state == "done"
+
+
+def test_every_result_gets_its_speech_and_show_above_plays_it(
+    app: LegendaApp, espeak_sidecar: Sidecar
+) -> None:
+    app.open(tts=espeak_sidecar.url)
+    wait_voices(app, "pt")
+    app.caption_files(app.samples_dir / "cat.jpg", app.samples_dir / "rocket.jpg")
+    assert app.state == "done"
+    featured = wait_audio(app)
+    cards = {
+        item: f'#results .result[data-item-id="{item}"] .result-audio audio'
+        for item in ("item-1", "item-2")
+    }
+    slots = {item: wait_audio(app, selector)["src"] for item, selector in cards.items()}
+    assert featured["src"] == slots["item-1"]  # the first image is the one shown above
+    assert slots["item-2"] != slots["item-1"], "two different translations, two recordings"
+    app.page.locator('#results .result[data-item-id="item-2"] .result-show').click()
+    app.page.wait_for_function(
+        "src => document.querySelector('#audio').src === src", arg=slots["item-2"]
+    )
+    assert app.text("#translation") == app.text(
+        '#results .result[data-item-id="item-2"] .result-translation'
+    )
