@@ -106,7 +106,7 @@ function wireEngine() {
     resolved = { settings: detail.settings, languages: detail.languages || [] };
     settingProblems = (detail.problems || []).map((problem) => problem.message);
     settingNotices = detail.notices || [];
-    setLanguageNames(resolved.languages);
+    setLanguageNames(resolved.languages, detail.settings.lang);
     renderLanguages(resolved.languages, detail.settings.lang);
     updateControls();
     document.dispatchEvent(new CustomEvent('legenda:settings', { detail: { ...resolved } }));

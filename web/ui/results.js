@@ -8,13 +8,23 @@
 const jobs = new Map();  // jobId -> {items: Map(itemId -> item), featured: itemId|null}
 const objectUrls = [];
 let languageNames = {};
+let targetLanguage = '';
 
 const byId = (id) => document.getElementById(id);
 const EMPTY_PREVIEW = 'Your image appears here.';
 
-/** Language code -> name, from the worker's language table (labels the translation). */
-export function setLanguageNames(languages) {
+/**
+ * Language code -> name, from the worker's language table, and the current target language:
+ * they label the translation (with the language of the text shown, or of the next one).
+ */
+export function setLanguageNames(languages, targetLang) {
   languageNames = Object.fromEntries(languages.map(({ code, name }) => [code, name]));
+  targetLanguage = targetLang;
+  if (!byId('translation').textContent) labelTranslation(targetLang);
+}
+
+function labelTranslation(lang) {
+  byId('translation-label').textContent = languageNames[lang] || 'Translation';
 }
 
 function previewSource(item) {
@@ -27,6 +37,7 @@ function previewSource(item) {
 function clearFeatured() {
   byId('caption').textContent = '';
   byId('translation').textContent = '';
+  labelTranslation(targetLanguage);
   const audio = byId('audio');
   audio.pause();
   audio.removeAttribute('src');
@@ -58,7 +69,7 @@ function feature(job, item) {
   const translation = byId('translation');
   translation.textContent = item.translation || '';
   if (item.lang) translation.lang = item.lang;
-  byId('translation-label').textContent = languageNames[item.lang] || 'Translation';
+  labelTranslation(item.lang);
   for (const card of byId('results').children) {
     card.classList.toggle('featured', card.dataset.itemId === item.itemId && card.dataset.jobId === item.jobId);
   }

@@ -48,6 +48,8 @@ def test_bad_urls_then_a_good_image(app: LegendaApp) -> None:
         messages.append(assert_human_error(app))
         assert app.recorded_states()[-2:] == ["working", "error"]
         assert app.text("#caption") == ""
+        # The translation is still labelled with the target language.
+        assert app.text("#translation-label").lower() == "português (brasil)"
     app.screenshot("dead-url-error")
 
     assert app.caption_url(app.server.image_url("not-an-image.jpg")) == "error"

@@ -97,3 +97,9 @@ def test_copy_and_show_above(app: LegendaApp, context: BrowserContext) -> None:
     assert app.text("#caption") == caption
     assert app.text("#translation") == translation
     assert app.page.locator("#preview").get_attribute("alt") == caption
+
+    # Clear forgets every result and empties the shown one.
+    app.page.locator("#clear-results").click()
+    expect(app.page.locator("#results .result")).to_have_count(0)
+    expect(app.page.locator("#preview")).to_be_hidden()
+    assert app.text("#caption") == "" and app.text("#translation") == ""
