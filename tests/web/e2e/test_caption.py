@@ -25,7 +25,7 @@ def assert_captioned(app: LegendaApp) -> None:
 
 
 def test_sample_photo(app: LegendaApp) -> None:
-    app.open()
+    app.open(dtype="q8")
     assert app.page.locator("#status").get_attribute("aria-live") == "polite"
     assert app.page.locator("#generate").is_enabled()
     app.caption_sample("cat.jpg")

@@ -76,6 +76,16 @@ def test_unknown_model_says_so(app: LegendaApp) -> None:
     assert app.page.locator("#results .result").first.get_attribute("data-status") == "error"
 
 
+def test_unknown_translation_model_keeps_the_english_caption(app: LegendaApp) -> None:
+    app.open(translation_model="legenda-test/no-such-translator")
+    assert app.caption_sample("coffee.jpg") == "error"
+    assert_human_error(app, "legenda-test/no-such-translator")
+    assert app.text("#caption"), "the English caption is worth showing"
+    assert app.text("#translation") == ""
+    card = app.page.locator("#results .result").first
+    assert card.locator(".result-caption").inner_text().strip() == app.text("#caption")
+
+
 def test_bad_setting_is_named_and_the_page_still_works(app: LegendaApp) -> None:
     app.open(wait_for=("ready", "error"), dtype="q3")
     assert_human_error(app, "dtype", "q3")
