@@ -13,8 +13,13 @@ if TYPE_CHECKING:
 
 
 def test_requests_never_leave_the_machine(app: LegendaApp, network: NetworkLog) -> None:
+    answers: list[tuple[int, str]] = []
+    app.page.on("response", lambda response: answers.append((response.status, response.url)))
     app.open()
     assert app.caption_sample("cat.jpg") == "done", app.status_text()
+    # The build is complete: nothing the page or its worker asked for was missing.
+    missing = [f"{status} {url}" for status, url in answers if status >= 400]
+    assert not missing, missing
     hosts = {urlsplit(url).hostname for url in network.requested}
     assert hosts == {"127.0.0.1"}, hosts
     paths = [urlsplit(url).path for url in network.requested]
