@@ -36,7 +36,7 @@ export class SidecarClient {
     } catch (err) {
       // fetch() gives the same TypeError for a closed port, a wrong host and a CORS refusal.
       console.warn('Speech server unreachable', err);
-      throw new SpeechError(`nothing answered at ${this.base} (the speech server is not running, the address is wrong, or it does not accept requests from this page)`, 'unreachable');
+      throw new SpeechError(`nothing answered at ${this.base.replace(/\/$/, '')} (the speech server is not running, the address is wrong, or it does not accept requests from this page)`, 'unreachable');
     }
     const body = await response.json().catch(() => null);
     if (!response.ok) {
@@ -70,6 +70,11 @@ export function formatElapsed(ms) {
   const seconds = Math.floor(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** Text with `commands` in backticks -> nodes, the commands in <code>. */
+function withCode(text) {
+  return text.split('`').map((part, i) => (i % 2 ? el('code', { textContent: part }) : part));
 }
 
 function el(tag, props = {}, ...children) {
@@ -119,7 +124,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
 
   function showProblem(text, canRetry) {
     delete problem.dataset.kind;
-    message.textContent = text;
+    message.replaceChildren(...withCode(text));
     retry.hidden = !canRetry;
     problem.hidden = false;
   }
@@ -226,7 +231,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     voiceRow.hidden = true;
     progress.hidden = true;
     stopClock();
-    state.textContent = 'Speech is unavailable.';
+    state.textContent = ''; // the problem box below says it all
     const why = err instanceof SpeechError ? clause(err.message) : 'an unexpected problem';
     const advice = err.kind === 'unreachable' ? ` ${HOW_TO_START}` : ' Captions and translations still work. Fix the speech server, then press Retry.';
     showProblem(`Speech is unavailable: ${why}.${advice}`, true);
