@@ -80,16 +80,31 @@ def test_phone_screen_has_no_horizontal_overflow(
     app.screenshot("phone-390x844")
 
 
+def focus_order(app: LegendaApp, stop_at: str, limit: int = 40) -> list[str]:
+    """Press Tab until ``stop_at`` has focus; what was focused on the way (an id, a sample
+    photo's name, or else the element's last class)."""
+    seen: list[str] = []
+    for _ in range(limit):
+        app.page.keyboard.press("Tab")
+        seen.append(app.page.evaluate(
+            "(e => e.id || (e.dataset.sample ? 'sample:' + e.dataset.sample"
+            " : [...e.classList].pop() || e.tagName))"
+            "(document.activeElement)"
+        ))
+        if seen[-1] == stop_at:
+            return seen
+    raise AssertionError(f"Tab never reached #{stop_at}: {seen}")
+
+
 def test_keyboard_only(app: LegendaApp) -> None:
     app.open()
     keyboard = app.page.keyboard
-    # Tab from the top reaches the address field; Enter in it generates.
-    for _ in range(30):
-        keyboard.press("Tab")
-        if app.page.evaluate("document.activeElement.id") == "image-url":
-            break
-    else:
-        raise AssertionError("Tab never reached #image-url")
+    # Every control of the form is reached by Tab, in reading order.
+    order = focus_order(app, "generate")
+    wanted = ["image-file", "image-url", "sample:cat.jpg", "sample:rocket.jpg", "lang", "generate"]
+    assert [name for name in order if name in wanted] == wanted, order
+    # Type an address and press Enter: that generates.
+    app.page.locator("#image-url").focus()
     keyboard.type(app.server.image_url("red.png"))
     app.record_states()
     keyboard.press("Enter")
@@ -100,4 +115,5 @@ def test_keyboard_only(app: LegendaApp) -> None:
     keyboard.press("Space")
     assert app.wait_state("done", "error") == "done", app.status_text()
     assert app.page.locator("#preview").get_attribute("src").endswith("/samples/coffee.jpg")
-
+    # The result's buttons are reachable too.
+    assert "clear-results" in focus_order(app, "result-copy", limit=80)
