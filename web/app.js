@@ -42,11 +42,6 @@ let resolved = { settings: null, languages: [] };
 let settingProblems = [];  // sentences from the last settings answer, shown at the next "ready"
 let settingNotices = [];
 
-/** The settings the worker resolved last ({} before the first answer). */
-export function currentSettings() {
-  return { ...(resolved.settings || {}) };
-}
-
 // Controls that start or change a job are usable only when a job may start.
 function updateControls() {
   const usable = acceptsWork();

@@ -51,11 +51,6 @@ export function applySettings(changes) {
   worker?.postMessage({ type: 'configure', config: rawConfig });
 }
 
-/** The raw settings as last sent to the worker (before Python's validation). */
-export function rawSettings() {
-  return { ...rawConfig };
-}
-
 /**
  * Caption and translate `items` ([{itemId, url} | {itemId, blob}]); returns the job id that
  * the worker's `result`, `item-error` and `done` events carry.
