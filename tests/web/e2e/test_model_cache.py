@@ -81,3 +81,33 @@ def test_cached_models_are_listed_and_cleared(app: LegendaApp) -> None:
     assert app.state == "done"
     wait_listed(app, 2)
     app.screenshot("model-cache")
+
+
+def test_cache_entries_are_grouped_by_model(app: LegendaApp) -> None:
+    """The grouping rule on the URLs Transformers.js uses as keys: hub, site and runtime files."""
+    app.open(wait_for=())
+    site = app.server.origin + "/models/"
+    described = app.page.evaluate(
+        """async ([site, urls]) => {
+            const { describeCachedUrl } = await import('./ui/model-cache.js');
+            return urls.map(url => describeCachedUrl(url, site));
+        }""",
+        [site, [
+            "https://huggingface.co/Xenova/vit-gpt2-image-captioning/resolve/main/onnx/"
+            "encoder_model_quantized.onnx",
+            "https://huggingface.co/Xenova/nllb-200-distilled-600M/resolve/main/tokenizer.json",
+            site + "Xenova/vit-gpt2-image-captioning/onnx/decoder_model_merged_quantized.onnx",
+            site + "gpt2/config.json",
+            app.server.origin + "/vendor/ort/ort-wasm-simd-threaded.wasm",
+        ]],
+    )
+    assert described == [
+        {"model": "Xenova/vit-gpt2-image-captioning", "source": "hub",
+         "file": "onnx/encoder_model_quantized.onnx"},
+        {"model": "Xenova/nllb-200-distilled-600M", "source": "hub", "file": "tokenizer.json"},
+        {"model": "Xenova/vit-gpt2-image-captioning", "source": "site",
+         "file": "onnx/decoder_model_merged_quantized.onnx"},
+        {"model": "gpt2", "source": "site", "file": "config.json"},
+        {"model": "ONNX Runtime (WebAssembly)", "source": "runtime",
+         "file": "ort-wasm-simd-threaded.wasm"},
+    ]

@@ -139,6 +139,22 @@ def test_without_sidecar_captions_still_work_and_retry_brings_speech(
     assert app.state == "done"
 
 
+def test_setting_the_tts_address_in_the_panel_turns_speech_on(
+    app: LegendaApp, espeak_sidecar: Sidecar
+) -> None:
+    app.open()  # the test settings leave tts empty: speech is off
+    assert wait_speech(app, "off") == "off"
+    assert "“tts” setting is empty" in app.text("#speech-status")
+    app.page.locator("#settings-panel summary").click()
+    app.page.locator("#setting-tts").fill(espeak_sidecar.url)
+    app.page.locator("#settings-apply").click()
+    assert wait_speech(app, "idle") == "idle"
+    assert wait_voices(app, "pt") == ["", "pt-br", "pt"]
+    app.caption_url(app.server.image_url("red.png"))
+    assert wait_speech(app, "done", "error") == "done", app.text("#speech-panel")
+    assert str(wait_audio(app)["src"]).startswith(espeak_sidecar.url)
+
+
 def test_sidecar_error_message_is_shown(app: LegendaApp, tmp_path: Path) -> None:
     env = {**sidecar_env(tmp_path / "audio", "espeak"), "LEGENDA_MAX_TEXT_CHARS": "3"}
     with running_sidecar(tmp_path, env) as sidecar:
