@@ -125,3 +125,17 @@ def test_one_bad_file_among_several(app: LegendaApp, tmp_path: Path) -> None:
     status = app.status_text()
     assert status.startswith("2 of 3 images captioned"), status
     assert app.text("#caption") == cards.nth(0).locator(".result-caption").inner_text().strip()
+
+
+def test_model_download_cut_off_does_not_hang(app: LegendaApp) -> None:
+    # The network drops while the model downloads: the job ends in words, not in `working`.
+    app.page.context.route(
+        "**/decoder_model_merged_quantized.onnx", lambda route: route.abort("connectionreset")
+    )
+    app.open()
+    assert app.caption_sample("cat.jpg") == "error"
+    assert_human_error(app, "tiny-vit-gpt2")
+    assert app.recorded_states()[-2:] == ["working", "error"]
+    # Once the network is back, the same image works.
+    app.page.context.unroute("**/decoder_model_merged_quantized.onnx")
+    assert app.caption_sample("cat.jpg") == "done", app.status_text()
