@@ -101,7 +101,7 @@ def test_missing_site_file_is_fatal_and_said(app: LegendaApp, missing: str) -> N
     # As when a host serves an incomplete build: the page must not wait forever.
     app.page.context.route(f"**/{missing}", lambda route: route.fulfill(status=404, body="gone"))
     app.open(wait_for=("error",))
-    print(assert_human_error(app, "reload"))
+    assert_human_error(app, "reload")
     # Fatal means fatal: nothing offers to start a job that cannot run.
     assert app.page.locator("#generate").is_disabled()
     assert app.page.locator("#sample-list button:enabled").count() == 0
