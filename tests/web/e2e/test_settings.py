@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from conftest import LegendaApp
+    from playwright.sync_api import Locator
 
     from tests.web.e2e.sidecar import Sidecar
 
@@ -25,7 +26,7 @@ def open_panel(app: LegendaApp) -> None:
     app.page.wait_for_function("document.querySelector('#settings-panel').dataset.ready === '1'")
 
 
-def field(app: LegendaApp, key: str):  # -> playwright Locator
+def field(app: LegendaApp, key: str) -> Locator:
     return app.page.locator(f"#setting-{key}")
 
 

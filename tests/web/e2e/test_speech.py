@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from conftest import LegendaApp
+    from playwright.sync_api import Request
 
 
 def speech_requests(app: LegendaApp) -> list[dict[str, object]]:
     """Record the JSON bodies the page posts to /api/speech (the list fills as they go)."""
     bodies: list[dict[str, object]] = []
 
-    def on_request(request) -> None:  # noqa: ANN001 - playwright's Request
+    def on_request(request: Request) -> None:
         if request.method == "POST" and request.url.split("?")[0].endswith("/api/speech"):
             bodies.append(json.loads(request.post_data or "{}"))
 
