@@ -231,7 +231,10 @@ export function mountSettings() {
     resolved = detail.settings;
     const problems = detail.problems || [];
     const refused = problems.map((p) => p.setting);
-    forgetSaved(refused); // a saved value Python refuses would only fail again next visit
+    // A saved value Python refuses would only fail again next visit (unless the refused value
+    // came from the address, which wins over the saved one).
+    const inAddress = new URLSearchParams(window.location.search);
+    forgetSaved(refused.filter((key) => !inAddress.has(key)));
     const accepted = Object.fromEntries(Object.entries(pending).filter(([k]) => !refused.includes(k)));
     const hadPending = Object.keys(pending).length > 0;
     pending = {};
@@ -267,22 +270,32 @@ export function mountSettings() {
     const values = collect();
     const changes = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== asText(resolved[k])));
     const isolate = inputs.isolate.checked;
-    const isolationChanged = isolate !== isolationWanted();
-    if (isolationChanged) {
-      saveSettings({ isolate: isolate ? '1' : '0' });
-      removeFromAddress(['isolate']);
+    if (isolate !== isolationWanted()) {
+      switchIsolation(isolate, changes);
+      return;
     }
-    if (Object.keys(changes).length) {
-      say('Applying…');
-      changeSettings(changes);
-    } else if (!isolationChanged) {
+    if (Object.keys(changes).length === 0) {
       say('Nothing changed.');
+      return;
     }
-    if (isolationChanged) {
-      say(isolate ? 'Turning cross-origin isolation on: the page reloads once.' : 'Turning cross-origin isolation off: the page reloads.');
-      applyIsolation(isolate).then((outcome) => { if (outcome === 'off') window.location.reload(); });
-    }
+    say('Applying…');
+    changeSettings(changes);
   });
+
+  // Isolation takes a reload, so the other changes are saved at once rather than after the
+  // worker's answer: Python checks them at the next start and forgets any it refuses.
+  async function switchIsolation(isolate, changes) {
+    if (isolate && !('serviceWorker' in navigator)) {
+      say('Cross-origin isolation needs service workers, which this browser does not offer here (the page must be on https or localhost).', 'error');
+      return;
+    }
+    saveSettings({ ...changes, isolate: isolate ? '1' : '0' });
+    removeFromAddress([...Object.keys(changes), 'isolate']);
+    say(isolate ? 'Turning cross-origin isolation on: the page reloads once.' : 'Turning cross-origin isolation off: the page reloads.');
+    const outcome = await applyIsolation(isolate);
+    // "starting": coi-serviceworker reloads the page itself once it has taken over.
+    if (outcome !== 'starting') window.location.reload();
+  }
 
   resetButton.addEventListener('click', async () => {
     const wasIsolated = isolationWanted();

@@ -159,3 +159,14 @@ def test_isolate_makes_the_page_cross_origin_isolated_and_back(
     assert saved(app)["isolate"] == "0"
     assert "isolate" not in app.page.url
     assert app.page.evaluate("navigator.serviceWorker.getRegistrations()") == []
+
+    # On again from the panel, with another change that must survive the reload it takes.
+    open_panel(app)
+    field(app, "isolate").check()
+    field(app, "top_k").fill("9")
+    app.page.locator("#settings-apply").click()
+    app.page.wait_for_function("window.crossOriginIsolated === true", timeout=60_000)
+    app.wait_state("ready")
+    open_panel(app)
+    assert field(app, "top_k").input_value() == "9"
+    assert field(app, "isolate").is_checked()
