@@ -100,6 +100,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
   const message = el('p', { id: 'speech-message', className: 'speech-message' });
   const retry = el('button', { id: 'speech-retry', type: 'button', className: 'button small secondary', textContent: 'Retry', hidden: true });
   const problem = el('div', { className: 'speech-problem', hidden: true }, message, retry);
+  problem.setAttribute('aria-live', 'polite'); // read out when speech becomes unavailable
   const voiceRow = el('div', { className: 'form-row', hidden: true },
     el('label', { htmlFor: 'voice', className: 'field-label inline', textContent: 'Voice' }), voiceSelect);
   panel.append(
