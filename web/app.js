@@ -38,6 +38,7 @@ const byId = (id) => document.getElementById(id);
 const form = byId('image-form');
 
 let currentJobId = null;
+let lastItems = null;  // the last job's images, translated again when the language changes
 let resolved = { settings: null, languages: [] };
 let settingProblems = [];  // sentences from the last settings answer, shown at the next "ready"
 let settingNotices = [];
@@ -67,6 +68,12 @@ function generate() {
     showError(problem);
     return;
   }
+  startRun(items);
+}
+
+/** Caption and translate `items` ({url} or {blob, name}) as a new job. */
+function startRun(items) {
+  lastItems = items;
   const numbered = items.map((item, index) => ({ ...item, itemId: `item-${index + 1}` }));
   currentJobId = runJob(numbered.map(({ itemId, url, blob, name }) => (url ? { itemId, url } : { itemId, blob, name })));
   startJob(currentJobId, numbered);
@@ -150,8 +157,13 @@ function wirePage() {
     generate();
   });
   initLanguageSelect((code) => {
-    applySettings({ lang: code });
-    showStatus(`Translations now go into ${languageName(code)}. Press Generate to translate.`);
+    applySettings({ lang: code });  // the worker takes it before the run below
+    if (getState() === 'done' && lastItems) {
+      startRun(lastItems);
+      showStatus(`Translating again into ${languageName(code)}…`);
+    } else {
+      showStatus(`Translations now go into ${languageName(code)}. Press Generate to translate.`);
+    }
   });
   byId('clear-results').addEventListener('click', () => {
     clearResults();

@@ -86,13 +86,25 @@ def test_several_images_give_several_results(app: LegendaApp) -> None:
 
 
 def test_language_select_changes_the_next_translation(app: LegendaApp) -> None:
-    target = "es"
     app.open()
     options = app.page.locator("#lang option").evaluate_all("os => os.map(o => o.value)")
-    assert {"pt", target} <= set(options)
+    assert {"pt", "es", "fr"} <= set(options)
     assert app.page.locator("#lang").input_value() == "pt"
-    app.page.locator("#lang").select_option(target)
+    # Before any result: the choice applies to the next Generate.
+    app.page.locator("#lang").select_option("es")
+    assert app.state == "ready"
     app.caption_sample("coffee.jpg")
     assert app.state == "done", app.status_text()
-    assert app.page.locator("#translation").get_attribute("lang") == target
-    assert app.text("#translation")
+    assert app.page.locator("#translation").get_attribute("lang") == "es"
+    spanish = app.text("#translation")
+    assert spanish
+
+    # After a result: the same image is translated again into the new language.
+    app.record_states()
+    app.page.locator("#lang").select_option("fr")
+    assert app.wait_state("done", "error") == "done", app.status_text()
+    assert app.recorded_states()[-2:] == ["working", "done"]
+    assert app.page.locator("#translation").get_attribute("lang") == "fr"
+    assert app.text("#translation") and app.text("#translation") != spanish
+    assert app.page.locator("#results .result").count() == 2
+    assert app.page.locator("#preview").get_attribute("src").endswith("/samples/coffee.jpg")
