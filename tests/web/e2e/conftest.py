@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     Route,
@@ -186,7 +187,7 @@ def network() -> NetworkLog:
 
 
 def _new_context(browser: Browser, network: NetworkLog, viewport: dict[str, int]) -> BrowserContext:
-    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]  # a ViewportSize
     context.set_default_timeout(E2E.EXPECT_TIMEOUT_S * 1000)
     context.route("**/*", network.guard)
     return context
@@ -249,7 +250,7 @@ class LegendaApp:
             "(window.__legendaPageErrors ||= []).push(String(e.message)));"
         )
 
-    def _on_console(self, message) -> None:  # noqa: ANN001 - playwright's ConsoleMessage
+    def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.console_errors.append(message.text)
 
