@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -349,6 +349,12 @@ class LegendaApp:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+
+@pytest.fixture
+def make_app() -> Callable[[BrowserContext, SiteServer], LegendaApp]:
+    """For tests that need another screen or server: ``make_app(context, server)``."""
+    return lambda context, server: LegendaApp(context.new_page(), server)
 
 
 @pytest.fixture

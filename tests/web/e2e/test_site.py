@@ -9,7 +9,11 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from conftest import LegendaApp, NetworkLog, SiteServer
+
+    MakeApp = Callable[[BrowserContext, SiteServer], LegendaApp]
 
 
 def test_requests_never_leave_the_machine(app: LegendaApp, network: NetworkLog) -> None:
@@ -45,11 +49,9 @@ def test_the_guard_catches_outside_requests(app: LegendaApp, network: NetworkLog
 
 
 def test_works_under_a_sub_path(
-    context: BrowserContext, subpath_server: SiteServer, network: NetworkLog
+    make_app: MakeApp, context: BrowserContext, subpath_server: SiteServer, network: NetworkLog
 ) -> None:
-    from conftest import LegendaApp
-
-    app = LegendaApp(context.new_page(), subpath_server)
+    app = make_app(context, subpath_server)
     app.open(models="models/")  # relative: /legenda/models/
     assert app.caption_sample("rocket.jpg") == "done", app.status_text()
     assert app.text("#caption")
@@ -63,11 +65,9 @@ def test_works_under_a_sub_path(
 
 
 def test_phone_screen_has_no_horizontal_overflow(
-    phone_context: BrowserContext, site_server: SiteServer
+    make_app: MakeApp, phone_context: BrowserContext, site_server: SiteServer
 ) -> None:
-    from conftest import LegendaApp
-
-    app = LegendaApp(phone_context.new_page(), site_server)
+    app = make_app(phone_context, site_server)
     app.open()
     app.caption_files(app.samples_dir / "cat.jpg", app.samples_dir / "coffee.jpg")
     assert app.state == "done", app.status_text()
