@@ -3,20 +3,10 @@
 // download and folds into a one-line summary once they are all in; the rows stay as a record of
 // which files each model needed (they show the dtype's files, e.g. *_quantized.onnx).
 
+import { formatBytes } from './format.js';
+
 const rows = new Map();  // "model file" -> {row, bar, size, bytes, complete}
 let openedByUs = false;
-
-function formatBytes(bytes) {
-  if (!Number.isFinite(bytes) || bytes <= 0) return '';
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
-}
 
 function rowFor(model, file) {
   const key = `${model} ${file}`;

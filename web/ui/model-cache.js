@@ -3,6 +3,8 @@
 // hub, and from the site's own models/ folder too) in the cache named by `env.cacheKey`, keyed
 // by the file's absolute URL; this view reads the same cache from the page (same origin).
 
+import { formatBytes } from './format.js';
+
 // env.cacheKey's default in @huggingface/transformers 4.3.1 (dist/transformers.js).
 export const CACHE_NAME = 'transformers-cache';
 
@@ -71,18 +73,6 @@ export async function listCachedModels(modelsBase) {
 /** Delete the whole Transformers.js cache; models are fetched again on next use. */
 export async function clearModelCache() {
   return caches.delete(CACHE_NAME);
-}
-
-/** "12.3 MB" */
-export function formatBytes(bytes) {
-  const units = ['bytes', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const SOURCE_LABEL = {
