@@ -98,8 +98,9 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
             )
         return LegendaError(
             MODEL_NOT_FOUND,
-            f"{subject} was not found: {what} neither at {where} nor on the Hugging Face hub. "
-            f"{check}{hint}",
+            # Transformers.js reports a download cut off midway as a missing file too.
+            f"{subject} could not be loaded: {what} neither at {where} nor on the Hugging Face "
+            f"hub, or the download failed. {check}{hint}",
         )
     if _NO_BACKEND.search(raw) and not _WEBGPU_FAILURE.search(raw):
         return LegendaError(
