@@ -114,8 +114,11 @@ def plan(models: Path = MODELS) -> dict[str, Path]:
         files[destination] = path
     files[f"vendor/wheels/{WHEEL_NAME}"] = wheel()
     if models.is_dir():
-        for path in models.rglob("*"):
-            if path.is_file():
+        # os.walk, not rglob: models/ may hold links to model folders (`make test-models`),
+        # and Path.rglob does not follow links to folders.
+        for folder, _, names in os.walk(models, followlinks=True):
+            for name in names:
+                path = Path(folder, name)
                 files[f"models/{path.relative_to(models).as_posix()}"] = path
     return files
 

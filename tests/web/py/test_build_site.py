@@ -67,3 +67,17 @@ def test_building_again_changes_nothing_and_removes_stale_files(
     assert build_site.build(out, models) == (0, 2)
     assert not (out / "vendor" / "stale.js").exists()
     assert not (out / "models" / "org" / "name" / "onnx").exists()
+
+
+def test_linked_model_folders_are_copied(tmp_path: Path) -> None:
+    # `make test-models` links model folders into models/ rather than copying them.
+    real = tmp_path / "elsewhere" / "tiny"
+    (real / "onnx").mkdir(parents=True)
+    (real / "config.json").write_text("{}")
+    (real / "onnx" / "decoder_model_merged.onnx").write_bytes(b"x")
+    models = tmp_path / "models"
+    (models / "org").mkdir(parents=True)
+    (models / "org" / "tiny").symlink_to(real, target_is_directory=True)
+    files = build_site.plan(models)
+    assert files["models/org/tiny/config.json"] == models / "org" / "tiny" / "config.json"
+    assert "models/org/tiny/onnx/decoder_model_merged.onnx" in files
