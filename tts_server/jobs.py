@@ -96,11 +96,9 @@ class SpeechJobs:
     def submit(self, speech_id: str, text: str, voice: str) -> Job:
         """The job making ``speech_id``: an existing one, a finished one, or a new queued one."""
         with self._lock:
-            job = self._active.get(speech_id)
-            if job is not None:
-                return job
-            if self._store.lookup(speech_id) is not None:
-                return self._done_job(speech_id)
+            existing = self._existing(speech_id)
+            if existing is not None:
+                return existing
             job = Job(speech_id, text, voice)
             try:
                 self._queue.put_nowait(job)
@@ -113,12 +111,17 @@ class SpeechJobs:
     def get(self, speech_id: str) -> Job | None:
         """The current state of ``speech_id``, or None when it is unknown."""
         with self._lock:
-            job = self._active.get(speech_id)
-            if job is not None:
-                return job
-            if self._store.lookup(speech_id) is not None:
-                return self._done_job(speech_id)
-            return self._failed.get(speech_id)
+            return self._existing(speech_id) or self._failed.get(speech_id)
+
+    def _existing(self, speech_id: str) -> Job | None:
+        """The queued or running job for ``speech_id``, or a done one when its audio is stored.
+
+        Called with the lock held.
+        """
+        job = self._active.get(speech_id)
+        if job is None and self._store.lookup(speech_id) is not None:
+            job = self._done_job(speech_id)
+        return job
 
     def depth(self) -> int:
         """Jobs waiting or running."""

@@ -193,24 +193,26 @@ def _new_context(browser: Browser, network: NetworkLog, viewport: dict[str, int]
     return context
 
 
-@pytest.fixture
-def context(browser: Browser, network: NetworkLog) -> Iterator[BrowserContext]:
-    context = _new_context(browser, network, E2E.DESKTOP_VIEWPORT)
+def _guarded_context(
+    browser: Browser, network: NetworkLog, viewport: dict[str, int]
+) -> Iterator[BrowserContext]:
+    """A context for one test; the test fails if its page tried to reach another host."""
+    context = _new_context(browser, network, viewport)
     try:
         yield context
     finally:
         context.close()
     assert not network.blocked, f"the page tried to leave {E2E.HOST}: {network.blocked}"
+
+
+@pytest.fixture
+def context(browser: Browser, network: NetworkLog) -> Iterator[BrowserContext]:
+    yield from _guarded_context(browser, network, E2E.DESKTOP_VIEWPORT)
 
 
 @pytest.fixture
 def phone_context(browser: Browser, network: NetworkLog) -> Iterator[BrowserContext]:
-    context = _new_context(browser, network, E2E.PHONE_VIEWPORT)
-    try:
-        yield context
-    finally:
-        context.close()
-    assert not network.blocked, f"the page tried to leave {E2E.HOST}: {network.blocked}"
+    yield from _guarded_context(browser, network, E2E.PHONE_VIEWPORT)
 
 
 # --- the page -------------------------------------------------------------------------------------
