@@ -12,6 +12,7 @@ import importlib
 import sys
 import types
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -143,8 +144,11 @@ def make_worker(legenda: types.SimpleNamespace) -> tuple[Any, list[dict[str, Any
 
 
 def handle(worker: Any, *messages: dict[str, Any]) -> None:
-    for message in messages:
-        asyncio.run(worker.handle(message))
+    # In a thread of its own: Playwright's sync API (the e2e tests, same pytest session) keeps
+    # an event loop running in the main thread, where asyncio.run() refuses to start another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for message in messages:
+            pool.submit(asyncio.run, worker.handle(message)).result()
 
 
 def of_type(sent: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
