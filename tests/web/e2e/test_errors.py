@@ -110,6 +110,19 @@ def test_missing_site_file_is_fatal_and_said(app: LegendaApp, missing: str) -> N
     assert app.state == "error"
 
 
+def test_browser_without_webassembly_is_told_so(app: LegendaApp) -> None:
+    # The worker is served behind a wrapper that removes WebAssembly before the real worker
+    # module (and everything it imports) runs: as in a browser where it is switched off.
+    wrapper = "delete globalThis.WebAssembly;\nawait import('./worker.js?without-wasm');\n"
+    app.page.context.route(
+        "**/worker.js",
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=wrapper),
+    )
+    app.open(wait_for=("error",))
+    assert_human_error(app, "WebAssembly", "browser")
+    assert app.page.locator("#generate").is_disabled()
+
+
 def test_one_bad_file_among_several(app: LegendaApp, tmp_path: Path) -> None:
     notes = tmp_path / "notes.jpg"
     notes.write_text("Shopping list: bread, milk.\n")
