@@ -13,9 +13,7 @@ Run: ``make bench`` (or ``.venv/bin/python bench/bench_tts.py [--rounds N] [--cl
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.sidecar_process import running_sidecar  # noqa: E402
 from tts_server.config import config_from_mapping  # noqa: E402
 from tts_server.engines import make_engine  # noqa: E402
 from tts_server.speech import speak  # noqa: E402
@@ -40,26 +39,6 @@ def _texts(rounds: int, tag: str) -> list[str]:
 
 def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
-
-
-def start_server(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[str], str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
-    full_env.update({"LEGENDA_TORCH_THREADS": "1", "HF_HUB_OFFLINE": "1",
-                     "LEGENDA_AUDIO_DIR": str(workdir / "audio"), **env})
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115 (lives as long as the process)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tts_server", "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    assert process.stdout is not None
-    banner = process.stdout.readline()
-    if " listening on " not in banner:
-        raise SystemExit(f"the sidecar did not start:\n{(workdir / 'server.log').read_text()}")
-    url = banner.rsplit(" ", 1)[-1].strip()
-    health = requests.get(f"{url}/api/health?wait={TIMEOUT}", timeout=TIMEOUT).json()
-    if health["status"] != "ready":
-        raise SystemExit(f"the sidecar's model did not load: {health['error']}")
-    return process, url
 
 
 def bench_engine(name: str, settings: dict[str, str], rounds: int, clients: int) -> None:
@@ -80,48 +59,42 @@ def bench_engine(name: str, settings: dict[str, str], rounds: int, clients: int)
         speak(engine, text, voice)
         in_process.append(time.perf_counter() - start)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url = start_server(settings, Path(tmp))
-        try:
-            session = requests.Session()
-            session.post(f"{url}/api/speech?wait={TIMEOUT}", json={"text": "Aquecimento."},
-                         timeout=TIMEOUT)
-            over_http = []
-            for text in _texts(rounds, "http"):
-                start = time.perf_counter()
-                answer = session.post(f"{url}/api/speech?wait={TIMEOUT}", json={"text": text},
-                                      timeout=TIMEOUT).json()
-                over_http.append(time.perf_counter() - start)
-                assert answer["status"] == "done", answer
-            cached_text = _texts(1, "http")[0]
-            audio_url = url + answer["audio_url"]
-
-            cached_post, cached_get = [], []
-            for _ in range(rounds * 10):
-                start = time.perf_counter()
-                reply = session.post(f"{url}/api/speech", json={"text": cached_text},
-                                     timeout=TIMEOUT)
-                cached_post.append(time.perf_counter() - start)
-                assert reply.status_code == 200
-                start = time.perf_counter()
-                session.get(audio_url, timeout=TIMEOUT).raise_for_status()
-                cached_get.append(time.perf_counter() - start)
-
-            def fetch(count: int) -> None:
-                own = requests.Session()
-                for _ in range(count):
-                    own.get(audio_url, timeout=TIMEOUT).raise_for_status()
-
-            per_client = 50
+    with tempfile.TemporaryDirectory() as tmp, running_sidecar(Path(tmp), settings) as server:
+        url = server.url
+        session = requests.Session()
+        session.post(f"{url}/api/speech?wait={TIMEOUT}", json={"text": "Aquecimento."},
+                     timeout=TIMEOUT)
+        over_http = []
+        for text in _texts(rounds, "http"):
             start = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=clients) as pool:
-                list(pool.map(fetch, [per_client] * clients))
-            rps = clients * per_client / (time.perf_counter() - start)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            if process.stdout:
-                process.stdout.close()
+            answer = session.post(f"{url}/api/speech?wait={TIMEOUT}", json={"text": text},
+                                  timeout=TIMEOUT).json()
+            over_http.append(time.perf_counter() - start)
+            assert answer["status"] == "done", answer
+        cached_text = _texts(1, "http")[0]
+        audio_url = url + answer["audio_url"]
+
+        cached_post, cached_get = [], []
+        for _ in range(rounds * 10):
+            start = time.perf_counter()
+            reply = session.post(f"{url}/api/speech", json={"text": cached_text},
+                                 timeout=TIMEOUT)
+            cached_post.append(time.perf_counter() - start)
+            assert reply.status_code == 200
+            start = time.perf_counter()
+            session.get(audio_url, timeout=TIMEOUT).raise_for_status()
+            cached_get.append(time.perf_counter() - start)
+
+        def fetch(count: int) -> None:
+            own = requests.Session()
+            for _ in range(count):
+                own.get(audio_url, timeout=TIMEOUT).raise_for_status()
+
+        per_client = 50
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(fetch, [per_client] * clients))
+        rps = clients * per_client / (time.perf_counter() - start)
 
     local_ms, http_ms = _median_ms(in_process), _median_ms(over_http)
     print(f"\n== {name} ({engine.model_id}), {rounds} texts of {len(_texts(1, 'x')[0])} chars ==")

@@ -6,26 +6,21 @@ Torch models are the tiny ones from tests/model_factory, on one torch thread.
 
 from __future__ import annotations
 
-import os
 import queue
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.model_factory import bark_model, vits_model
+from tests.sidecar_process import Sidecar
 from tts_server import create_app
 from tts_server.service import SpeechService
 
-ROOT = Path(__file__).resolve().parents[2]
 LOAD_TIMEOUT_S = 120
 
 
@@ -117,58 +112,17 @@ class Gate:
         self._permits.release(10_000)
 
 
-@dataclass
-class Sidecar:
-    """A real ``python -m tts_server`` process."""
-
-    url: str
-    process: subprocess.Popen[str]
-    banner: str
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
-def start_sidecar(env: dict[str, str], log: Path) -> Sidecar:
-    """Start the sidecar on a free port (``--port 0``) and wait for its "listening on" line.
-
-    Only that line goes to stdout; the logs go to ``log``."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
-    full_env.update({"LEGENDA_TORCH_THREADS": "1", "HF_HUB_OFFLINE": "1", **env})
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tts_server", "--host", "127.0.0.1", "--port", "0"],
-            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=log_file, text=True,
-        )
-    assert process.stdout is not None
-    banner = process.stdout.readline()
-    server = Sidecar(banner.rsplit(" ", 1)[-1].strip(), process, banner, log)
-    if " listening on " not in banner:
-        server.stop()
-        raise AssertionError(f"the sidecar did not start: {banner}{log.read_text()}")
-    return server
-
-
 @pytest.fixture
 def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
-    """``sidecar(LEGENDA_X=...)``: a started real server process, stopped after the test."""
+    """``sidecar(LEGENDA_X=...)``: a real server process, listening (its model may still be
+    loading: see ``wait_ready``), stopped after the test."""
     started: list[Sidecar] = []
 
     def start(**env: str) -> Sidecar:
         env.setdefault("LEGENDA_TTS_ENGINE", "espeak")
-        env.setdefault("LEGENDA_AUDIO_DIR", str(tmp_path / "audio"))
-        server = start_sidecar(env, tmp_path / f"sidecar-{len(started)}.log")
+        server = Sidecar(tmp_path, env)
         started.append(server)
-        return server
+        return server.start(until=None)
 
     yield start
     for server in started:
@@ -177,8 +131,4 @@ def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
 
 def wait_ready(server: Sidecar, expect: str = "ready") -> dict[str, Any]:
     """The server's health once its model has loaded or failed (held server-side by ?wait)."""
-    url = f"{server.url}/api/health?wait={LOAD_TIMEOUT_S}"
-    health = requests.get(url, timeout=LOAD_TIMEOUT_S + 10)
-    body: dict[str, Any] = health.json()
-    assert body["status"] == expect, body
-    return body
+    return server.wait(expect)

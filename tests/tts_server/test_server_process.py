@@ -14,7 +14,8 @@ from pathlib import Path
 
 import requests
 
-from tests.tts_server.conftest import ROOT, Sidecar, wait_ready
+from tests.sidecar_process import REPO_ROOT, Sidecar
+from tests.tts_server.conftest import wait_ready
 
 TEXT = "Um gato no sofá"
 TIMEOUT = 120
@@ -105,7 +106,7 @@ def test_audio_survives_a_restart(sidecar: Callable[..., Sidecar], tmp_path: Pat
 def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
     env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_SIZE": "many"}
     result = subprocess.run(
-        [sys.executable, "-m", "tts_server", "--port", "0"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "tts_server", "--port", "0"], cwd=REPO_ROOT, env=env,
         capture_output=True, text=True, timeout=TIMEOUT,
     )
     assert result.returncode == 2

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from conftest import LegendaApp
     from playwright.sync_api import Locator
 
-    from tests.web.e2e.sidecar import Sidecar
+    from tests.sidecar_process import Sidecar
 
 SAVED_KEY = "legenda.settings"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from tests.web.e2e.sidecar import Sidecar, running_sidecar, sidecar_env
+from tests.sidecar_process import Sidecar, running_sidecar, sidecar_env
 
 if TYPE_CHECKING:
     from pathlib import Path
