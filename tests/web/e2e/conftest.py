@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -150,11 +150,23 @@ def playwright_driver() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+def launch_chromium(playwright_driver: Playwright) -> Callable[..., Browser]:
+    """``launch_chromium(add=[...], drop=[...])``: Debian's Chromium with the e2e flags, some
+    added or dropped (the caller closes it)."""
+
+    def launch(add: Sequence[str] = (), drop: Sequence[str] = ()) -> Browser:
+        args = [arg for arg in E2E.CHROMIUM_ARGS if arg not in drop] + list(add)
+        return playwright_driver.chromium.launch(
+            executable_path=E2E.CHROMIUM_PATH, args=args, headless=True
+        )
+
+    return launch
+
+
+@pytest.fixture(scope="session")
+def browser(launch_chromium: Callable[..., Browser]) -> Iterator[Browser]:
     """One Chromium for the whole session (starting one costs ~10 s)."""
-    chromium = playwright_driver.chromium.launch(
-        executable_path=E2E.CHROMIUM_PATH, args=E2E.CHROMIUM_ARGS, headless=True
-    )
+    chromium = launch_chromium()
     try:
         yield chromium
     finally:
