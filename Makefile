@@ -10,9 +10,9 @@ HOST    ?= 127.0.0.1
 SITE_PORT ?= 8000
 TTS_PORT  ?= 5000
 
-.PHONY: setup system-deps site run test lint bench models test-models clean
+.PHONY: setup site run test lint bench models test-models clean
 
-setup: $(VENV)/.installed node_modules/.installed system-deps
+setup: $(VENV)/.installed node_modules/.installed
 
 # torch goes first and pinned: an unpinned torch pulls several GB of CUDA packages.
 $(VENV)/.installed: pyproject.toml
@@ -26,15 +26,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# Chromium (end-to-end tests) and espeak-ng (the offline speech engine) from Debian packages.
-system-deps:
-	@sh scripts/install-system-deps.sh
+# Debian packages: espeak-ng (the offline speech engine) for running, and Chromium as well for
+# the end-to-end tests.
+RUN_PACKAGES  := espeak-ng
+TEST_PACKAGES := espeak-ng chromium
 
 # The build needs only the standard library, pip and the npm assets (GitHub Pages builds it so).
 site: node_modules/.installed
 	$(PYTHON) scripts/build_site.py --out $(SITE)
 
 run: setup site
+	@sh scripts/install-system-deps.sh $(RUN_PACKAGES) \
+	  || echo "Without espeak-ng the sidecar's espeak engine cannot speak (bark and vits can)."
 	@echo "Legenda: open http://$(HOST):$(SITE_PORT)/  (speech sidecar on http://$(HOST):$(TTS_PORT)/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) -m tts_server --host $(HOST) --port $(TTS_PORT) & \
@@ -42,7 +45,9 @@ run: setup site
 	wait
 
 test: setup site
+	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -50,6 +55,7 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 bench: setup site
+	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) bench/bench_tts.py
 	$(PY) bench/bench_worker.py
 
