@@ -73,22 +73,24 @@ def _file_in_model(location: str, model: str) -> str:
     return rest
 
 
+def _model(role: str, model: str) -> str:
+    """How every message names a model: "The captioning model “org/name”"."""
+    return f"The {role} model “{model}”"
+
+
 def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
     """Map a failure to load a pipeline to a message naming the model (and the file)."""
-    subject = f"The {place.role} model “{place.model}”"
+    subject = _model(place.role, place.model)
     where = f"{place.local_path}{place.model}/ on this site"
     hint = SELF_HOST_HINT.format(model=place.model)
     missing = _MISSING_FILE.search(raw)
     if missing:
         file = _file_in_model(missing.group(2), place.model)
-        what = (
-            f"its {place.dtype} weights ({file}) are"
-            if file.endswith(".onnx") else f"its file {file} is"
-        )
-        check = (
-            "Check the model id, or try another dtype (q8 and fp32 are the most common). "
-            if file.endswith(".onnx") else "Check the model id. "
-        )
+        if file.endswith(".onnx"):  # the weights: often only this dtype is missing
+            what = f"its {place.dtype} weights ({file}) are"
+            check = "Check the model id, or try another dtype (q8 and fp32 are the most common). "
+        else:
+            what, check = f"its file {file} is", "Check the model id. "
         if _REMOTE_REFUSED.search(raw) or not place.remote_allowed:
             return LegendaError(
                 MODEL_NOT_FOUND,
@@ -102,18 +104,18 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
             f"{subject} could not be loaded: {what} neither at {where} nor on the Hugging Face "
             f"hub, or the download failed. {check}{hint}",
         )
-    if _NO_BACKEND.search(raw) and not _WEBGPU_FAILURE.search(raw):
+    if _WEBGPU_FAILURE.search(raw):  # before _NO_BACKEND: no WebGPU backend is WebGPU's fault
+        return LegendaError(
+            INFERENCE_FAILED,
+            f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
+            "(device=wasm) and try again.",
+        )
+    if _NO_BACKEND.search(raw):
         return LegendaError(
             RUNTIME_FAILED,
             "ONNX Runtime, which runs the models, could not start: its files on this site "
             "(vendor/ort/) are missing or damaged. Reload the page; if you host the site "
             "yourself, build it again with `make site`.",
-        )
-    if _WEBGPU_FAILURE.search(raw):
-        return LegendaError(
-            INFERENCE_FAILED,
-            f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
-            "(device=wasm) and try again.",
         )
     if _NETWORK_FAILURE.search(raw):
         return LegendaError(
@@ -132,7 +134,7 @@ def inference_error(role: str, model: str) -> LegendaError:
     """A model that loaded but failed while running."""
     return LegendaError(
         INFERENCE_FAILED,
-        f"The {role} model “{model}” failed while working on this image. Try again, or try "
+        f"{_model(role, model)} failed while working on this image. Try again, or try "
         "another image or model; the browser console has the details.",
     )
 
@@ -140,13 +142,12 @@ def inference_error(role: str, model: str) -> LegendaError:
 def empty_output(role: str, model: str) -> LegendaError:
     return LegendaError(
         INFERENCE_FAILED,
-        f"The {role} model “{model}” gave no text for this image. Try another image, or "
+        f"{_model(role, model)} gave no text for this image. Try another image, or "
         "other generation settings (for example more max_new_tokens).",
     )
 
 
-def image_http_error(url: str, status: int) -> LegendaError:
-    reason = "it does not exist there" if status in (404, 410) else f"the server answered {status}"
+def _image_unreachable(url: str, reason: str) -> LegendaError:
     return LegendaError(
         IMAGE_UNREACHABLE,
         f"The image at {url} could not be loaded: {reason}. Check the address, or save the "
@@ -154,12 +155,16 @@ def image_http_error(url: str, status: int) -> LegendaError:
     )
 
 
+def image_http_error(url: str, status: int) -> LegendaError:
+    reason = "it does not exist there" if status in (404, 410) else f"the server answered {status}"
+    return _image_unreachable(url, reason)
+
+
 def image_fetch_failed(url: str) -> LegendaError:
-    return LegendaError(
-        IMAGE_UNREACHABLE,
-        f"The image at {url} could not be loaded: the server did not answer in time, or it "
-        "does not let other sites read its images (CORS). Check the address, or save the "
-        "image and choose it as a file.",
+    return _image_unreachable(
+        url,
+        "the server did not answer in time, or it does not let other sites read its images "
+        "(CORS)",
     )
 
 
