@@ -15,9 +15,6 @@ class Translator:
     def __init__(self, runtime: Runtime) -> None:
         self.pipeline = LazyPipeline(runtime, "translation", "translation", "translation_model")
 
-    def is_needed(self, target_lang: str) -> bool:
-        return needs_translation(target_lang)
-
     async def translate(self, text: str, target_lang: str, settings: Settings) -> str:
         """``text`` (English) in ``target_lang``; English itself is returned as it is."""
         if not needs_translation(target_lang):

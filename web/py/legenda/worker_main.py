@@ -16,8 +16,8 @@ import js  # type: ignore[import-not-found]
 from .captioner import Captioner
 from .errors import LegendaError, unexpected
 from .images import ImageLoader
-from .languages import language, language_table
-from .runtime import Runtime, SiteInfo, js_object, log_failure
+from .languages import Language, language, language_table, needs_translation
+from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
 from .settings import Settings, resolve_settings
 from .translator import Translator
 
@@ -116,10 +116,7 @@ class Worker:
                 self._item_error(job, index, failure)
         if not loaded:
             return
-        captioner = self.captioner.pipeline
-        if not captioner.is_loaded(job.settings):
-            self.stage("model", captioner.loading_message(job.settings), jobId=job.id)
-        await captioner.get(job.settings)
+        await self._load(job, self.captioner.pipeline)
         message = _captioning_message(batch[0], len(batch), len(job.items))
         self.stage("captioning", message, jobId=job.id)
         captions = await self.captioner.caption_batch(images, job.settings)
@@ -130,9 +127,9 @@ class Worker:
         settings = job.settings
         target = language(settings.lang)
         translation = caption
-        if self.translator.is_needed(target.code):
+        if needs_translation(target.code):
             try:
-                translation = await self._translate(job, index, caption)
+                translation = await self._translate(job, index, caption, target)
             except LegendaError as failure:
                 # A model that failed to load is not tried again for each item of the job.
                 if not self.translator.pipeline.is_loaded(settings):
@@ -147,20 +144,21 @@ class Worker:
             }
         )
 
-    async def _translate(self, job: _Job, index: int, caption: str) -> str:
+    async def _translate(self, job: _Job, index: int, caption: str, target: Language) -> str:
         if job.translation_failure is not None:
             raise job.translation_failure
-        settings = job.settings
-        translator = self.translator.pipeline
-        if not translator.is_loaded(settings):
-            self.stage("model", translator.loading_message(settings), jobId=job.id)
-            await translator.get(settings)
-        target = language(settings.lang)
+        await self._load(job, self.translator.pipeline)
         self.stage(
             "translating", f"Translating to {target.name}…",
             jobId=job.id, itemId=job.items[index]["itemId"],
         )
-        return await self.translator.translate(caption, target.code, settings)
+        return await self.translator.translate(caption, target.code, job.settings)
+
+    async def _load(self, job: _Job, pipeline: LazyPipeline) -> None:
+        """Load the job's model for ``pipeline``, saying so on the page when it is not loaded."""
+        if not pipeline.is_loaded(job.settings):
+            self.stage("model", pipeline.loading_message(job.settings), jobId=job.id)
+            await pipeline.get(job.settings)
 
     def _item_error(
         self, job: _Job, index: int, failure: LegendaError, caption: str | None = None
@@ -216,7 +214,7 @@ def create_worker(
     post: Callable[[Any], None], progress: Callable[[Any], None], site: Any
 ) -> Worker:
     """Called once by worker.js with its postMessage, progress relay and site facts."""
-    info = site.to_py() if hasattr(site, "to_py") else dict(site)
+    info = _plain(site)
     runtime = Runtime(
         SiteInfo(
             site_base=str(info["siteBase"]),
