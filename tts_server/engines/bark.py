@@ -48,7 +48,6 @@ class BarkEngine(Engine):
         super().__init__(config)
         self.processor: Any = None
         self.model: BarkModel | None = None
-        self._voices: dict[str, list[str]] = {}
 
     def prepare(self) -> None:
         presets = read_json(self.model_id, "Bark", PRESETS_FILE)
@@ -74,9 +73,6 @@ class BarkEngine(Engine):
             self.model_id, "Bark", lambda m, **kw: BarkModel.from_pretrained(m, dtype=dtype, **kw)
         )
         self.model = model.to(self.device).eval()
-
-    def voices(self) -> dict[str, list[str]]:
-        return self._voices
 
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
         import torch

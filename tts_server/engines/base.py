@@ -31,18 +31,19 @@ class Engine(ABC):
         self.config = config
         self.model_id = config.model_id
         self.device = "cpu"
+        self._voices: dict[str, list[str]] = {}  # filled by prepare()
 
     @abstractmethod
     def prepare(self) -> None:
-        """Learn the voices (no weights); raise EngineUnavailable with a reason for people."""
+        """Fill ``self._voices`` (no weights); raise EngineUnavailable with a reason for people."""
 
     @abstractmethod
     def load(self) -> None:
         """Load the model; raise EngineUnavailable with a reason a person understands."""
 
-    @abstractmethod
     def voices(self) -> dict[str, list[str]]:
         """Voices by language code, each list best first. Valid after ``prepare()``."""
+        return self._voices
 
     @abstractmethod
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:

@@ -39,7 +39,6 @@ class EspeakEngine(Engine):
         super().__init__(config)
         self.model_id = "espeak-ng"  # there is no model to choose
         self.binary = ""
-        self._voices: dict[str, list[str]] = {}
 
     def prepare(self) -> None:
         binary = shutil.which("espeak-ng")
@@ -61,9 +60,6 @@ class EspeakEngine(Engine):
 
     def load(self) -> None:
         """Nothing to load: espeak-ng starts afresh for every sentence."""
-
-    def voices(self) -> dict[str, list[str]]:
-        return self._voices
 
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
         # Text goes through stdin, so a text starting with "-" is never read as an option.

@@ -41,7 +41,6 @@ class VitsEngine(Engine):
         super().__init__(config)
         self.tokenizer: Any = None
         self.model: VitsModel | None = None
-        self._voices: dict[str, list[str]] = {}
 
     def prepare(self) -> None:
         speakers = int(read_json(self.model_id, "VITS", "config.json").get("num_speakers") or 1)
@@ -57,9 +56,6 @@ class VitsEngine(Engine):
         self.tokenizer = fetch(self.model_id, "VITS", AutoTokenizer.from_pretrained)
         model = fetch(self.model_id, "VITS", VitsModel.from_pretrained)
         self.model = model.to(self.device).eval()
-
-    def voices(self) -> dict[str, list[str]]:
-        return self._voices
 
     def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
         import torch
