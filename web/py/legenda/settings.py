@@ -115,34 +115,36 @@ def _flag(value: Any) -> bool:
     raise _Invalid("must be 0 or 1")
 
 
+def _number(value: Any, kind: Callable[[str], Any], accepts: str) -> Any:
+    """``value`` as ``kind`` (int or float); True/False are flags, not numbers."""
+    if isinstance(value, bool):
+        raise _Invalid(accepts)
+    try:
+        return kind(str(value).strip())
+    except ValueError:
+        raise _Invalid(accepts) from None
+
+
 def _integer(low: int, high: int) -> Parser:
+    accepts = f"must be a whole number from {low} to {high}"
+
     def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise _Invalid(f"must be a whole number from {low} to {high}")
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise _Invalid(f"must be a whole number from {low} to {high}") from None
+        number: int = _number(value, int, accepts)
         if not low <= number <= high:
-            raise _Invalid(f"must be a whole number from {low} to {high}")
+            raise _Invalid(accepts)
         return number
 
     return parse
 
 
 def _decimal(low: float, high: float, low_open: bool = False) -> Parser:
-    bounds = f"{'above' if low_open else 'from'} {low:g} to {high:g}"
+    accepts = f"must be a number {'above' if low_open else 'from'} {low:g} to {high:g}"
 
     def parse(value: Any) -> float:
-        if isinstance(value, bool):
-            raise _Invalid(f"must be a number {bounds}")
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            raise _Invalid(f"must be a number {bounds}") from None
+        number: float = _number(value, float, accepts)
         too_low = number <= low if low_open else number < low
         if not math.isfinite(number) or too_low or number > high:
-            raise _Invalid(f"must be a number {bounds}")
+            raise _Invalid(accepts)
         return number
 
     return parse
