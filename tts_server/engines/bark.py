@@ -42,8 +42,6 @@ def presets_by_language(presets: list[str]) -> dict[str, list[str]]:
 
 
 class BarkEngine(Engine):
-    name = "bark"
-
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.processor: Any = None

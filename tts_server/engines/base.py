@@ -25,8 +25,6 @@ class Engine(ABC):
     that ``voices()`` listed; it returns ``(sample_rate, float32 samples in [-1, 1])``.
     """
 
-    name: str = ""
-
     def __init__(self, config: Config) -> None:
         self.config = config
         self.model_id = config.model_id

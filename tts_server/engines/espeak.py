@@ -33,8 +33,6 @@ _TIMEOUT_S = 60
 
 
 class EspeakEngine(Engine):
-    name = "espeak"
-
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.model_id = "espeak-ng"  # there is no model to choose

@@ -35,8 +35,6 @@ def model_language(model_id: str, fallback: str) -> str:
 
 
 class VitsEngine(Engine):
-    name = "vits"
-
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.tokenizer: Any = None
