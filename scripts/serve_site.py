@@ -36,6 +36,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     prefix = "/"
     mounts: Mapping[str, Path] = {}
     isolate = False  # send COOP/COEP headers, for multi-threaded ONNX Runtime
+    quiet = False  # no request log (the tests)
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
     def translate_path(self, path: str) -> str:
@@ -61,8 +62,14 @@ class SiteHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        if not getattr(self.server, "quiet", False):
+        if not self.quiet:
             super().log_message(format, *args)
+
+
+def url_folder(path: str) -> str:
+    """A URL folder as the handler matches it: "legenda" and "/legenda/" -> "/legenda/"."""
+    inner = path.strip("/")
+    return f"/{inner}/" if inner else "/"
 
 
 def make_server(
@@ -75,21 +82,18 @@ def make_server(
     quiet: bool = False,
 ) -> ThreadingHTTPServer:
     """A server for ``root`` (port 0 picks a free port: read it from ``server.server_port``)."""
-    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     handler = type(
         "BoundSiteHandler",
         (SiteHandler,),
         {
-            "prefix": prefix,
-            "mounts": {
-                "/" + m.strip("/") + "/": Path(p).resolve() for m, p in (mounts or {}).items()
-            },
+            "prefix": url_folder(prefix),
+            "mounts": {url_folder(m): Path(p).resolve() for m, p in (mounts or {}).items()},
             "isolate": isolate,
+            "quiet": quiet,
         },
     )
     server = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(root)))
     server.daemon_threads = True
-    server.quiet = quiet  # type: ignore[attr-defined]
     return server
 
 
@@ -115,7 +119,7 @@ def main() -> None:
         parser.error(f"{args.root} holds no built site: run `make site` first")
     mounts = dict(item.split("=", 1) for item in args.mount)
     server = make_server(args.root, args.host, args.port, args.prefix, mounts, args.isolate)
-    url = f"http://{args.host}:{server.server_port}{args.prefix}"
+    url = f"http://{args.host}:{server.server_port}{url_folder(args.prefix)}"
     print(f"Serving {args.root} at {url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
