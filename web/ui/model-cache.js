@@ -3,6 +3,7 @@
 // hub, and from the site's own models/ folder too) in the cache named by `env.cacheKey`, keyed
 // by the file's absolute URL; this view reads the same cache from the page (same origin).
 
+import { el } from './dom.js';
 import { formatBytes } from './format.js';
 
 // env.cacheKey's default in @huggingface/transformers 4.3.1 (dist/transformers.js).
@@ -78,12 +79,6 @@ export async function clearModelCache() {
 const SOURCE_LABEL = {
   site: 'from this site', hub: 'from the Hugging Face hub', runtime: 'the engine that runs the models', other: 'other files',
 };
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 /**
  * Render the view into `section` and keep it up to date.

@@ -10,6 +10,7 @@
 
 import { applySettings, engine } from './engine.js';
 import { SAVED_SETTINGS_KEY, savedSettings } from './config.js';
+import { el } from './dom.js';
 
 /** Form fields, in the order shown. `hint` says what a setting does, as the course teaches it. */
 const FIELDS = [
@@ -42,12 +43,6 @@ const OTHER_SAVED_KEYS = ['lang', 'voice'];
 const ALL_KEYS = [...WORKER_KEYS, ...OTHER_SAVED_KEYS, ...PAGE_KEYS];
 
 const byId = (id) => document.getElementById(id);
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 /** A resolved value as the form and the query string write it (booleans as 1/0). */
 function asText(value) {

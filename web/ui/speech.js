@@ -8,6 +8,7 @@
 // GET /api/voices -> {engine, default_voice, languages: {lang: [voice...]}}; GET /api/health.
 
 import { changeSettings } from './settings.js';
+import { el } from './dom.js';
 
 const POLL_MS = 500;
 
@@ -75,12 +76,6 @@ export function formatElapsed(ms) {
 /** Text with `commands` in backticks -> nodes, the commands in <code>. */
 function withCode(text) {
   return text.split('`').map((part, i) => (i % 2 ? el('code', { textContent: part }) : part));
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
 }
 
 const HOW_TO_START = 'Captions and translations still work. To hear them, start the speech server with `make run` (or `python -m tts_server --port 5000`), or set the “tts” setting to its address, then press Retry.';
