@@ -43,7 +43,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     # Refuse huge bodies before reading them: room for the longest text, escaped, and some JSON.
     app.config["MAX_CONTENT_LENGTH"] = 16 * config.max_text_chars + 64 * 1024
     service = SpeechService(config)
-    app.extensions["legenda"] = service
+    service.install(app)
     register_error_handlers(app)
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)

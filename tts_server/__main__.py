@@ -10,6 +10,7 @@ from waitress.server import create_server
 
 from . import create_app
 from .config import ConfigError
+from .service import service_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        app.extensions["legenda"].close()
+        service_of(app).close()
     return 0
 
 

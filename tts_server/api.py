@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from .errors import ApiError
 from .jobs import DONE, FAILED, Job, QueueFull
 from .service import FAILED as MODEL_FAILED
-from .service import READY, SpeechService, UnknownChoice
+from .service import READY, SpeechService, UnknownChoice, service_of
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -19,7 +19,7 @@ _RETRY_AFTER_S = "5"
 
 
 def service() -> SpeechService:
-    return current_app.extensions["legenda"]  # type: ignore[no-any-return]
+    return service_of(current_app)
 
 
 def _model_available(svc: SpeechService) -> None:

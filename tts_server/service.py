@@ -1,5 +1,5 @@
 """The sidecar's moving parts wired together: config, engine (loaded in the background),
-audio store and job queue. One SpeechService per Flask app, in ``app.extensions["legenda"]``."""
+audio store and job queue. One SpeechService per Flask app: ``service_of(app)``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+
+from flask import Flask
 
 from .audio import Samples
 from .config import Config
@@ -20,6 +22,7 @@ from .text import normalize
 log = logging.getLogger(__name__)
 
 LOADING, READY, FAILED = "loading", "ready", "failed"
+_EXTENSION = "legenda"  # the key of the app's SpeechService in app.extensions
 
 
 class UnknownChoice(ValueError):
@@ -51,6 +54,10 @@ class SpeechService:
             workers=config.workers,
             before_each=self._require_model,
         )
+
+    def install(self, app: Flask) -> None:
+        """Make this the service of ``app`` (see ``service_of``)."""
+        app.extensions[_EXTENSION] = self
 
     def start(self) -> None:
         """Start loading the model in the background and start the workers."""
@@ -142,3 +149,8 @@ class SpeechService:
         """Same engine, model, voice and text -> same id (and so the same job and file)."""
         key = "\0".join((self.config.engine, self.engine.model_id, voice, normalize(text)))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def service_of(app: Flask) -> SpeechService:
+    """The SpeechService that ``create_app`` installed in ``app``."""
+    return app.extensions[_EXTENSION]  # type: ignore[no-any-return]

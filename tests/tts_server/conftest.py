@@ -19,13 +19,9 @@ from flask.testing import FlaskClient
 from tests.model_factory import bark_model, vits_model
 from tests.sidecar_process import Sidecar
 from tts_server import create_app
-from tts_server.service import SpeechService
+from tts_server.service import SpeechService, service_of
 
 LOAD_TIMEOUT_S = 120
-
-
-def service_of(app: Flask) -> SpeechService:
-    return app.extensions["legenda"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session", autouse=True)
