@@ -18,13 +18,14 @@ import os
 import sys
 from pathlib import Path
 
+from tts_server.config import DEFAULT_MODELS, ENGINES  # the sidecar's own defaults
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "web" / "config.json"
 # What Transformers.js 4.x calls each dtype's files: onnx/<part><suffix>.onnx
 DTYPE_SUFFIX = {"fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4"}
 # The ONNX parts an encoder-decoder generation pipeline loads.
 ONNX_PARTS = ("encoder_model", "decoder_model_merged")
-DEFAULT_SPEECH_MODELS = {"bark": "suno/bark-small", "vits": "facebook/mms-tts-por"}
 
 
 def browser_patterns(dtype: str) -> list[str]:
@@ -59,7 +60,7 @@ def download_speech_model(engine: str, model_id: str | None) -> None:
         return
     from huggingface_hub import list_repo_files, snapshot_download
 
-    model_id = model_id or DEFAULT_SPEECH_MODELS[engine]
+    model_id = model_id or DEFAULT_MODELS[engine]
     if Path(model_id).is_dir():
         print(f"{model_id} is a local folder: nothing to download.")
         return
@@ -87,7 +88,7 @@ def main() -> int:
             download_browser_models(models, args.dtype, args.dest)
         if args.only != "browser":
             engine = os.environ.get("LEGENDA_TTS_ENGINE", "bark")
-            if engine not in (*DEFAULT_SPEECH_MODELS, "espeak"):
+            if engine not in ENGINES:
                 parser.error(f"LEGENDA_TTS_ENGINE={engine!r}: choose bark, vits or espeak")
             download_speech_model(engine, os.environ.get("LEGENDA_TTS_MODEL"))
     except OSError as exc:  # network errors from the hub client are OSErrors
