@@ -18,6 +18,7 @@ from .audio import Samples, wav_bytes
 from .engines import EngineUnavailable
 from .speech import ProgressCallback
 from .store import AudioStore
+from .text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class SpeechJobs:
 
 def describe_failure(error: Exception) -> str:
     """A sentence about a failed synthesis, for a person (no class names, no traceback)."""
-    detail = " ".join(str(error).split())[:300]
+    detail = normalize(str(error))[:300]
     if isinstance(error, EngineUnavailable):  # already written for people
         return detail
     return f"Speech synthesis failed ({detail or 'no detail'}). Try a shorter or different text."

@@ -85,7 +85,7 @@ class SpeechService:
             self.state = ModelState(
                 FAILED,
                 f"The {self.config.engine} model {self.engine.model_id} could not be loaded "
-                f"({' '.join(str(error).split())[:200]}). Check LEGENDA_TTS_MODEL, or set "
+                f"({normalize(str(error))[:200]}). Check LEGENDA_TTS_MODEL, or set "
                 "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
             )
         else:
