@@ -44,6 +44,7 @@ class ImageLoader:
             blob = item["blob"]
             name = str(item.get("name") or getattr(blob, "name", "") or "")
             source = f"The file “{name}”" if name else "The chosen file"
+            _check_type(source, getattr(blob, "type", ""))
             return await self._decode(blob, source)
         url = str(item.get("url") or "").strip()
         return await self._fetch(url)
@@ -75,7 +76,6 @@ class ImageLoader:
         return await self._decode(blob, source)
 
     async def _decode(self, blob: Any, source: str) -> Any:
-        _check_type(source, getattr(blob, "type", ""))
         try:
             return await self._runtime.raw_image_class().fromBlob(blob)
         except JsException as failure:
