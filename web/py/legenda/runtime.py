@@ -8,7 +8,7 @@ points ONNX Runtime's wasm files at a CDN on import.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,13 +143,7 @@ class LazyPipeline:
         """Free the old model's ONNX sessions before loading another."""
         pipe, self._pipe, self._key = self._pipe, None, None
         if pipe is not None:
-            await _maybe_await(pipe.dispose())
-
-
-async def _maybe_await(value: Any) -> Any:
-    if isinstance(value, Awaitable):
-        return await value
-    return value
+            await pipe.dispose()  # a Promise: Transformers.js's Pipeline.dispose is async
 
 
 def log_failure(what: str, failure: BaseException) -> None:
