@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .errors import BAD_SETTING
-from .languages import LANGUAGES, is_supported
+from .languages import DEFAULT_LANGUAGE, LANGUAGES, is_supported
 
 DTYPES = ("q8", "fp32", "fp16", "q4")
 DEVICES = ("wasm", "webgpu")
@@ -28,7 +28,7 @@ class Settings:
     translation_model: str = "Xenova/nllb-200-distilled-600M"  # NLLB language codes
     dtype: str = "q8"  # weights to load: q8 (int8, small and fast on wasm), fp32, fp16, q4
     device: str = "wasm"  # wasm everywhere; webgpu where the browser has it
-    lang: str = "pt"  # target language (languages.py); "en" skips translation
+    lang: str = DEFAULT_LANGUAGE  # target language (languages.py); "en" skips translation
     # Speech sidecar base URL (empty: no speech) and voice (empty: the sidecar's default).
     tts: str = "http://127.0.0.1:5000"
     voice: str = ""
