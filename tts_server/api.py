@@ -67,17 +67,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
             'The request body must be a JSON object like {"text": "Um gato no sofá"} '
             "(sent with Content-Type: application/json).",
         )
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
+    text = body["text"].strip() if isinstance(body.get("text"), str) else ""
+    if not text:
         raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
     limit = svc.config.max_text_chars
-    if len(text.strip()) > limit:
+    if len(text) > limit:
         raise ApiError(
             413, "text-too-long",
-            f"The text has {len(text.strip())} characters; this server says at most {limit} "
+            f"The text has {len(text)} characters; this server says at most {limit} "
             "at a time. Send a shorter text or split it.",
         )
-    return text.strip(), _optional_str(body, "lang"), _optional_str(body, "voice")
+    return text, _optional_str(body, "lang"), _optional_str(body, "voice")
 
 
 def _resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
