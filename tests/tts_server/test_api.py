@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.tts_server.conftest import Gate, service_of
 from tts_server import create_app
+from tts_server.engines import Engine
 
 TEXT = "Um gato no sofá"
 
@@ -37,6 +38,19 @@ def _error(response, status: int, code: str) -> dict:  # type: ignore[no-untyped
     assert error["code"] == code and error["message"]
     assert "Traceback" not in error["message"] and "Error" not in error["message"]
     return error
+
+
+def _hold(monkeypatch: pytest.MonkeyPatch, engine: type[Engine], step: str) -> threading.Event:
+    """Make the engine's ``step`` (prepare or load) wait until the returned event is set."""
+    release = threading.Event()
+    real_step = getattr(engine, step)
+
+    def held_step(self: Engine) -> None:
+        assert release.wait(60)
+        real_step(self)
+
+    monkeypatch.setattr(engine, step, held_step)
+    return release
 
 
 def test_health_says_ready(client: FlaskClient) -> None:
@@ -278,14 +292,7 @@ def test_requests_wait_in_the_queue_while_the_weights_load(
 ) -> None:
     from tts_server.engines.vits import VitsEngine
 
-    release = threading.Event()
-    real_load = VitsEngine.load
-
-    def slow_load(self: VitsEngine) -> None:
-        assert release.wait(60)
-        real_load(self)
-
-    monkeypatch.setattr(VitsEngine, "load", slow_load)
+    release = _hold(monkeypatch, VitsEngine, "load")
     app = make_app(engine="vits", model=str(tiny_vits), wait=False)
     assert service_of(app).wait_until_prepared(60)
     client = app.test_client()
@@ -305,14 +312,7 @@ def test_requests_before_the_voices_are_known_answer_503_loading(
 ) -> None:
     from tts_server.engines.espeak import EspeakEngine
 
-    release = threading.Event()
-    real_prepare = EspeakEngine.prepare
-
-    def slow_prepare(self: EspeakEngine) -> None:
-        assert release.wait(60)
-        real_prepare(self)
-
-    monkeypatch.setattr(EspeakEngine, "prepare", slow_prepare)
+    release = _hold(monkeypatch, EspeakEngine, "prepare")
     client = make_app(wait=False).test_client()
     for answer in (client.post("/api/speech", json={"text": TEXT}), client.get("/api/voices")):
         _error(answer, 503, "loading")
