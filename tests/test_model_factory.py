@@ -123,6 +123,16 @@ def _weight_bytes(path: Path) -> int:
     return sum(len(init.raw_data) for init in onnx.load(path).graph.initializer)
 
 
+def _assert_parts_quantized(model_dir: Path) -> None:
+    """Each part's plain file has no quantized ops; its _quantized twin has them and is small."""
+    for part in PARTS:
+        plain = model_dir / "onnx" / f"{part}.onnx"
+        quantized = model_dir / "onnx" / f"{part}_quantized.onnx"
+        assert not _op_types(onnx.load(plain).graph) & QUANTIZED_OPS
+        assert _op_types(onnx.load(quantized).graph) & QUANTIZED_OPS, part
+        assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
+
+
 # --- the captioner -------------------------------------------------------------------------
 
 
@@ -206,12 +216,7 @@ def test_captioner_quantized_files_hold_quantized_weights(
 ) -> None:
     from transformers import ViTImageProcessor
 
-    for part in PARTS:
-        plain = captioner_dir / "onnx" / f"{part}.onnx"
-        quantized = captioner_dir / "onnx" / f"{part}_quantized.onnx"
-        assert not _op_types(onnx.load(plain).graph) & QUANTIZED_OPS
-        assert _op_types(onnx.load(quantized).graph) & QUANTIZED_OPS, part
-        assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
+    _assert_parts_quantized(captioner_dir)
     # The patch embedding (a Conv) is quantized too, to uint8: ORT's ConvInteger needs it.
     assert "ConvInteger" in _op_types(
         onnx.load(captioner_dir / "onnx" / "encoder_model_quantized.onnx").graph
@@ -328,12 +333,7 @@ def test_translator_onnx_runs_like_pytorch(translator_dir: Path, quantized: bool
 
 
 def test_translator_quantized_files_hold_quantized_weights(translator_dir: Path) -> None:
-    for part in PARTS:
-        plain = translator_dir / "onnx" / f"{part}.onnx"
-        quantized = translator_dir / "onnx" / f"{part}_quantized.onnx"
-        assert not _op_types(onnx.load(plain).graph) & QUANTIZED_OPS
-        assert _op_types(onnx.load(quantized).graph) & QUANTIZED_OPS, part
-        assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
+    _assert_parts_quantized(translator_dir)
 
 
 # --- the models root and the cache ---------------------------------------------------------
