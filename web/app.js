@@ -28,6 +28,7 @@ import { loadRawConfig } from './ui/config.js';
 import { renderSamples } from './ui/samples.js';
 import { showError, showStatus } from './ui/status.js';
 import { showProgress } from './ui/downloads.js';
+import { languageName, plural } from './ui/format.js';
 import { mountSettings } from './ui/settings.js';
 import { mountSpeech } from './ui/speech.js';
 import { mountModelCache } from './ui/model-cache.js';
@@ -50,14 +51,6 @@ function updateControls() {
   byId('lang').disabled = !usable || resolved.languages.length === 0;
   byId('clear-results').disabled = getState() === 'working';
   for (const button of document.querySelectorAll('#sample-list button')) button.disabled = !usable;
-}
-
-function languageName(code) {
-  return resolved.languages.find((language) => language.code === code)?.name || code;
-}
-
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function generate() {
@@ -160,9 +153,9 @@ function wirePage() {
     applySettings({ lang: code });  // the worker takes it before the run below
     if (getState() === 'done' && lastItems) {
       startRun(lastItems);
-      showStatus(`Translating again into ${languageName(code)}…`);
+      showStatus(`Translating again into ${languageName(resolved.languages, code)}…`);
     } else {
-      showStatus(`Translations now go into ${languageName(code)}. Press Generate to translate.`);
+      showStatus(`Translations now go into ${languageName(resolved.languages, code)}. Press Generate to translate.`);
     }
   });
   byId('clear-results').addEventListener('click', () => {

@@ -3,7 +3,7 @@
 // download and folds into a one-line summary once they are all in; the rows stay as a record of
 // which files each model needed (they show the dtype's files, e.g. *_quantized.onnx).
 
-import { formatBytes } from './format.js';
+import { formatBytes, plural } from './format.js';
 
 const rows = new Map();  // "model file" -> {row, bar, size, bytes, complete}
 let openedByUs = false;
@@ -45,7 +45,7 @@ function summarize() {
   const models = new Set(all.map((entry) => entry.row.dataset.model)).size;
   document.getElementById('downloads-summary').textContent = waiting > 0
     ? `Downloading model files: ${all.length - waiting} of ${all.length} ready`
-    : `Model files: ${all.length} files of ${models} model${models === 1 ? '' : 's'}${bytes ? `, ${bytes}` : ''}`;
+    : `Model files: ${all.length} files of ${plural(models, 'model')}${bytes ? `, ${bytes}` : ''}`;
   panel.hidden = all.length === 0;
   if (waiting > 0 && !panel.open) {
     panel.open = true;

@@ -4,7 +4,7 @@
 // by the file's absolute URL; this view reads the same cache from the page (same origin).
 
 import { el } from './dom.js';
-import { formatBytes } from './format.js';
+import { formatBytes, plural } from './format.js';
 
 // env.cacheKey's default in @huggingface/transformers 4.3.1 (dist/transformers.js).
 export const CACHE_NAME = 'transformers-cache';
@@ -114,13 +114,13 @@ export function initModelCache(section, { modelsBase }) {
       el('span', { className: 'model-cache-name', textContent: m.model }),
       el('span', { className: 'model-cache-source', textContent: ` (${SOURCE_LABEL[m.source]})` }),
       el('span', { className: 'model-cache-size', textContent: ` ${formatBytes(m.bytes)}` }),
-      el('span', { className: 'model-cache-files', textContent: `, ${m.files.length} file${m.files.length === 1 ? '' : 's'}` }),
+      el('span', { className: 'model-cache-files', textContent: `, ${plural(m.files.length, 'file')}` }),
     )));
     const total = models.reduce((sum, m) => sum + m.bytes, 0);
     const count = models.filter((m) => m.source !== 'runtime').length;
     const engine = models.some((m) => m.source === 'runtime') ? ' and the ONNX Runtime engine' : '';
     summary.textContent = models.length
-      ? `${count} model${count === 1 ? '' : 's'}${engine} stored, ${formatBytes(total)} in all.`
+      ? `${plural(count, 'model')}${engine} stored, ${formatBytes(total)} in all.`
       : 'No models are stored in this browser yet: they are saved here the first time they are used.';
     section.dataset.models = String(count);
     section.dataset.entries = String(models.length);

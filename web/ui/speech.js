@@ -9,6 +9,7 @@
 
 import { changeSettings } from './settings.js';
 import { el } from './dom.js';
+import { languageName } from './format.js';
 
 const POLL_MS = 500;
 
@@ -151,10 +152,6 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     return entry?.speech || code;
   }
 
-  function languageName(code) {
-    return languages.find((l) => l.code === code)?.name || code;
-  }
-
   function fillVoices() {
     const lang = speechLang(settings.lang);
     const list = voices?.languages?.[lang] || [];
@@ -170,7 +167,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     voiceRow.hidden = false;
     showEngine();
     if (voices && list.length === 0) {
-      showProblem(`The speech server (${voices.engine}) has no voice for ${languageName(settings.lang)}: pick another language to hear translations.`, false);
+      showProblem(`The speech server (${voices.engine}) has no voice for ${languageName(languages, settings.lang)}: pick another language to hear translations.`, false);
       problem.dataset.kind = 'no-voice';
     } else if (problem.dataset.kind === 'no-voice') {
       hideProblem();
