@@ -164,13 +164,14 @@ def audio(name: str) -> Response:
 def voices() -> Response:
     svc = service()
     _model_available(svc)
-    languages = svc.languages()
-    default_lang = svc.config.lang if svc.config.lang in languages else next(iter(languages), "")
+    languages, default_lang = svc.languages(), svc.default_lang()
     return jsonify({
         "engine": svc.config.engine,
         "model": svc.engine.model_id,
         "default_lang": default_lang,
-        "default_voice": svc.engine.default_voice(default_lang) if default_lang else None,
+        "default_voice": (
+            svc.engine.default_voice(default_lang) if default_lang in languages else None
+        ),
         "languages": languages,
     })
 

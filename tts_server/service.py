@@ -123,10 +123,18 @@ class SpeechService:
     def languages(self) -> dict[str, list[str]]:
         return self.engine.voices()
 
+    def default_lang(self) -> str:
+        """The language of requests without one: the configured language when this server
+        speaks it, else its first (a VITS model speaks only the one its id names)."""
+        languages = self.languages()
+        if self.config.lang in languages:
+            return self.config.lang
+        return next(iter(languages), self.config.lang)
+
     def resolve_voice(self, lang: str | None, voice: str | None) -> tuple[str, str]:
         """The (language, voice) a request means; raise UnknownChoice for ones not offered.
 
-        Without a language the voice's own language is used, else the configured default.
+        Without a language the voice's own language is used, else ``default_lang()``.
         A regional code falls back to its language (``pt-BR`` -> ``pt``).
         """
         languages = self.languages()
@@ -136,7 +144,7 @@ class SpeechService:
                 lang = lang.split("-")[0]
         if lang is None:
             lang = next((code for code, names in languages.items() if voice in names), None)
-            lang = lang or self.config.lang
+            lang = lang or self.default_lang()
         if lang not in languages:
             raise UnknownChoice("language", lang, sorted(languages))
         if voice is None:

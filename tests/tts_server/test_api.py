@@ -388,6 +388,19 @@ def test_tiny_vits_through_the_api(make_app: Callable[..., Flask], tiny_vits: Pa
         assert (wav.getsampwidth(), wav.getframerate()) == (2, 16_000)
 
 
+def test_requests_without_a_language_use_the_one_the_model_speaks(
+    make_app: Callable[..., Flask], tiny_vits: Path, tmp_path: Path
+) -> None:
+    # An MMS id names the model's language (here English), not LEGENDA_TTS_LANG (pt).
+    english = tmp_path / "mms-tts-eng"
+    english.symlink_to(tiny_vits, target_is_directory=True)
+    client = make_app(engine="vits", model=str(english), lang="pt").test_client()
+    voices = client.get("/api/voices").get_json()
+    assert (voices["default_lang"], voices["languages"]) == ("en", {"en": ["default"]})
+    assert _speak(client, text="A cat on the sofa")["status"] == "done"
+    _error(client.post("/api/speech", json={"text": TEXT, "lang": "pt"}), 400, "unknown-language")
+
+
 def test_create_app_takes_flask_and_environment_style_settings(tmp_path: Path) -> None:
     app = create_app({
         "TESTING": True, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_AUDIO_DIR": str(tmp_path),
