@@ -60,7 +60,10 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
 
 def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
     """The request's (text, lang, voice), checked for everything that needs no model."""
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the parser goes: silent= only covers ValueError
+        body = None
     if not isinstance(body, dict):
         raise ApiError(
             400, "bad-json",

@@ -120,6 +120,7 @@ def test_audio_supports_range_requests(client: FlaskClient) -> None:
     ('["a list"]', "application/json"),
     ("", "application/json"),
     ("text=Um gato", "application/x-www-form-urlencoded"),
+    ("[" * 50_000, "application/json"),  # deeper than the JSON parser goes
 ])
 def test_a_body_that_is_not_a_json_object_is_refused(
     client: FlaskClient, data: str, content_type: str
