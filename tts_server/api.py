@@ -73,6 +73,14 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
     text = body["text"].strip() if isinstance(body.get("text"), str) else ""
     if not text:
         raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
+    try:
+        text.encode("utf-8")  # JSON may carry half of a UTF-16 pair ("\ud800"): no text has it
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "bad-text",
+            "The text holds a broken character (half of a UTF-16 pair, like \\ud800 in JSON); "
+            "send it as proper Unicode text.",
+        ) from None
     limit = svc.config.max_text_chars
     if len(text) > limit:
         raise ApiError(

@@ -133,6 +133,12 @@ def test_missing_or_empty_text_is_refused(client: FlaskClient, body: dict) -> No
     _error(client.post("/api/speech", json=body), 400, "empty-text")
 
 
+def test_text_with_a_broken_character_is_refused(client: FlaskClient) -> None:
+    body = '{"text": "Um gato \\ud800 no sofá"}'  # a lone surrogate: valid JSON, not text
+    _error(client.post("/api/speech", data=body, content_type="application/json"), 400,
+           "bad-text")
+
+
 def test_text_over_the_limit_is_413(make_app: Callable[..., Flask]) -> None:
     client = make_app(max_text_chars=20).test_client()
     error = _error(client.post("/api/speech", json={"text": "x" * 21}), 413, "text-too-long")
