@@ -13,12 +13,12 @@
 //                     shown in #preview/#caption/#translation changed (a job's first result, or
 //                     the user pressed "Show above" on a card); #audio should follow it.
 //   legenda:state     detail {state, previous}: body.dataset.state changed.
-// To change settings, call applySettings({key: value, ...}) (exported here and from
-// ui/engine.js; modules should import it from ui/engine.js): it sends `configure`, and a
-// legenda:settings event follows.
+// To change settings, call applySettings({key: value, ...}) from ui/engine.js: it sends
+// `configure`, and a legenda:settings event follows. A choice the user makes on the page (the
+// language, the voice) goes through changeSettings in ui/settings.js, which also saves it.
 
 import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
-import { applySettings, engine, runJob, startEngine } from './ui/engine.js';
+import { engine, runJob, startEngine } from './ui/engine.js';
 import {
   abandonJob, clearResults, jobSummary, previewFailed, setLanguageNames, showItemError, showResult, startJob,
 } from './ui/results.js';
@@ -29,11 +29,9 @@ import { renderSamples } from './ui/samples.js';
 import { showError, showStatus } from './ui/status.js';
 import { showProgress } from './ui/downloads.js';
 import { languageName, plural } from './ui/format.js';
-import { mountSettings } from './ui/settings.js';
+import { changeSettings, mountSettings } from './ui/settings.js';
 import { mountSpeech } from './ui/speech.js';
 import { mountModelCache } from './ui/model-cache.js';
-
-export { applySettings };
 
 const byId = (id) => document.getElementById(id);
 const form = byId('image-form');
@@ -150,7 +148,7 @@ function wirePage() {
     generate();
   });
   initLanguageSelect((code) => {
-    applySettings({ lang: code });  // the worker takes it before the run below
+    changeSettings({ lang: code });  // saved; the worker takes it before the run below
     if (getState() === 'done' && lastItems) {
       startRun(lastItems);
       showStatus(`Translating again into ${languageName(resolved.languages, code)}…`);

@@ -139,8 +139,9 @@ async function configDefaults() {
 let pending = {}; // changes sent to the worker, saved once it accepts them
 
 /**
- * Change settings from anywhere on the page (the settings form, the voice picker): applied now,
- * saved once the worker accepts them, and dropped from the address bar so a reload keeps them.
+ * Change settings from anywhere on the page (the settings form, the language and voice
+ * pickers): applied now, saved once the worker accepts them, and dropped from the address bar
+ * so a reload keeps them.
  */
 export function changeSettings(changes) {
   pending = { ...pending, ...changes };
@@ -252,11 +253,6 @@ export function mountSettings() {
     forgetSaved(detail.setting ? [detail.setting] : []);
     say(detail.message, 'error');
     panel.open = true;
-  });
-  // The language picker is applied by app.js; remember the choice too.
-  byId('lang')?.addEventListener('change', (event) => {
-    pending = { ...pending, lang: event.target.value };
-    removeFromAddress(['lang']);
   });
 
   form.addEventListener('submit', (event) => {
