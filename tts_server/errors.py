@@ -50,7 +50,9 @@ def register_error_handlers(app: Flask) -> None:
         code, message = _HTTP_MESSAGES.get(
             status, (f"http-{status}", error.description or "The request failed.")
         )
-        return error_response(ApiError(status, code, message))
+        # Keep the headers the status calls for (Allow on 405, Content-Range on 416).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return error_response(ApiError(status, code, message, headers=headers))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

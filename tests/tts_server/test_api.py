@@ -113,6 +113,9 @@ def test_audio_supports_range_requests(client: FlaskClient) -> None:
     assert part.status_code == 206
     assert part.data == whole[:44] and part.data.startswith(b"RIFF")
     assert part.headers["Content-Range"] == f"bytes 0-43/{len(whole)}"
+    beyond = _fetch(client, url, headers={"Range": f"bytes={len(whole)}-"})
+    _error(beyond, 416, "http-416")
+    assert beyond.headers["Content-Range"] == f"bytes */{len(whole)}"
 
 
 @pytest.mark.parametrize(("data", "content_type"), [
@@ -194,7 +197,9 @@ def test_a_file_beside_the_audio_folder_is_not_served(
 
 
 def test_wrong_method_is_a_json_405(client: FlaskClient) -> None:
-    _error(client.delete("/api/speech"), 405, "method-not-allowed")
+    answer = client.delete("/api/speech")
+    _error(answer, 405, "method-not-allowed")
+    assert "POST" in answer.headers["Allow"]
 
 
 def test_cors_preflight_allows_local_pages_and_private_network(client: FlaskClient) -> None:
