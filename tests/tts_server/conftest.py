@@ -111,7 +111,7 @@ class Gate:
 @pytest.fixture
 def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
     """``sidecar(LEGENDA_X=...)``: a real server process, listening (its model may still be
-    loading: see ``wait_ready``), stopped after the test."""
+    loading: see ``Sidecar.wait``), stopped after the test."""
     started: list[Sidecar] = []
 
     def start(**env: str) -> Sidecar:
@@ -123,8 +123,3 @@ def sidecar(tmp_path: Path) -> Iterator[Callable[..., Sidecar]]:
     yield start
     for server in started:
         server.stop()
-
-
-def wait_ready(server: Sidecar, expect: str = "ready") -> dict[str, Any]:
-    """The server's health once its model has loaded or failed (held server-side by ?wait)."""
-    return server.wait(expect)

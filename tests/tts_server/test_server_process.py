@@ -15,7 +15,6 @@ from pathlib import Path
 import requests
 
 from tests.sidecar_process import REPO_ROOT, Sidecar
-from tests.tts_server.conftest import wait_ready
 
 TEXT = "Um gato no sofá"
 TIMEOUT = 120
@@ -36,7 +35,7 @@ def _wav(server: Sidecar, audio_url: str) -> wave.Wave_read:
 def test_espeak_sidecar_serves_the_whole_api(sidecar: Callable[..., Sidecar]) -> None:
     server = sidecar()
     assert "espeak" in server.banner and server.url.startswith("http://127.0.0.1:")
-    assert wait_ready(server)["engine"] == "espeak"
+    assert server.wait()["engine"] == "espeak"
 
     # What the README's curl does: POST, then follow the returned URLs.
     created = requests.post(
@@ -76,7 +75,7 @@ def test_concurrent_identical_requests_share_one_job_and_file(
     sidecar: Callable[..., Sidecar], tmp_path: Path
 ) -> None:
     server = sidecar(LEGENDA_AUDIO_DIR=str(tmp_path / "shared"))
-    wait_ready(server)
+    server.wait()
     text = "Vários pedidos iguais ao mesmo tempo."
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda _: _post(server, text=text).json(), range(8)))
@@ -88,13 +87,13 @@ def test_concurrent_identical_requests_share_one_job_and_file(
 def test_audio_survives_a_restart(sidecar: Callable[..., Sidecar], tmp_path: Path) -> None:
     folder = str(tmp_path / "kept")
     first = sidecar(LEGENDA_AUDIO_DIR=folder)
-    wait_ready(first)
+    first.wait()
     made = _post(first).json()
     assert made["status"] == "done"
     first.stop()
 
     second = sidecar(LEGENDA_AUDIO_DIR=folder)
-    wait_ready(second)
+    second.wait()
     status = requests.get(second.url + made["status_url"], timeout=TIMEOUT).json()
     assert status["status"] == "done" and status["duration_s"] == made["duration_s"]
     again = requests.post(f"{second.url}/api/speech", json={"text": TEXT}, timeout=TIMEOUT)
@@ -120,7 +119,7 @@ def test_a_model_missing_offline_is_reported_not_fatal(
     server = sidecar(
         LEGENDA_TTS_ENGINE="bark", HF_HOME=str(tmp_path / "empty-hub-cache"), HF_HUB_OFFLINE="1"
     )
-    health = wait_ready(server, expect="failed")
+    health = server.wait("failed")
     assert health["model"] == "suno/bark-small"
     assert "not in the local cache" in health["error"] and "espeak" in health["error"]
     refused = _post(server)
@@ -132,7 +131,7 @@ def test_tiny_bark_sidecar_speaks_with_the_presets_its_folder_holds(
     sidecar: Callable[..., Sidecar], tiny_bark: Path
 ) -> None:
     server = sidecar(LEGENDA_TTS_ENGINE="bark", LEGENDA_TTS_MODEL=str(tiny_bark))
-    assert wait_ready(server)["device"] == "cpu"
+    assert server.wait()["device"] == "cpu"
     voices = requests.get(f"{server.url}/api/voices", timeout=TIMEOUT).json()
     assert voices["default_voice"] == "v2/pt_speaker_0"
     assert voices["languages"]["pt"] == ["v2/pt_speaker_0", "v2/pt_speaker_1", "v2/pt_speaker_2"]
@@ -156,6 +155,6 @@ def test_a_hub_id_downloaded_before_loads_from_the_local_cache(
         LEGENDA_TTS_ENGINE="bark", LEGENDA_TTS_MODEL="legenda-test/tiny-bark",
         HF_HOME=str(tmp_path / "hf"),
     )
-    assert wait_ready(server)["model"] == "legenda-test/tiny-bark"
+    assert server.wait()["model"] == "legenda-test/tiny-bark"
     done = _post(server, text="Um gato.", voice="v2/pt_speaker_2").json()
     assert done["status"] == "done", done
