@@ -12,9 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.tts_server.conftest import Gate, service_of
+from tests.tts_server.conftest import Gate
 from tts_server import create_app
 from tts_server.engines import Engine
+from tts_server.service import service_of
 
 TEXT = "Um gato no sofá"
 
