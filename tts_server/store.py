@@ -76,8 +76,11 @@ class AudioStore:
         return sum(size for _, size, _ in self._entries())
 
     def _entries(self) -> list[tuple[float, int, Path]]:
+        """(use time, size, path) of the stored audio, least recently used first."""
         entries = []
         for path in self.folder.glob("*.wav"):
+            if not is_speech_id(path.stem):  # a write in flight (.partial-*), or not ours
+                continue
             try:
                 stat = path.stat()
             except FileNotFoundError:

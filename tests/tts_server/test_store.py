@@ -51,6 +51,17 @@ def test_a_file_bigger_than_the_cap_is_still_kept_until_the_next_one(tmp_path: P
     assert store.lookup(IDS[0]) is None and store.lookup(IDS[1])
 
 
+def test_a_file_being_written_is_neither_counted_nor_evicted(tmp_path: Path) -> None:
+    store = AudioStore(tmp_path, max_bytes=2 * len(ONE_KB_WAV))
+    store.save(IDS[0], ONE_KB_WAV)
+    writing = tmp_path / ".partial-other-worker.wav"  # another worker's write, not renamed yet
+    writing.write_bytes(ONE_KB_WAV)
+    os.utime(writing, (1_000_000, 1_000_000))
+    store.save(IDS[1], ONE_KB_WAV)
+    assert writing.exists() and store.lookup(IDS[0]) and store.lookup(IDS[1])
+    assert store.total_bytes() == 2 * len(ONE_KB_WAV)
+
+
 def test_the_cache_and_its_order_survive_a_restart(tmp_path: Path) -> None:
     first = AudioStore(tmp_path, max_bytes=2 * len(ONE_KB_WAV))
     first.save(IDS[0], ONE_KB_WAV)
