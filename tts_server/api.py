@@ -38,14 +38,15 @@ def _model_available(svc: SpeechService) -> None:
 
 
 def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
+    status = job.status  # read once: a worker may change it meanwhile
     return {
         "id": job.id,
-        "status": job.status,
+        "status": status,
         "progress": job.progress,
         "status_url": f"/api/speech/{job.id}",
         "audio_url": f"/api/audio/{job.id}.wav",
-        "duration_s": svc.store.duration(job.id) if job.status == DONE else None,
-        "error": job.error if job.status == FAILED else None,
+        "duration_s": svc.store.duration(job.id) if status == DONE else None,
+        "error": job.error if status == FAILED else None,
     }
 
 
@@ -134,7 +135,7 @@ def create_speech() -> tuple[Response, int]:
     if wait:
         job.finished.wait(wait)
     body = _job_body(svc, job)
-    return jsonify(body), 200 if job.status in (DONE, FAILED) else 202
+    return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
 
 
 def _known_job(svc: SpeechService, speech_id: str) -> Job:

@@ -161,10 +161,12 @@ class SpeechJobs:
 
     def _finish(self, job: Job, status: str, error: str | None) -> None:
         with self._lock:
-            job.status, job.error = status, error
+            # Progress and error before the status: readers do not take the lock.
             if status == DONE:
                 job.progress = 1.0
-            else:
+            job.error = error
+            job.status = status
+            if status == FAILED:
                 self._failed[job.id] = job
                 while len(self._failed) > _FAILED_KEPT:
                     self._failed.popitem(last=False)
