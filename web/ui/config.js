@@ -24,17 +24,26 @@ export function querySettings(keys, search = window.location.search) {
   return found;
 }
 
-/** config.json <- saved settings <- query parameters. Throws a sentence for a person. */
-export async function loadRawConfig() {
-  let defaults;
+/**
+ * The defaults: web/config.json, which must hold one JSON object. Throws a sentence for a
+ * person (the cause goes to the console).
+ */
+export async function loadDefaults() {
   try {
     const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-cache' });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    defaults = await response.json();
+    const defaults = await response.json();
+    if (!defaults || typeof defaults !== 'object' || Array.isArray(defaults)) throw new Error('not a JSON object');
+    return defaults;
   } catch (error) {
     console.error('config.json could not be read', error);
     throw new Error('The page could not read its settings file (config.json). Reload the page; if it keeps happening, the site was not built completely.');
   }
+}
+
+/** config.json <- saved settings <- query parameters. Throws a sentence for a person. */
+export async function loadRawConfig() {
+  const defaults = await loadDefaults();
   const keys = Object.keys(defaults);
   const saved = Object.fromEntries(Object.entries(savedSettings()).filter(([k]) => keys.includes(k)));
   return { ...defaults, ...saved, ...querySettings(keys) };

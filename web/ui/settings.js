@@ -9,7 +9,7 @@
 // coi-serviceworker, off by default (see `applyIsolation`).
 
 import { applySettings, engine } from './engine.js';
-import { SAVED_SETTINGS_KEY, savedSettings } from './config.js';
+import { SAVED_SETTINGS_KEY, loadDefaults, savedSettings } from './config.js';
 import { el } from './dom.js';
 
 /** Form fields, in the order shown. `hint` says what a setting does, as the course teaches it. */
@@ -128,12 +128,6 @@ export function shareLink(settings, isolate) {
   }
   if (isolate) url.searchParams.set('isolate', '1');
   return url.href;
-}
-
-async function configDefaults() {
-  const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-cache' });
-  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
-  return response.json();
 }
 
 let pending = {}; // changes sent to the worker, saved once it accepts them
@@ -298,9 +292,8 @@ export function mountSettings() {
     removeFromAddress(ALL_KEYS);
     let defaults;
     try {
-      defaults = await configDefaults();
-    } catch (err) {
-      console.error(err);
+      defaults = await loadDefaults();
+    } catch {
       say('The default settings (config.json) could not be read. Reload the page to start from them.', 'error');
       return;
     }
