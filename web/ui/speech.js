@@ -67,6 +67,18 @@ function clause(text) {
   return String(text).trim().replace(/[.!]+$/, '');
 }
 
+/** Why speech failed, as a clause: a SpeechError says it; anything else stays in the console. */
+function reason(err) {
+  return err instanceof SpeechError ? clause(err.message) : 'an unexpected problem';
+}
+
+/** Silence every player on the page (a new or newly featured result takes over). */
+function pauseAll() {
+  for (const player of document.querySelectorAll('audio')) {
+    if (!player.paused) player.pause();
+  }
+}
+
 /** "12 s", "2 min 05 s" */
 export function formatElapsed(ms) {
   const seconds = Math.floor(ms / 1000);
@@ -225,7 +237,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
     progress.hidden = true;
     stopClock();
     state.textContent = ''; // the problem box below says it all
-    const why = err instanceof SpeechError ? clause(err.message) : 'an unexpected problem';
+    const why = reason(err);
     const advice = err.kind === 'unreachable' ? ` ${HOW_TO_START}` : ' Captions and translations still work. Fix the speech server, then press Retry.';
     showProblem(`Speech is unavailable: ${why}.${advice}`, true);
   }
@@ -239,12 +251,6 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       holder.append(slot);
     }
     return slot;
-  }
-
-  function pauseAll() {
-    for (const player of document.querySelectorAll('audio')) {
-      if (!player.paused) player.pause();
-    }
   }
 
   function slotMessage(slot, text) {
@@ -297,7 +303,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       play(src, took);
     } catch (err) {
       console.warn('Speech failed', err);
-      if (slot) slotMessage(slot, `No speech: ${clause(err.message)}.`);
+      if (slot) slotMessage(slot, `No speech: ${reason(err)}.`);
       if (!drives()) return;
       stopClock();
       progress.hidden = true;
@@ -308,7 +314,7 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       }
       setPhase('error');
       state.textContent = 'This translation could not be spoken.';
-      showProblem(`The speech server could not read it: ${clause(err.message)}. Captions and translations still work; press Retry to try again.`, true);
+      showProblem(`The speech server could not read it: ${reason(err)}. Captions and translations still work; press Retry to try again.`, true);
     }
   }
 
@@ -390,7 +396,7 @@ export function mountSpeech() {
   document.addEventListener('legenda:featured', ({ detail }) => {
     const src = detail.element?.querySelector('.result-audio audio')?.src;
     if (!src || audio.src === src) return;
-    for (const player of document.querySelectorAll('audio')) player.pause();
+    pauseAll();
     audio.src = src;
     audio.hidden = false;
   });
