@@ -7,6 +7,7 @@ with a setting other than the one asked for is harder to debug than one that ref
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -71,6 +72,8 @@ def _number(env: Mapping[str, str], name: str, kind: type, minimum: float) -> fl
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise ConfigError(f"{PREFIX}{name}={raw!r} is not {what}.") from None
+    if not math.isfinite(value):  # float() takes "nan" and "inf"
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a finite number.")
     if value < minimum:
         raise ConfigError(f"{PREFIX}{name}={raw!r} must be at least {minimum}.")
     return value

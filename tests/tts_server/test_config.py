@@ -31,6 +31,8 @@ def test_every_variable_is_read() -> None:
     ("LEGENDA_TTS_ENGINE", "festival", "bark, vits, espeak"),
     ("LEGENDA_TTS_DEVICE", "tpu", "auto, cpu"),
     ("LEGENDA_AUDIO_CACHE_MB", "lots", "not a number"),
+    ("LEGENDA_AUDIO_CACHE_MB", "inf", "not a finite number"),
+    ("LEGENDA_MAX_WAIT_S", "nan", "not a finite number"),
     ("LEGENDA_QUEUE_SIZE", "2.5", "not a whole number"),
     ("LEGENDA_QUEUE_SIZE", "0", "at least 1"),
     ("LEGENDA_CORS_ORIGINS", "me.github.io", "not an origin"),
