@@ -176,10 +176,14 @@ export function initModelCache(section, { modelsBase }) {
 export function mountModelCache() {
   const section = document.getElementById('model-cache');
   section.hidden = false;
-  let models = 'models/';
+  let models = 'models/';  // config.json's default; the view's first read uses it
   const view = initModelCache(section, { modelsBase: () => new URL(models, document.baseURI).href });
+  // Only the models path changes how the cache reads: a new language, voice or model adds no
+  // files until a job runs, and a job's end refreshes the view below.
   document.addEventListener('legenda:settings', ({ detail }) => {
-    models = detail.settings.models || models;
+    const next = detail.settings.models || models;
+    if (next === models) return;
+    models = next;
     view.refresh();
   });
   document.addEventListener('legenda:state', ({ detail }) => {
