@@ -12,28 +12,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from transformers import (
-    BarkConfig,
-    BarkModel,
-    BertTokenizer,
-    EncodecConfig,
-    GenerationConfig,
-)
-from transformers.models.bark.configuration_bark import (
-    BarkCoarseConfig,
-    BarkFineConfig,
-    BarkSemanticConfig,
-)
-from transformers.models.bark.generation_configuration_bark import (
-    BarkCoarseGenerationConfig,
-    BarkFineGenerationConfig,
-    BarkSemanticGenerationConfig,
-)
 
 from tests.model_factory.cache import cached_model
+
+if TYPE_CHECKING:  # torch and transformers are imported only when a model is built
+    from transformers import EncodecConfig
 
 MODEL_ID = "legenda-test/tiny-bark"
 SEED = 0
@@ -61,6 +47,8 @@ def _sub_config(kind: type, vocab_in: int, vocab_out: int, **extra: object) -> o
 
 
 def _codec_config() -> EncodecConfig:
+    from transformers import EncodecConfig
+
     return EncodecConfig(
         hidden_size=WIDTH, num_filters=2, num_lstm_layers=1, codebook_size=1024,
         codebook_dim=WIDTH, upsampling_ratios=[8, 5, 4, 2], sampling_rate=24_000,
@@ -68,6 +56,8 @@ def _codec_config() -> EncodecConfig:
 
 
 def _write_tokenizer(model_dir: Path) -> None:
+    from transformers import BertTokenizer
+
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     vocab = specials + list(_CHARS) + [f"##{c}" for c in _CHARS]
     vocab_file = model_dir / "vocab.txt"
@@ -96,6 +86,13 @@ def _write_presets(model_dir: Path, rng: np.random.Generator) -> None:
 
 
 def _write_generation_config(model_dir: Path) -> None:
+    from transformers import GenerationConfig
+    from transformers.models.bark.generation_configuration_bark import (
+        BarkCoarseGenerationConfig,
+        BarkFineGenerationConfig,
+        BarkSemanticGenerationConfig,
+    )
+
     # BarkGenerationConfig.save_pretrained fails in 4.57: save a plain GenerationConfig holding
     # the three sub-configs as dicts, as the hub's generation_config.json does.
     semantic = BarkSemanticGenerationConfig(
@@ -114,6 +111,14 @@ def _write_generation_config(model_dir: Path) -> None:
 
 def build_bark(model_dir: Path) -> None:
     """Write the whole hub-layout model into ``model_dir``."""
+    import torch
+    from transformers import BarkConfig, BarkModel
+    from transformers.models.bark.configuration_bark import (
+        BarkCoarseConfig,
+        BarkFineConfig,
+        BarkSemanticConfig,
+    )
+
     torch.manual_seed(SEED)
     config = BarkConfig.from_sub_model_configs(
         _sub_config(BarkSemanticConfig, 129_600, 10_048),

@@ -10,9 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-import torch
-from transformers import VitsConfig, VitsModel, VitsTokenizer
-
 from tests.model_factory.cache import cached_model
 
 MODEL_ID = "legenda-test/tiny-vits"
@@ -26,6 +23,8 @@ def vits_model() -> Path:
 
 
 def _write_tokenizer(model_dir: Path) -> int:
+    from transformers import VitsTokenizer  # transformers is imported only when a model is built
+
     vocab = {"<pad>": 0, "<unk>": 1} | {char: i + 2 for i, char in enumerate(_CHARS)}
     vocab_file = model_dir / "vocab.json"
     vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
@@ -38,6 +37,9 @@ def _write_tokenizer(model_dir: Path) -> int:
 
 def build_vits(model_dir: Path) -> None:
     """Write the whole hub-layout model into ``model_dir``."""
+    import torch
+    from transformers import VitsConfig, VitsModel
+
     torch.manual_seed(SEED)
     vocab_size = _write_tokenizer(model_dir)
     config = VitsConfig(
