@@ -44,30 +44,21 @@ class MissingFile extends Error {
   }
 }
 
-async function fetchBytes(url) {
+// fetch(), with "nothing answered" and "not 2xx" both turned into MissingFile.
+async function fetchSiteFile(url, init) {
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, init);
   } catch {
     throw new MissingFile(url.href);
   }
   if (!response.ok) throw new MissingFile(url.href);
-  return response.arrayBuffer();
+  return response;
 }
 
 // Pyodide waits forever when its wasm file is missing, so check the runtime's files first.
 async function checkFiles(urls) {
-  await Promise.all(
-    urls.map(async (url) => {
-      let response;
-      try {
-        response = await fetch(url, { method: "HEAD" });
-      } catch {
-        throw new MissingFile(url.href);
-      }
-      if (!response.ok) throw new MissingFile(url.href);
-    }),
-  );
+  await Promise.all(urls.map((url) => fetchSiteFile(url, { method: "HEAD" })));
 }
 
 async function startPython() {
@@ -78,11 +69,12 @@ async function startPython() {
     WHEEL,
     TRANSFORMERS,
   ]);
+  const pyodideModule = new URL("pyodide.mjs", PYODIDE_DIR).href;
   let loadPyodide;
   try {
-    ({ loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_DIR).href));
+    ({ loadPyodide } = await import(pyodideModule));
   } catch {
-    throw new MissingFile(new URL("pyodide.mjs", PYODIDE_DIR).href);
+    throw new MissingFile(pyodideModule);
   }
   const pyodide = await loadPyodide({
     indexURL: PYODIDE_DIR.href,
@@ -92,7 +84,8 @@ async function startPython() {
   });
   // A wheel URL: Pyodide installs it without micropip or any index.
   await pyodide.loadPackage(WHEEL.href, { messageCallback: () => {} });
-  pyodide.unpackArchive(await fetchBytes(PACKAGE_ZIP), "zip", { extractDir: PACKAGE_DIR });
+  const packageZip = await (await fetchSiteFile(PACKAGE_ZIP)).arrayBuffer();
+  pyodide.unpackArchive(packageZip, "zip", { extractDir: PACKAGE_DIR });
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(PACKAGE_DIR)})`);
   const workerMain = pyodide.pyimport("legenda.worker_main");
   return workerMain.create_worker(post, relayProgress, {
