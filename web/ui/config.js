@@ -15,7 +15,7 @@ export function savedSettings() {
 }
 
 /** Query parameters that name a known setting (the keys of config.json). */
-export function querySettings(keys, search = window.location.search) {
+function querySettings(keys, search = window.location.search) {
   const params = new URLSearchParams(search);
   const found = {};
   for (const key of keys) {

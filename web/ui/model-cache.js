@@ -7,7 +7,7 @@ import { el } from './dom.js';
 import { formatBytes, plural } from './format.js';
 
 // env.cacheKey's default in @huggingface/transformers 4.3.1 (dist/transformers.js).
-export const CACHE_NAME = 'transformers-cache';
+const CACHE_NAME = 'transformers-cache';
 
 const HUB_FILE = /^\/(.+?)\/resolve\/[^/]+\/(.+)$/; // /<model id>/resolve/<revision>/<file>
 const RUNTIME_FILE = /^ort-wasm.*\.(m?js|wasm)$/;
@@ -55,7 +55,7 @@ async function entrySize(cache, request) {
  * @returns {Promise<Array<{model: string, source: string, files: Array<{file: string,
  *   url: string, bytes: number}>, bytes: number}>>}
  */
-export async function listCachedModels(modelsBase) {
+async function listCachedModels(modelsBase) {
   if (!(await caches.has(CACHE_NAME))) return [];
   const cache = await caches.open(CACHE_NAME);
   const groups = new Map();
@@ -72,7 +72,7 @@ export async function listCachedModels(modelsBase) {
 }
 
 /** Delete the whole Transformers.js cache; models are fetched again on next use. */
-export async function clearModelCache() {
+async function clearModelCache() {
   return caches.delete(CACHE_NAME);
 }
 
@@ -86,7 +86,7 @@ const SOURCE_LABEL = {
  * @param {{modelsBase: () => string}} options where the site's models live (changes with settings)
  * @returns {{refresh: () => Promise<void>}}
  */
-export function initModelCache(section, { modelsBase }) {
+function initModelCache(section, { modelsBase }) {
   const summary = el('p', { className: 'model-cache-summary', role: 'status' });
   const list = el('ul', { className: 'model-cache-list' });
   const refreshButton = el('button', { type: 'button', className: 'button small secondary model-cache-refresh', textContent: 'Refresh' });
@@ -189,5 +189,4 @@ export function mountModelCache() {
   document.addEventListener('legenda:state', ({ detail }) => {
     if (detail.state === 'done' || detail.state === 'error') view.refresh();
   });
-  return view;
 }

@@ -1,7 +1,7 @@
 // The sample photos shipped in web/samples/ (licences in web/samples/README.md), shown as
 // buttons: one click captions that photo.
 
-export const SAMPLES = [
+const SAMPLES = [
   { file: 'cat.jpg', label: 'A cat' },
   { file: 'coffee.jpg', label: 'A cup of coffee' },
   { file: 'astronaut.jpg', label: 'An astronaut' },
@@ -9,7 +9,7 @@ export const SAMPLES = [
 ];
 
 /** The absolute URL of a sample (works when the site lives under a sub-path). */
-export function sampleUrl(file) {
+function sampleUrl(file) {
   return new URL(`samples/${file}`, document.baseURI).href;
 }
 

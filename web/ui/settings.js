@@ -62,7 +62,7 @@ function writeSaved(values) {
 }
 
 /** Save `changes` over what is saved already. */
-export function saveSettings(changes) {
+function saveSettings(changes) {
   return writeSaved({ ...savedSettings(), ...changes });
 }
 
@@ -84,7 +84,7 @@ function removeFromAddress(keys) {
 }
 
 /** Is cross-origin isolation asked for? The query string wins over the saved setting. */
-export function isolationWanted(search = window.location.search) {
+function isolationWanted(search = window.location.search) {
   const params = new URLSearchParams(search);
   const raw = params.has('isolate') ? params.get('isolate') : savedSettings().isolate;
   return ['1', 'true', 'yes', 'on'].includes(String(raw ?? '').trim().toLowerCase());
@@ -96,7 +96,7 @@ export function isolationWanted(search = window.location.search) {
  * which needs one reload to take over. It must live next to index.html: a service worker
  * only controls pages under its own folder.
  */
-export async function applyIsolation(wanted = isolationWanted()) {
+async function applyIsolation(wanted = isolationWanted()) {
   if (!('serviceWorker' in navigator)) return 'unsupported';
   if (wanted) {
     if (window.crossOriginIsolated) return 'isolated';
@@ -119,7 +119,7 @@ export async function applyIsolation(wanted = isolationWanted()) {
 }
 
 /** The link that opens this page with `settings` in its query string. */
-export function shareLink(settings, isolate) {
+function shareLink(settings, isolate) {
   const url = new URL(window.location.href);
   url.hash = '';
   for (const key of ALL_KEYS) url.searchParams.delete(key);
@@ -240,13 +240,6 @@ export function mountSettings() {
       say(notices);
     }
     panel.dataset.ready = '1';
-  });
-  // A refusal sent on its own (not inside a `settings` answer).
-  engine.addEventListener('bad-setting', ({ detail }) => {
-    if (detail.setting) delete pending[detail.setting];
-    forgetSaved(detail.setting ? [detail.setting] : []);
-    say(detail.message, 'error');
-    panel.open = true;
   });
 
   form.addEventListener('submit', (event) => {

@@ -14,7 +14,7 @@ import { languageName } from './format.js';
 const POLL_MS = 500;
 
 /** A failure a person can act on; `kind` is "unreachable" (nothing answered) or "refused". */
-export class SpeechError extends Error {
+class SpeechError extends Error {
   constructor(message, kind = 'refused') {
     super(message);
     this.kind = kind;
@@ -22,7 +22,7 @@ export class SpeechError extends Error {
 }
 
 /** A tiny client of the sidecar's JSON API; every failure becomes a SpeechError. */
-export class SidecarClient {
+class SidecarClient {
   constructor(base) {
     this.base = base.endsWith('/') ? base : `${base}/`;
   }
@@ -80,7 +80,7 @@ function pauseAll() {
 }
 
 /** "12 s", "2 min 05 s" */
-export function formatElapsed(ms) {
+function formatElapsed(ms) {
   const seconds = Math.floor(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
@@ -98,7 +98,7 @@ const HOW_TO_START = 'Captions and translations still work. To hear them, start 
  * @param {HTMLElement} panel #speech-panel
  * @param {{audio: HTMLAudioElement, onVoiceChange: (voice: string) => void}} options
  */
-export function initSpeech(panel, { audio, onVoiceChange }) {
+function initSpeech(panel, { audio, onVoiceChange }) {
   const voiceSelect = el('select', { id: 'voice', className: 'select', disabled: true });
   const engineLine = el('p', { id: 'speech-engine', className: 'speech-engine' });
   const state = el('p', { id: 'speech-status', className: 'speech-status', role: 'status' });
@@ -375,8 +375,6 @@ export function initSpeech(panel, { audio, onVoiceChange }) {
       }
     },
     speak,
-    /** The voice that will be sent ("" = the server's default). */
-    voice: () => voiceSelect.value,
   };
 }
 
@@ -400,5 +398,4 @@ export function mountSpeech() {
     audio.src = src;
     audio.hidden = false;
   });
-  return speech;
 }

@@ -2,8 +2,6 @@
 // loading -> ready -> working -> done | error; from done or error a new job may start.
 // A fatal error (the runtime cannot work) is final until the page is reloaded.
 
-export const STATES = ['loading', 'ready', 'working', 'done', 'error'];
-
 const NEXT = {
   loading: ['ready', 'error'],
   ready: ['working', 'error'],
@@ -37,10 +35,6 @@ export function setFatal() {
     document.dispatchEvent(new CustomEvent('legenda:state', { detail: { state: 'error', fatal: true } }));
   }
   fatal = true;
-}
-
-export function isFatal() {
-  return fatal;
 }
 
 /** A new job may start: the runtime is up and no job is running. */
