@@ -108,3 +108,7 @@ def test_language_select_changes_the_next_translation(app: LegendaApp) -> None:
     assert app.text("#translation") and app.text("#translation") != spanish
     assert app.page.locator("#results .result").count() == 2
     assert app.page.locator("#preview").get_attribute("src").endswith("/samples/coffee.jpg")
+    # The pick is saved in this browser (through ui/settings.js, like the voice).
+    app.page.wait_for_function(
+        "JSON.parse(localStorage.getItem('legenda.settings') || '{}').lang === 'fr'"
+    )
