@@ -45,7 +45,7 @@ function summarize() {
   const models = new Set(all.map((entry) => entry.row.dataset.model)).size;
   document.getElementById('downloads-summary').textContent = waiting > 0
     ? `Downloading model files: ${all.length - waiting} of ${all.length} ready`
-    : `Model files: ${all.length} files of ${plural(models, 'model')}${bytes ? `, ${bytes}` : ''}`;
+    : `Model files: ${plural(all.length, 'file')} of ${plural(models, 'model')}${bytes ? `, ${bytes}` : ''}`;
   panel.hidden = all.length === 0;
   if (waiting > 0 && !panel.open) {
     panel.open = true;
