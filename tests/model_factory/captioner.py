@@ -31,7 +31,9 @@ SPECIAL = "<|endoftext|>"
 def captioner_model() -> Path:
     """The folder of the tiny captioner (built on first use, then cached)."""
     this_module = sys.modules[__name__]
-    return cached_model(MODEL_ID, this_module, build_captioner, helpers=(corpus, onnx_export, vocab))
+    return cached_model(
+        MODEL_ID, this_module, build_captioner, helpers=(corpus, onnx_export, vocab)
+    )
 
 
 def build_captioner(model_dir: Path) -> None:
