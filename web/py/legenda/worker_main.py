@@ -17,6 +17,7 @@ from .captioner import Captioner
 from .errors import LegendaError, unexpected
 from .images import ImageLoader
 from .languages import Language, language, language_table, needs_translation
+from .playground import GENERATION_MESSAGES, Playground
 from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
 from .settings import Settings, resolve_settings
 from .translator import Translator
@@ -32,6 +33,7 @@ class Worker:
         self.captioner = Captioner(runtime)
         self.translator = Translator(runtime)
         self.images = ImageLoader(runtime)
+        self.playground = Playground(runtime, self.post, lambda: self.settings)
         self._started = False
 
     def post(self, message: dict[str, Any]) -> None:
@@ -48,8 +50,14 @@ class Worker:
             await self._configure(data.get("config") or {}, first=kind == "init")
         elif kind == "run":
             await self._run(str(data.get("jobId", "")), list(data.get("items") or []))
+        elif kind in GENERATION_MESSAGES:
+            await self.playground.handle(kind, data)
         else:
             js.console.warn("Legenda worker: unknown message", kind)
+
+    def interrupt(self) -> None:
+        """Stop the running generation; worker.js calls this at once, outside the queue."""
+        self.playground.interrupt()
 
     async def _configure(self, raw: Any, first: bool) -> None:
         try:
