@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LegendaError
+from .errors import LegendaError, missing_file
 
 EMPTY_PROMPT = "empty-prompt"
 NO_CHAT_TEMPLATE = "no-chat-template"
@@ -245,6 +245,12 @@ def choose_dtype(
     )
 
 
+def missing_weights(raw: str) -> bool:
+    """Whether a loading error says an .onnx file (the weights of one dtype) is missing."""
+    location = missing_file(raw)
+    return location is not None and location.split("?")[0].endswith(".onnx")
+
+
 def task_for(config: Mapping[str, Any]) -> str:
     """text2text-generation for encoder-decoder models (T5, BART), text-generation otherwise."""
     return TEXT2TEXT if config.get("is_encoder_decoder") else TEXT_GENERATION
@@ -298,5 +304,3 @@ def generation_failed(model: str, raw: str) -> LegendaError:
         "the browser console has the details.",
     )
 
-
-Clock = Callable[[], float]

@@ -33,6 +33,7 @@ from .generation import (
     check_prompt,
     choose_dtype,
     generation_failed,
+    missing_weights,
     no_chat_template,
     not_a_text_model,
     task_for,
@@ -82,13 +83,20 @@ class ModelSlot:
         try:
             config = await library.AutoConfig.from_pretrained(model, progress)
             task = task_for(_plain(config))
-            available = await library.ModelRegistry.get_available_dtypes(
-                model, js_object({"config": config})
-            )
-            dtype, notice = choose_dtype(
-                model, settings.dtype, [str(d) for d in available], settings.device
-            )
-            pipe = await self.runtime.pipeline(task, model, replace(settings, dtype=dtype))
+            dtype, notice = settings.dtype, None
+            try:
+                pipe = await self.runtime.pipeline(task, model, settings)
+            except JsException as failure:
+                if not missing_weights(str(failure)):
+                    raise
+                # Not every repo ships every dtype: load one it really has, and say so.
+                available = await library.ModelRegistry.get_available_dtypes(
+                    model, js_object({"config": config})
+                )
+                dtype, notice = choose_dtype(
+                    model, settings.dtype, [str(d) for d in available], settings.device
+                )
+                pipe = await self.runtime.pipeline(task, model, replace(settings, dtype=dtype))
         except JsException as failure:
             log_failure(f"loading {model}", failure)
             raise self._load_error(model, settings, str(failure)) from None
@@ -206,11 +214,12 @@ class Generator:
         )
         ids, past = await self._chat_inputs(tokenizer, prompt_text, reuse_cache)
         library = self.runtime.library()
+        shape = to_js([1, len(ids)])
         inputs = {
             "input_ids": library.Tensor.new(
-                "int64", getattr(js.BigInt64Array, "from")(to_js(ids), js.BigInt), to_js([1, len(ids)])
+                "int64", getattr(js.BigInt64Array, "from")(to_js(ids), js.BigInt), shape
             ),
-            "attention_mask": library.ones(to_js([1, len(ids)])),
+            "attention_mask": library.ones(shape),
         }
         outputs: list[Any] = []
 
