@@ -44,12 +44,12 @@ from .settings import Settings
 ROLE = "text-generation"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Piece:
-    """A piece of streamed text and the figures so far."""
+    """A piece of streamed text and the figures when it came (Figures.as_dict)."""
 
     text: str
-    figures: Figures
+    figures: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -273,8 +273,8 @@ class Generator:
         """Run ``run(streaming_options)`` and yield its text as the streamer gives it."""
         figures = Figures(started_ms=float(self.clock()))
         self.last, self.last_text = None, ""
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        on_text = create_proxy(lambda text: queue.put_nowait(str(text)))
+        queue: asyncio.Queue[Piece] = asyncio.Queue()
+        on_text = create_proxy(lambda text: queue.put_nowait(Piece(str(text), figures.as_dict())))
         on_token = create_proxy(lambda _tokens: figures.token(float(self.clock())))
         library = self.runtime.library()
         streamer = library.TextStreamer.new(
@@ -292,9 +292,9 @@ class Generator:
         )
         texts: list[str] = []
         try:
-            async for text in _drain(queue, generation):
-                texts.append(text)
-                yield Piece(text, figures)
+            async for piece in _drain(queue, generation):
+                texts.append(piece.text)
+                yield piece
             await generation  # raises what the generation raised
         except JsException as failure:
             log_failure(f"generating with {self._loaded().model}", failure)
@@ -323,8 +323,10 @@ class Generator:
         return self.slot.loaded
 
 
-async def _drain(queue: asyncio.Queue[str], generation: asyncio.Future[Any]) -> AsyncIterator[str]:
-    """Each text put in ``queue`` while ``generation`` runs, and what is left after it."""
+async def _drain(
+    queue: asyncio.Queue[Piece], generation: asyncio.Future[Any]
+) -> AsyncIterator[Piece]:
+    """Each piece put in ``queue`` while ``generation`` runs, and what is left after it."""
     while not generation.done():
         getter = asyncio.ensure_future(queue.get())
         await asyncio.wait([getter, generation], return_when=asyncio.FIRST_COMPLETED)

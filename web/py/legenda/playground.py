@@ -121,7 +121,7 @@ class Playground:
         async for piece in pieces:
             self._post({
                 "type": "piece", "jobId": job_id, "model": model, "text": piece.text,
-                "figures": piece.figures.as_dict(),
+                "figures": piece.figures,
             })
         figures = self.generator.last
         self._post({
