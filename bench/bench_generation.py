@@ -91,9 +91,10 @@ def _figures(result: dict[str, Any]) -> dict[str, float]:
             "tokens": figures["tokens"]}
 
 
-def _chat(page: Page, name: str, reuse: bool, tokens: int) -> list[float]:
+def _chat(page: Page, name: str, reuse: bool, tokens: int) -> tuple[list[float], list[str]]:
+    """Five turns of one conversation: each turn's time to first token, and the answers."""
     page.evaluate("send({type: 'reset'})")
-    ttfts = []
+    ttfts, answers = [], []
     for turn, question in enumerate(QUESTIONS[:TURNS]):
         result = _job(page, {
             "type": "chat", "jobId": f"{name}{turn}", "model": CHAT_MODEL, "message": question,
@@ -101,7 +102,8 @@ def _chat(page: Page, name: str, reuse: bool, tokens: int) -> list[float]:
             "params": {**GREEDY, "max_new_tokens": str(tokens)}, "reuseCache": reuse,
         })
         ttfts.append(_figures(result)["ttft"])
-    return ttfts
+        answers.append(result["generated"][-1]["text"])
+    return ttfts, answers
 
 
 def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]:
@@ -122,8 +124,12 @@ def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]
         figures[f"generate {short}: first token ms"] = measured["ttft"]
         figures[f"generate {short}: tokens/s"] = measured["tokens/s"]
     # The chat: the same five turns with and without the cache (greedy: the same answers).
-    with_cache = _chat(page, "cached", True, tokens)
-    without = _chat(page, "uncached", False, tokens)
+    with_cache, cached_answers = _chat(page, "cached", True, tokens)
+    without, uncached_answers = _chat(page, "uncached", False, tokens)
+    # Greedy decoding: the cache must not change a single answer.
+    figures["chat: answers identical with and without cache"] = float(
+        cached_answers == uncached_answers
+    )
     for turn in (1, TURNS):
         figures[f"chat turn {turn} first token ms, cache"] = with_cache[turn - 1]
         figures[f"chat turn {turn} first token ms, no cache"] = without[turn - 1]
@@ -133,7 +139,12 @@ def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]
                 stop_after_first=True)
     done = next(m["t"] for m in stop["messages"] if m["type"] == "generated")
     figures["stop: interrupt -> generated ms"] = done - stop["interrupted_at"]
-    figures["stop: tokens before it stopped"] = _figures(stop)["tokens"]
+    # Pieces the worker had sent when the interrupt left the page: how far the model got.
+    before = [m for m in stop["messages"]
+              if m["type"] == "piece" and m["t"] <= stop["interrupted_at"]]
+    figures["stop: tokens generated after the interrupt"] = (
+        _figures(stop)["tokens"] - before[-1]["figures"]["tokens"]
+    )
     return figures
 
 

@@ -337,7 +337,9 @@ def test_without_reuse_each_turn_reads_the_whole_history(legenda: types.SimpleNa
     handle(worker, INIT, chat("Oi", "c1", reuse=False), chat("Tudo bem?", "c2", reuse=False))
     first, second = library.generate_calls
     assert "past_key_values" not in first and "past_key_values" not in second
-    assert len(second["input_ids"]) > len(first["input_ids"]) + 3
+    # The same tokens as with the cache (the first turn's as generated), all read again.
+    answer = [ord(c) for c in worker.playground.generator.conversation.turns[1]["content"]]
+    assert second["input_ids"][: len(first["input_ids"]) + 3] == first["input_ids"] + answer
 
 
 def test_reset_and_a_new_system_prompt_start_a_new_conversation(

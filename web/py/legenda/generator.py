@@ -249,19 +249,30 @@ class Generator:
     async def _chat_inputs(
         self, tokenizer: Any, prompt_text: str, reuse_cache: bool
     ) -> tuple[list[int], Any]:
-        """The prompt's token ids, and the cache to reuse (None: read the whole prompt)."""
-        reusable = self.conversation.reusable(prompt_text) if reuse_cache else None
-        if reusable is not None and self._cache is not None:
-            ids, tail = reusable
-            tail_ids = tokenizer.encode(tail, js_object({"add_special_tokens": False}))
-            return ids + [int(token) for token in tail_ids.to_py()], self._cache
-        await self._drop_cache()
-        encoded = tokenizer.encode(prompt_text, js_object({"add_special_tokens": False}))
-        return [int(token) for token in encoded.to_py()], None
+        """The prompt's token ids, and the key/value cache to reuse (None: read them all).
 
-    async def _drop_cache(self) -> None:
+        A prompt that extends the last one keeps that turn's tokens as the model produced them
+        and only tokenizes its new tail, with or without the cache: the model reads the same
+        tokens either way, so the cache changes the time, never the answer.
+        """
+        reusable = self.conversation.reusable(prompt_text) if self._cache is not None else None
+        if reusable is None:
+            await self._drop_cache()
+            encoded = tokenizer.encode(prompt_text, js_object({"add_special_tokens": False}))
+            return [int(token) for token in encoded.to_py()], None
+        ids, tail = reusable
+        tail_ids = tokenizer.encode(tail, js_object({"add_special_tokens": False}))
+        ids += [int(token) for token in tail_ids.to_py()]
+        if reuse_cache:
+            return ids, self._cache
+        await self._drop_cache(keep_tokens=True)
+        return ids, None
+
+    async def _drop_cache(self, keep_tokens: bool = False) -> None:
+        """Free the key/value cache; unless ``keep_tokens``, forget which tokens it held."""
         cache, self._cache = self._cache, None
-        self.conversation.forget_cache()
+        if not keep_tokens:
+            self.conversation.forget_cache()
         if cache is not None:
             await cache.dispose()  # frees its GPU tensors (on wasm the collector does)
 
