@@ -21,20 +21,50 @@ from pathlib import Path
 from tts_server.config import DEFAULT_MODELS, ENGINES  # the sidecar's own defaults
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "web" / "py"))
+from legenda.errors import LegendaError  # noqa: E402 - the page's own rule for dtypes
+from legenda.generation import choose_dtype  # noqa: E402
+
 CONFIG = ROOT / "web" / "config.json"
 # What Transformers.js 4.x calls each dtype's files: onnx/<part><suffix>.onnx
-DTYPE_SUFFIX = {"fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4"}
-# The ONNX parts an encoder-decoder generation pipeline loads.
+DTYPE_SUFFIX = {
+    "fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16",
+    "int8": "_int8", "uint8": "_uint8", "bnb4": "_bnb4",
+}
+# The ONNX parts an encoder-decoder generation pipeline loads, and a decoder-only one.
 ONNX_PARTS = ("encoder_model", "decoder_model_merged")
+DECODER_ONLY_PARTS = ("model",)
 
 
-def browser_patterns(dtype: str) -> list[str]:
-    """The files a Transformers.js captioning/translation pipeline reads for ``dtype``."""
+def browser_patterns(dtype: str, parts: tuple[str, ...] = ONNX_PARTS) -> list[str]:
+    """The files a Transformers.js pipeline reads for ``dtype`` (ONNX ``parts``)."""
     suffix = DTYPE_SUFFIX[dtype]
-    patterns = ["*.json", "*.txt", "*.model"]  # configs, tokenizers, sentencepiece models
-    for part in ONNX_PARTS:
+    patterns = ["*.json", "*.txt", "*.model", "*.jinja"]  # configs, tokenizers, chat templates
+    for part in parts:
         patterns += [f"onnx/{part}{suffix}.onnx", f"onnx/{part}{suffix}.onnx_data*"]
     return patterns
+
+
+def onnx_parts(files: list[str]) -> tuple[str, ...]:
+    """A decoder-only repo has onnx/model*.onnx; the others an encoder and a merged decoder."""
+    decoder_only = any(f.startswith("onnx/model") and f.endswith(".onnx") for f in files)
+    return DECODER_ONLY_PARTS if decoder_only else ONNX_PARTS
+
+
+def shipped_dtypes(files: list[str]) -> list[str]:
+    """The dtypes whose every ONNX part is among a repo's ``files``."""
+    parts, present = onnx_parts(files), set(files)
+    return [
+        dtype for dtype, suffix in DTYPE_SUFFIX.items()
+        if all(f"onnx/{part}{suffix}.onnx" in present for part in parts)
+    ]
+
+
+def plan_download(model_id: str, files: list[str], dtype: str) -> tuple[list[str], str | None]:
+    """The patterns to fetch for ``dtype`` or, when the repo lacks it, for the dtype the page
+    would load instead (and a sentence saying so). Raises LegendaError without ONNX weights."""
+    chosen, notice = choose_dtype(model_id, dtype, shipped_dtypes(files), "wasm")
+    return browser_patterns(chosen, onnx_parts(files)), notice
 
 
 def default_browser_models() -> list[str]:
@@ -46,12 +76,19 @@ def default_browser_models() -> list[str]:
 
 
 def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import list_repo_files, snapshot_download
 
     for model_id in model_ids:
         target = dest / model_id
+        try:
+            patterns, notice = plan_download(model_id, list_repo_files(model_id), dtype)
+        except LegendaError as problem:
+            print(f"{model_id}: skipped. {problem.message}", file=sys.stderr)
+            continue
         print(f"{model_id} ({dtype}) -> {target}", flush=True)
-        snapshot_download(model_id, local_dir=target, allow_patterns=browser_patterns(dtype))
+        if notice:
+            print(f"  {notice}", flush=True)
+        snapshot_download(model_id, local_dir=target, allow_patterns=patterns)
 
 
 def download_speech_model(engine: str, model_id: str | None) -> None:
