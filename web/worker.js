@@ -145,14 +145,14 @@ const GENERATION_JOBS = new Set(["generate", "chat", "compare"]);
 let queue = Promise.resolve();
 
 // A Stop must not wait behind the generation it stops: `interrupt` skips the queue.
-async function interruptNow() {
+async function interruptNow(message) {
   const handler = await worker;
-  handler?.interrupt();
+  handler?.interrupt(message);
 }
 
 self.onmessage = (event) => {
   if (event.data?.type === "interrupt") {
-    interruptNow();
+    interruptNow(event.data);
     return;
   }
   queue = queue.then(async () => {

@@ -425,3 +425,21 @@ def test_running_out_of_memory_is_said_and_the_next_chat_starts_clean(
     library.failure = None
     handle(worker, chat("De novo", "c3"))
     assert "past_key_values" not in library.generate_calls[-1]  # the half-used cache is gone
+
+
+def test_a_stop_for_a_queued_job_applies_when_it_starts(legenda: types.SimpleNamespace) -> None:
+    worker, sent, _ = make_worker(legenda)
+    handle(worker, INIT)
+    worker.interrupt({"type": "interrupt", "jobId": "later"})  # arrives before its job runs
+    handle(worker, generate(job="other"), generate(job="later", max_new_tokens="100"))
+    other, later = of_type(sent, "generated")
+    assert other["stopped"] is False and other["text"] == "abcde"
+    assert later["stopped"] is True and len(later["text"]) <= 1
+
+
+def test_a_dtype_change_loads_the_model_again(legenda: types.SimpleNamespace) -> None:
+    worker, _, library = make_worker(legenda)
+    handle(worker, INIT, generate(), {"type": "configure", "config": {"dtype": "fp32"}},
+           generate(job="again"))
+    assert [load[2] for load in library.loads] == ["q8", "fp32"]
+    assert library.disposed == ["t/smol"]

@@ -56,8 +56,8 @@ class Piece:
 class Loaded:
     model: str
     task: str
-    dtype: str
-    device: str
+    wanted: tuple[str, str]  # the (dtype, device) the settings asked for
+    dtype: str  # the dtype loaded: the asked one, or the closest the repo ships
     notice: str | None  # why the dtype differs from the setting, if it does
 
 
@@ -72,7 +72,8 @@ class ModelSlot:
 
     def is_loaded(self, model: str, settings: Settings) -> bool:
         loaded = self.loaded
-        return loaded is not None and (loaded.model, loaded.device) == (model, settings.device)
+        wanted = (settings.dtype, settings.device)
+        return loaded is not None and (loaded.model, loaded.wanted) == (model, wanted)
 
     async def load(self, model: str, settings: Settings) -> Loaded:
         if self.is_loaded(model, settings) and self.loaded is not None:
@@ -102,7 +103,7 @@ class ModelSlot:
             raise self._load_error(model, settings, str(failure)) from None
         self.pipe = pipe
         self._step_proxy = _yield_each_step(pipe.model)
-        self.loaded = Loaded(model, task, dtype, settings.device, notice)
+        self.loaded = Loaded(model, task, (settings.dtype, settings.device), dtype, notice)
         return self.loaded
 
     def _load_error(self, model: str, settings: Settings, raw: str) -> LegendaError:

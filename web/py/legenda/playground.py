@@ -31,9 +31,15 @@ class Playground:
         self.generator = generator or Generator(runtime)
         self._post = post
         self._settings = settings  # the worker's current settings (dtype, device, models...)
+        self._job_id: str | None = None  # the job running now
+        self._stopped_early: set[str] = set()  # jobs stopped before they started
 
-    def interrupt(self) -> None:
-        self.generator.interrupt()
+    def interrupt(self, job_id: str | None = None) -> None:
+        """Stop job ``job_id`` (None: whatever runs): now if it runs, else when it starts."""
+        if job_id is None or job_id == self._job_id:
+            self.generator.interrupt()
+        else:
+            self._stopped_early.add(job_id)  # still queued behind another message
 
     async def handle(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "reset":
@@ -42,7 +48,11 @@ class Playground:
             self._post({"type": "reset-done"})
             return
         job_id = str(data.get("jobId", ""))
+        self._job_id = job_id
         self.generator.begin()
+        if job_id in self._stopped_early:
+            self._stopped_early.discard(job_id)
+            self.generator.interrupt()
         try:
             if kind == "generate":
                 await self._generate(job_id, data)
@@ -56,6 +66,7 @@ class Playground:
             log_failure(f"a {kind} job", failure)
             self._error(job_id, unexpected("generating text"), data.get("model"))
         finally:
+            self._job_id = None
             self._post({"type": "done", "jobId": job_id})
 
     async def _generate(self, job_id: str, data: dict[str, Any]) -> None:

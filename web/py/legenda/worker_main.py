@@ -55,9 +55,11 @@ class Worker:
         else:
             js.console.warn("Legenda worker: unknown message", kind)
 
-    def interrupt(self) -> None:
-        """Stop the running generation; worker.js calls this at once, outside the queue."""
-        self.playground.interrupt()
+    def interrupt(self, message: Any = None) -> None:
+        """Stop a generation job (`{type: "interrupt", jobId?}`); worker.js calls this at once,
+        outside the queue."""
+        job_id = _plain(message).get("jobId")
+        self.playground.interrupt(None if job_id is None else str(job_id))
 
     async def _configure(self, raw: Any, first: bool) -> None:
         try:
