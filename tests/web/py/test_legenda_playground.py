@@ -289,6 +289,7 @@ def test_stop_ends_the_generation_within_a_token_and_keeps_the_text(
     handle(worker, INIT, generate(max_new_tokens="100"))
     [generated] = of_type(sent, "generated")
     assert generated["stopped"] is True and generated["text"] == "abc"
+    assert generated["tokensAtInterrupt"] == 3  # the Stop came after the third token
     assert generated["figures"]["tokens"] == 3
     assert sent[-1]["type"] == "done"
     library.interrupt_after = None
@@ -443,3 +444,11 @@ def test_a_dtype_change_loads_the_model_again(legenda: types.SimpleNamespace) ->
            generate(job="again"))
     assert [load[2] for load in library.loads] == ["q8", "fp32"]
     assert library.disposed == ["t/smol"]
+
+
+def test_a_webgpu_only_model_says_why_it_cannot_run_here(legenda: types.SimpleNamespace) -> None:
+    worker, sent, library = make_worker(legenda)  # this fake browser has no WebGPU
+    handle(worker, INIT, {**generate(), "device": "webgpu"})
+    [error] = of_type(sent, "generation-error")
+    assert "needs WebGPU" in error["message"] and "no WebGPU" in error["message"]
+    assert library.loads == []

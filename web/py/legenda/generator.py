@@ -151,6 +151,8 @@ class Generator:
         self._stopper: Any = None
         self._interrupted = False
         self.last: Figures | None = None  # figures of the last finished generation
+        self._running: Figures | None = None  # figures of the generation running now
+        self.tokens_at_interrupt: int | None = None  # how far it was when Stop arrived
         self.last_text = ""  # and its whole text
 
     # --- control -----------------------------------------------------------------------------
@@ -158,10 +160,13 @@ class Generator:
     def begin(self) -> None:
         """A new job starts: an interrupt from before it no longer counts."""
         self._interrupted = False
+        self.tokens_at_interrupt = None
 
     def interrupt(self) -> None:
         """Stop the generation running now (within one token), or the job's next one."""
         self._interrupted = True
+        if self._running is not None and self.tokens_at_interrupt is None:
+            self.tokens_at_interrupt = self._running.tokens
         if self._stopper is not None:
             self._stopper.interrupt()
 
@@ -285,6 +290,7 @@ class Generator:
         """Run ``run(streaming_options)`` and yield its text as the streamer gives it."""
         figures = Figures(started_ms=float(self.clock()))
         self.last, self.last_text = None, ""
+        self._running = figures
         queue: asyncio.Queue[Piece] = asyncio.Queue()
         on_text = create_proxy(lambda text: queue.put_nowait(Piece(str(text), figures.as_dict())))
         on_token = create_proxy(lambda _tokens: figures.token(float(self.clock())))
@@ -317,6 +323,7 @@ class Generator:
                 await asyncio.wait([generation])
             on_text.destroy()
             on_token.destroy()
+            self._running = None
         self.last, self.last_text = figures, "".join(texts)
 
     def _stopper_for(self, library: Any) -> Any:

@@ -9,6 +9,7 @@ not queued behind the job it stops.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from .errors import LegendaError, unexpected
@@ -73,7 +74,7 @@ class Playground:
         prompt = check_prompt(data.get("prompt"))
         params = generation_params(data.get("params"))
         model = str(data.get("model") or "")
-        await self._load(job_id, model)
+        await self._load(job_id, model, data)
         pieces = self.generator.generate(prompt, **params)
         await self._relay(job_id, model, pieces)
 
@@ -82,7 +83,7 @@ class Playground:
         params = generation_params(data.get("params"))
         model = str(data.get("model") or "")
         system = data.get("system")
-        await self._load(job_id, model)
+        await self._load(job_id, model, data)
         pieces = self.generator.chat(
             message,
             system=None if system is None else str(system),
@@ -105,15 +106,15 @@ class Playground:
             if self.generator.interrupted:
                 return
             try:
-                await self._load(job_id, model)
+                await self._load(job_id, model, data)
                 await self._relay(job_id, model, self.generator.generate(prompt, **params))
             except LegendaError as failure:
                 self._error(job_id, failure, model)
 
-    async def _load(self, job_id: str, model: str) -> None:
+    async def _load(self, job_id: str, model: str, data: dict[str, Any]) -> None:
         if not model:
             raise LegendaError("bad-parameter", "Choose a model (the model setting is empty).")
-        settings = self._settings()
+        settings = self._job_settings(data)
         if not self.generator.slot.is_loaded(model, settings):
             self._post({
                 "type": "stage", "stage": "model", "jobId": job_id, "model": model,
@@ -128,6 +129,20 @@ class Playground:
             "message": f"Generating with {model} ({loaded.dtype})…",
         })
 
+    def _job_settings(self, data: dict[str, Any]) -> Settings:
+        """The settings, with the job's `device: "webgpu"` (a model that needs WebGPU) when
+        this browser can give it."""
+        settings = self._settings()
+        if data.get("device") == "webgpu" and settings.device != "webgpu":
+            device, notice = self.generator.runtime.usable_device("webgpu")
+            if notice is not None:
+                raise LegendaError(
+                    "inference-failed",
+                    f"The model {data.get('model')} needs WebGPU. {notice}",
+                )
+            settings = replace(settings, device=device)
+        return settings
+
     async def _relay(self, job_id: str, model: str, pieces: AsyncIterator[Piece]) -> None:
         async for piece in pieces:
             self._post({
@@ -140,6 +155,8 @@ class Playground:
             "text": self.generator.last_text,
             "figures": figures.as_dict() if figures else None,
             "stopped": self.generator.interrupted,
+            # Tokens generated when the Stop arrived (the rest came after it): for the bench.
+            "tokensAtInterrupt": self.generator.tokens_at_interrupt,
         })
 
     def _error(self, job_id: str, failure: LegendaError, model: Any) -> None:
