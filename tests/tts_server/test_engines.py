@@ -49,7 +49,10 @@ def test_espeak_reads_text_starting_with_a_dash_as_text(espeak: Engine) -> None:
     _assert_speech(rate, samples, 22_050, min_s=0.5)
 
 
-def test_long_text_is_said_sentence_by_sentence_with_progress(espeak: Engine) -> None:
+def test_long_text_is_said_sentence_by_sentence_with_progress(
+    espeak: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(espeak, "max_piece_chars", 20)  # one sentence per piece
     progress: list[float] = []
     text = "Um gato no sofá. Um cão na rua. Uma ave no céu."
     rate, joined = speak(espeak, text, "pt-br", progress.append)

@@ -67,7 +67,10 @@ def test_espeak_sidecar_serves_the_whole_api(sidecar: Callable[..., Sidecar]) ->
 
     missing = requests.get(f"{server.url}/api/audio/..%2F..%2Fetc%2Fpasswd", timeout=TIMEOUT)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-audio"
-    bad = requests.post(f"{server.url}/api/speech", data="{", timeout=TIMEOUT)
+    bad = requests.post(
+        f"{server.url}/api/speech", data="{", timeout=TIMEOUT,
+        headers={"Content-Type": "application/json"},
+    )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad-json"
 
 
