@@ -111,6 +111,15 @@ class Sidecar:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
+    def send_signal(self, signum: int) -> None:
+        assert self._process is not None, "the sidecar is not running"
+        self._process.send_signal(signum)
+
+    def wait_exit(self, timeout: float) -> int:
+        """The exit code once the process ends (subprocess.TimeoutExpired past ``timeout``)."""
+        assert self._process is not None, "the sidecar is not running"
+        return self._process.wait(timeout=timeout)
+
     def stop(self) -> None:
         if self._process is None:
             return

@@ -49,13 +49,14 @@ class Deadline:
             raise JobStopped(self._reason)
 
     def stop(self, reason: str) -> None:
-        """Stop the work now: run every registered stopper once (e.g. kill a child process)."""
+        """Stop the work now: run every registered stopper once, the latest first (the engine's
+        child is killed before the job is settled)."""
         with self._lock:
             if self._reason is not None:
                 return
             self._reason = reason
             stoppers, self._stoppers = self._stoppers, []
-        for stopper in stoppers:
+        for stopper in reversed(stoppers):
             stopper()
 
     def on_stop(self, stopper: Callable[[], None]) -> Callable[[], None]:

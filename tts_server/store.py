@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 SPEECH_ID = re.compile(r"^[0-9a-f]{32}$")
 _TEMP_PREFIX = ".partial-"
 _RECHECK_S = 2.0  # how often a store with a problem tries writing again
+_HEALTHY_RECHECK_S = 30.0  # how often a store without one makes sure it still can
 # On a full disk, free at least this share of the stored bytes before trying again.
 _FULL_DISK_SHARE = 0.1
 
@@ -278,11 +279,11 @@ class AudioStore:
 
     def check(self, force: bool = False) -> str | None:
         """The current problem, after trying to write again when the last try is older than
-        a couple of seconds (so a fixed folder is noticed without a restart)."""
+        a couple of seconds (so a fixed folder is noticed without a restart; a folder that broke
+        is noticed within half a minute, or by the first save that fails)."""
         with self._lock:
-            due = force or (
-                self.problem is not None and time.monotonic() - self._checked_at >= _RECHECK_S
-            )
+            every = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
+            due = force or time.monotonic() - self._checked_at >= every
             if not due:
                 return self.problem
             self._checked_at = time.monotonic()

@@ -68,24 +68,23 @@ class EspeakEngine(Engine):
         job_deadline = deadline.current()
         timeout = min(_TIMEOUT_S, job_deadline.remaining()) if job_deadline else _TIMEOUT_S
         # Text goes through stdin, so a text starting with "-" is never read as an option.
-        process = subprocess.Popen(
+        with subprocess.Popen(
             [self.binary, "-v", voice, "--stdout"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        forget = job_deadline.on_stop(process.kill) if job_deadline else (lambda: None)
-        try:
-            out, err = process.communicate(text.encode("utf-8"), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            if job_deadline:
-                job_deadline.check()  # past the job's deadline: say so
-            raise RuntimeError(f"espeak-ng took longer than {_TIMEOUT_S} s for one piece") from None
-        finally:
-            forget()
-            if process.poll() is None:
+        ) as process:
+            forget = job_deadline.on_stop(process.kill) if job_deadline else (lambda: None)
+            try:
+                out, err = process.communicate(text.encode("utf-8"), timeout=timeout)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait()
+                process.communicate()
+                if job_deadline:
+                    job_deadline.check()  # past the job's deadline: say so
+                raise RuntimeError(f"espeak-ng took more than {_TIMEOUT_S} s for a piece") from None
+            finally:
+                forget()
+                if process.poll() is None:
+                    process.kill()
         if job_deadline and job_deadline.reason:
             raise deadline.JobStopped(job_deadline.reason)
         if process.returncode != 0 or not out:
