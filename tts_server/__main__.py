@@ -1,10 +1,11 @@
 """``python -m tts_server [--host H] [--port P] [--threads N] [--connection-limit N]
-[--channel-timeout S]``: serve the sidecar with waitress.
+[--channel-timeout S] [--request-timeout S]``: serve the sidecar with waitress.
 
-waitress's limits are set on purpose: a bounded number of connections, a short idle timeout (so
-sockets that trickle bytes are dropped sooner), a request body no larger than the longest text
-(refused with 413 before it is read) and small headers. SIGTERM or SIGINT stops taking work,
-gives the running job LEGENDA_SHUTDOWN_GRACE_S, then stops it (no child process is left) and exits.
+The server's limits are set on purpose (server.py): a bounded number of connections, a short
+idle timeout, a deadline for reading each request (so sockets that trickle bytes are dropped),
+a request body no larger than the longest text (413 before it is read) and small headers.
+SIGTERM or SIGINT stops taking work, gives the running job LEGENDA_SHUTDOWN_GRACE_S, then stops
+it (no child process is left) and exits.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ import signal
 import sys
 from types import FrameType
 
-from waitress.server import create_server
-
 from . import create_app
 from .config import ConfigError
+from .server import make_server
 from .service import service_of
-
-HEADER_LIMIT = 32 * 1024  # bytes of request line and headers
 
 
 class _Stop(Exception):
@@ -45,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         "--channel-timeout", type=int, default=15,
         help="seconds a connection may stay silent before it is closed (default 15)",
     )
+    parser.add_argument(
+        "--request-timeout", type=float, default=30.0,
+        help="seconds a client has to send a whole request once it started (default 30)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
@@ -52,13 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"tts_server: configuration error: {error}", file=sys.stderr)
         return 2
-    server = create_server(
-        app, host=args.host, port=args.port, threads=args.threads,
+    server = make_server(
+        app, args.host, args.port, threads=args.threads,
         connection_limit=args.connection_limit, channel_timeout=args.channel_timeout,
-        cleanup_interval=min(30, max(1, args.channel_timeout // 3)),
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-        max_request_header_size=HEADER_LIMIT,
-        ident="legenda-sidecar",
+        request_timeout=args.request_timeout,
     )
     config = app.config["LEGENDA"]
     signal.signal(signal.SIGTERM, _stop)

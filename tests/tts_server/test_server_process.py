@@ -243,3 +243,32 @@ def test_the_real_server_refuses_foreign_host_names(sidecar: Callable[..., Sidec
     )
     assert refused.status_code == 421 and refused.json()["error"]["code"] == "unknown-host"
     assert requests.get(f"{server.url}/api/voices", timeout=TIMEOUT).status_code == 200
+
+
+def test_a_client_trickling_its_request_is_dropped_and_others_are_served(
+    tmp_path: Path,
+) -> None:
+    server = Sidecar(
+        tmp_path, {"LEGENDA_TTS_ENGINE": "espeak"},
+        args=("--channel-timeout", "5", "--request-timeout", "1"),
+    )
+    try:
+        server.start()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            dropped = False
+            for n in range(200):  # one header line every 0.2 s: never silent for 5 s
+                try:
+                    sock.sendall(f"X-Slow-{n}: a\r\n".encode())
+                    sock.settimeout(0.2)
+                    dropped = sock.recv(1) == b""
+                except TimeoutError:
+                    continue
+                except OSError:  # reset by the server
+                    dropped = True
+                if dropped:
+                    break
+            assert dropped, "the trickling connection was kept for 40 s"
+        assert server.health()["status"] == "ready"  # type: ignore[index]
+    finally:
+        server.stop()
