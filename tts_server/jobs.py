@@ -181,6 +181,12 @@ class SpeechJobs:
             self._run(job)
 
     def _run(self, job: Job) -> None:
+        try:
+            if self._before_each:
+                self._before_each()  # may wait for the model: not part of the job's deadline
+        except Exception as error:
+            self._fail(job, error)
+            return
         deadline = Deadline(self._job_timeout_s)
         worker = threading.current_thread().name
         # At the deadline the job fails at once, even while its engine has not stopped.
@@ -189,8 +195,6 @@ class SpeechJobs:
             self._running[worker] = (job, deadline)
         deadlines.set_current(deadline)
         try:
-            if self._before_each:
-                self._before_each()
             job.status = RUNNING
 
             def on_progress(fraction: float) -> None:
@@ -200,11 +204,7 @@ class SpeechJobs:
             deadline.check()
             self._store.save(job.id, wav_bytes(rate, samples))
         except Exception as error:  # any failure belongs to this job; the worker goes on
-            if not isinstance(error, (JobStopped, TooMuchWork, StoreUnavailable)):
-                log.exception("speech job %s failed", job.id)
-            else:
-                log.warning("speech job %s failed: %s", job.id, error)
-            self._finish(job, FAILED, describe_failure(error))
+            self._fail(job, error)
         else:
             self._finish(job, DONE, None)
         finally:
@@ -212,6 +212,13 @@ class SpeechJobs:
             deadlines.set_current(None)
             with self._lock:
                 self._running.pop(worker, None)
+
+    def _fail(self, job: Job, error: Exception) -> None:
+        if isinstance(error, (JobStopped, TooMuchWork, StoreUnavailable, EngineUnavailable)):
+            log.warning("speech job %s failed: %s", job.id, error)
+        else:
+            log.exception("speech job %s failed", job.id)
+        self._finish(job, FAILED, describe_failure(error))
 
     def _finish(self, job: Job, status: str, error: str | None) -> None:
         """Settle ``job`` once; later calls (a worker back after its deadline) change nothing."""

@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tts_server import deadline
 from tts_server.config import config_from_mapping
+from tts_server.deadline import Deadline, JobStopped
 from tts_server.engines import PAGE_LANGUAGES, Engine, EngineUnavailable, make_engine
 from tts_server.engines.bark import presets_by_language
 from tts_server.engines.vits import model_language
@@ -117,3 +119,16 @@ def test_a_folder_without_weights_knows_its_voices_but_cannot_load(
     assert "pt" in engine.voices()
     with pytest.raises(EngineUnavailable, match="is not a complete Bark model"):
         engine.load()
+
+
+def test_bark_stops_generating_when_its_job_is_stopped(tiny_bark: Path) -> None:
+    bark = _loaded(engine="bark", model=str(tiny_bark))
+    job_deadline = Deadline(600)
+    deadline.set_current(job_deadline)
+    try:
+        job_deadline.stop("stopped by the test")
+        with pytest.raises(JobStopped, match="stopped by the test"):
+            bark.synthesize("Um gato no sofá.", "v2/pt_speaker_0")
+    finally:
+        job_deadline.close()
+        deadline.set_current(None)
