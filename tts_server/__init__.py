@@ -2,7 +2,8 @@
 
 ``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
 see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
-a job queue with its workers (jobs.py), the JSON API (api.py) and CORS for the page (cors.py).
+a job queue with its workers (jobs.py), the JSON API (api.py), who may use it (guard.py: Host
+allowlist, API keys) and CORS for the page (cors.py).
 Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
 """
 
