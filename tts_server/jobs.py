@@ -79,7 +79,9 @@ class SpeechJobs:
         self._closing = False
         self._store = store
         self._before_each = before_each
-        self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=queue_size)
+        # Unbounded, so stop() can always post its end markers; submit() keeps the size.
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._queue_size = queue_size
         self._active: dict[str, Job] = {}
         self._failed: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -138,11 +140,10 @@ class SpeechJobs:
                 return existing
             if self._closing:
                 raise Closing
+            if self._queue.qsize() >= self._queue_size:  # only submit() adds, under the lock
+                raise QueueFull
             job = Job(speech_id, text, voice)
-            try:
-                self._queue.put_nowait(job)
-            except queue.Full:
-                raise QueueFull from None
+            self._queue.put_nowait(job)
             self._failed.pop(speech_id, None)  # a new attempt replaces the old failure
             self._active[speech_id] = job
             return job

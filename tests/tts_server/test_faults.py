@@ -212,3 +212,24 @@ def test_audio_has_a_stable_etag_and_is_cached_for_good(app: Flask) -> None:
     for answer in [client.get("/api/health"), client.get("/api/nothing"),
                    client.post("/api/speech", data="x", content_type="text/plain")]:
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_closing_fails_waiting_jobs_stops_the_running_one_and_kills_its_child(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app(workers=2, queue_size=1, shutdown_grace_s=0)
+    service = service_of(app)
+    service.engine.binary = str(_fake_espeak(tmp_path))  # type: ignore[attr-defined]
+    client = app.test_client()
+    running = client.post("/api/speech", json={"text": TEXT}).get_json()
+    end = time.monotonic() + 60
+    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
+        assert time.monotonic() < end, "the engine never started"
+        time.sleep(0.02)
+    child = int((tmp_path / "pid").read_text())
+    service.close()  # more workers than queue places: the end markers must not block
+    assert _gone(child)
+    status = client.get(running["status_url"]).get_json()
+    assert status["status"] == "failed" and "stopped" in status["error"]
+    refused = client.post("/api/speech", json={"text": "Outro texto"})
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "shutting-down"
