@@ -13,6 +13,7 @@ import time
 import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
 import pytest
@@ -270,5 +271,26 @@ def test_a_client_trickling_its_request_is_dropped_and_others_are_served(
                     break
             assert dropped, "the trickling connection was kept for 40 s"
         assert server.health()["status"] == "ready"  # type: ignore[index]
+    finally:
+        server.stop()
+
+
+def test_long_polls_cannot_take_every_thread(tmp_path: Path) -> None:
+    fake = _fake_espeak_folder(tmp_path / "bin")  # jobs never finish: every ?wait= runs out
+    server = Sidecar(
+        tmp_path, {"LEGENDA_TTS_ENGINE": "espeak", "PATH": f"{fake}:{os.environ['PATH']}",
+                   "LEGENDA_MAX_LONG_POLLS": "2", "LEGENDA_QUEUE_SIZE": "20",
+                   "LEGENDA_SHUTDOWN_GRACE_S": "0"},
+        args=("--threads", "4"),
+    )
+    try:
+        server.start()
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            posts = [pool.submit(_post, server, 12, text=f"Texto {n}.") for n in range(10)]
+            done, waiting = futures_wait(posts, timeout=8)
+            # Two hold their threads for 12 s; the other eight answered at once, to poll.
+            assert (len(done), len(waiting)) == (8, 2)
+            assert {p.result().status_code for p in done} == {202}
+            assert server.health()["status"] == "ready"  # type: ignore[index]
     finally:
         server.stop()
