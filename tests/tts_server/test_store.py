@@ -1,6 +1,8 @@
 import errno
 import os
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -200,3 +202,49 @@ def test_an_unusable_folder_is_a_setup_error_naming_the_variable(tmp_path: Path)
     not_a_folder.write_text("x")
     with pytest.raises(StoreSetupError, match="LEGENDA_AUDIO_DIR"):
         AudioStore(not_a_folder, max_bytes=10**6)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 256 KiB tmpfs (needs root: skipped elsewhere; the injected-error tests above
+    cover the same paths)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+        capture_output=True, check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_really_full_disk_evicts_the_oldest_audio_and_keeps_saving(small_disk: Path) -> None:
+    wav = wav_bytes(8000, [0.1] * 20_000)  # 40 KB: six fit on the disk
+    store = AudioStore(small_disk, max_bytes=10**9)  # the cap alone would keep them all
+    ids = [f"{n:032x}" for n in range(1, 21)]
+    for speech_id in ids:
+        store.save(speech_id, wav)
+    assert store.lookup(ids[-1]) and store.lookup(ids[0]) is None
+    assert store.problem is None and store.total_bytes() < 256 * 1024
+
+
+def test_a_really_read_only_folder_serves_audio_and_recovers(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "_RECHECK_S", 0.0)
+    store = AudioStore(small_disk, max_bytes=10**6)
+    store.save(IDS[0], ONE_KB_WAV)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.save(IDS[1], ONE_KB_WAV)
+        assert store.problem == NOT_WRITABLE
+        assert store.lookup(IDS[0]) and store.duration(IDS[0]) == 0.062
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert store.check() is None
+    store.save(IDS[1], ONE_KB_WAV)
