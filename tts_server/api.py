@@ -13,7 +13,7 @@ from .errors import ApiError
 from .jobs import DONE, FAILED, Closing, Job, QueueFull
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
-from .speech import TooMuchWork, check_calls, pieces_of
+from .speech import TooMuchWork, check_work, pieces_of
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -146,7 +146,9 @@ def _long_poll(svc: SpeechService, wait: float) -> Iterator[float]:
 
 def _check_work(svc: SpeechService, text: str) -> None:
     try:
-        check_calls(pieces_of(svc.engine, text), svc.config.max_engine_calls)
+        check_work(
+            pieces_of(svc.engine, text), svc.config.max_engine_calls, svc.config.max_audio_s
+        )
     except TooMuchWork as error:
         raise ApiError(413, "too-much-speech", str(error)) from None
 

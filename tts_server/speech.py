@@ -1,8 +1,10 @@
 """Saying a whole text with an engine: piece by piece, same voice, short pauses between.
 
-The work one text may cause is bounded: at most ``max_calls`` engine calls (checked before the
-job is queued, see ``pieces_of``) and ``max_audio_s`` seconds of audio; the job's deadline
-(deadline.py) is checked between pieces.
+The work one text may cause is bounded: at most ``max_calls`` engine calls and ``max_audio_s``
+seconds of audio. Both are checked before the job is queued (``check_work``: the pieces, and the
+audio a text that long takes at a brisk speaking rate) and again while it is said (an engine
+may say more than the text: Bark babbles); the job's deadline (deadline.py) is checked between
+pieces.
 """
 
 from __future__ import annotations
@@ -26,12 +28,27 @@ def pieces_of(engine: Engine, text: str) -> list[str]:
     return split_sentences(text, engine.max_piece_chars)
 
 
-def check_calls(pieces: list[str], max_calls: int) -> None:
+# A brisk speaking rate: a text takes at least this many seconds per character to say.
+_FAST_CHARS_PER_S = 20.0
+
+
+def check_work(pieces: list[str], max_calls: int, max_audio_s: float) -> None:
+    """TooMuchWork when saying ``pieces`` surely needs more calls or audio than allowed."""
     if len(pieces) > max_calls:
         raise TooMuchWork(
             f"This text needs {len(pieces)} pieces of speech; this server makes at most "
             f"{max_calls} per text (LEGENDA_MAX_ENGINE_CALLS). Send a shorter text or split it."
         )
+    seconds = sum(len(piece) for piece in pieces) / _FAST_CHARS_PER_S
+    if seconds > max_audio_s:
+        raise TooMuchWork(_too_long(max_audio_s))
+
+
+def _too_long(max_audio_s: float) -> str:
+    return (
+        f"This text makes more than {max_audio_s:g} s of audio, the most this server makes "
+        "per text (LEGENDA_MAX_AUDIO_S). Send a shorter text or split it."
+    )
 
 
 def speak(
@@ -47,7 +64,7 @@ def speak(
     pieces = pieces_of(engine, text)
     if not pieces:
         raise ValueError("there is no text to say")
-    check_calls(pieces, max_calls)
+    check_work(pieces, max_calls, max_audio_s)
     job_deadline = deadline.current()
     rate = 0
     seconds = 0.0
@@ -61,10 +78,7 @@ def speak(
         rate = piece_rate
         seconds += len(samples) / rate
         if seconds > max_audio_s:
-            raise TooMuchWork(
-                f"This text makes more than {max_audio_s:g} s of audio, the most this server "
-                "makes per text (LEGENDA_MAX_AUDIO_S). Send a shorter text or split it."
-            )
+            raise TooMuchWork(_too_long(max_audio_s))
         spoken.append(samples)
         if on_progress:
             on_progress(index / len(pieces))

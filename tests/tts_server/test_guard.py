@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from flask import Flask
 
@@ -115,14 +116,32 @@ def test_a_text_needing_too_many_engine_calls_is_refused_before_it_is_queued(
                        json={"text": "Um gato dorme. " * 2}).get_json()["status"] == "done"
 
 
-def test_audio_longer_than_the_bound_fails_its_job_saying_why(
+def test_a_text_surely_longer_than_the_audio_bound_is_refused_up_front(
     make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(max_audio_s=1)
-    service_of(app).engine.max_piece_chars = 20
-    gate = Gate(service_of(app))
-    gate.open()
-    text = "Um gato dorme no sofá. Um cão late na rua. Uma ave canta no céu."
-    body = app.test_client().post("/api/speech?wait=60", json={"text": text}).get_json()
+    client = make_app(max_audio_s=2).test_client()
+    refused = client.post("/api/speech", json={"text": "Um gato dorme no sofá. " * 3})
+    assert refused.status_code == 413 and _code(refused) == "too-much-speech"
+    assert "LEGENDA_MAX_AUDIO_S" in refused.get_json()["error"]["message"]
+
+
+def test_audio_running_past_the_bound_fails_its_job_saying_why(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(max_audio_s=2)
+    service = service_of(app)
+    service.engine.max_piece_chars = 10
+    real = service.engine.synthesize
+    calls: list[str] = []
+
+    def babbling(text: str, voice: str):  # type: ignore[no-untyped-def]
+        calls.append(text)  # like Bark, it says far more than the text: 4 times over
+        rate, samples = real(text, voice)
+        return rate, np.tile(samples, 4)
+
+    service.engine.synthesize = babbling  # type: ignore[method-assign]
+    body = app.test_client().post(
+        "/api/speech?wait=60", json={"text": "Um gato. Um cão. Uma ave."}
+    ).get_json()
     assert body["status"] == "failed" and "LEGENDA_MAX_AUDIO_S" in body["error"]
-    assert len(gate.calls) < 3  # stopped as soon as the bound was passed
+    assert len(calls) < 3  # stopped as soon as the bound was passed
