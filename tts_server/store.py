@@ -6,7 +6,9 @@ power loss. A stored file whose size does not match its WAV header (cut short by
 this rule, or by the disk) is treated as missing, removed, and made again.
 
 The store keeps its own index (id -> size, in use order, and the total), built once from the
-folder at start-up, so saving and looking up cost the same at any number of files. "Recently
+folder at start-up, so saving and looking up cost the same at any number of files. A file the
+index does not hold (saved by another process sharing the folder) is found with one stat and
+counted from then on. "Recently
 used" is also written to the file's modification time (best effort), so the order survives a
 restart with the folder.
 
@@ -147,12 +149,14 @@ class AudioStore:
         """The WAV of ``speech_id``, marked as just used, or None when it is not stored whole."""
         if not is_speech_id(speech_id):
             return None
-        with self._lock:
-            if speech_id not in self._index:
-                return None
-            self._index.move_to_end(speech_id)
-            verified = speech_id in self._verified
         path = self._path(speech_id)
+        with self._lock:
+            known = speech_id in self._index
+            if known:
+                self._index.move_to_end(speech_id)
+            verified = speech_id in self._verified
+        if not known and not self._adopt(speech_id, path):
+            return None
         if not verified:
             if not path.exists():
                 self._forget(speech_id)
@@ -171,6 +175,19 @@ class AudioStore:
         except OSError:
             pass
         return path
+
+    def _adopt(self, speech_id: str, path: Path) -> bool:
+        """Count a file this store did not write (another process sharing the folder saved it):
+        one stat, only for ids the index does not hold."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        with self._lock:
+            if speech_id not in self._index:
+                self._index[speech_id] = size
+                self._total += size
+        return True
 
     def duration(self, speech_id: str) -> float | None:
         """Seconds of audio stored for ``speech_id``, or None when it is not stored."""

@@ -248,3 +248,10 @@ def test_a_really_read_only_folder_serves_audio_and_recovers(
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert store.check() is None
     store.save(IDS[1], ONE_KB_WAV)
+
+
+def test_audio_saved_by_another_process_sharing_the_folder_is_found(tmp_path: Path) -> None:
+    mine, other = AudioStore(tmp_path, 10**6), AudioStore(tmp_path, 10**6)
+    other.save(IDS[0], ONE_KB_WAV)
+    assert mine.lookup(IDS[0]) == tmp_path / f"{IDS[0]}.wav"
+    assert mine.count() == 1 and mine.total_bytes() == len(ONE_KB_WAV)
