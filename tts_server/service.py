@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from flask import Flask
 
 from .audio import Samples
-from .config import Config
+from .config import Config, ConfigError
 from .engines import EngineUnavailable, make_engine
 from .jobs import SpeechJobs
 from .speech import ProgressCallback, speak
-from .store import AudioStore
+from .store import AudioStore, StoreSetupError
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,21 @@ class SpeechService:
         self.state = ModelState()
         self._prepared = threading.Event()  # the voices are known: requests can be queued
         self._loaded = threading.Event()  # the weights have loaded, or failed to
-        self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
+        # ?wait= requests holding an HTTP thread at once (the others answer without waiting).
+        self.long_polls = threading.BoundedSemaphore(config.max_long_polls or 1)
+        if not config.max_long_polls:
+            self.long_polls.acquire()  # 0: nobody waits
+        try:
+            self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
+        except StoreSetupError as error:
+            raise ConfigError(str(error)) from None
         self.jobs = SpeechJobs(
             self._synthesize,
             self.store,
             queue_size=config.queue_size,
             workers=config.workers,
             before_each=self._require_model,
+            job_timeout_s=config.job_timeout_s,
         )
 
     def install(self, app: Flask) -> None:
@@ -65,7 +74,8 @@ class SpeechService:
         self.jobs.start()
 
     def close(self) -> None:
-        self.jobs.stop()
+        """Take no more work, give the running job LEGENDA_SHUTDOWN_GRACE_S, then stop it."""
+        self.jobs.stop(self.config.shutdown_grace_s)
 
     def _load(self) -> None:
         if self.config.torch_threads and self.config.engine != "espeak":
@@ -79,13 +89,13 @@ class SpeechService:
             self.engine.load()
         except EngineUnavailable as error:
             log.warning("the speech model is not available: %s", error)
-            self.state = ModelState(FAILED, str(error))
-        except Exception as error:  # the server keeps serving and says why in /api/health
+            self.state = ModelState(FAILED, hide_paths(str(error)))
+        except Exception:  # the server keeps serving and says why in /api/health
             log.exception("loading the speech model failed")
             self.state = ModelState(
                 FAILED,
-                f"The {self.config.engine} model {self.engine.model_id} could not be loaded "
-                f"({normalize(str(error))[:200]}). Check LEGENDA_TTS_MODEL, or set "
+                f"The {self.config.engine} model {hide_paths(self.engine.model_id)} could not "
+                "be loaded (the speech server's log says why). Check LEGENDA_TTS_MODEL, or set "
                 "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
             )
         else:
@@ -118,7 +128,10 @@ class SpeechService:
     def _synthesize(
         self, text: str, voice: str, on_progress: ProgressCallback
     ) -> tuple[int, Samples]:
-        return speak(self.engine, text, voice, on_progress)
+        return speak(
+            self.engine, text, voice, on_progress,
+            max_calls=self.config.max_engine_calls, max_audio_s=self.config.max_audio_s,
+        )
 
     def languages(self) -> dict[str, list[str]]:
         return self.engine.voices()
@@ -157,6 +170,15 @@ class SpeechService:
         """Same engine, model, voice and text -> same id (and so the same job and file)."""
         key = "\0".join((self.config.engine, self.engine.model_id, voice, normalize(text)))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+_LOCAL_PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[^\s/'\"(),;]+)+/?")
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with local paths cut to their last part (answers never show where files are;
+    the log keeps the whole text)."""
+    return _LOCAL_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def service_of(app: Flask) -> SpeechService:
