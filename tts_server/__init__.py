@@ -2,7 +2,8 @@
 
 ``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
 see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
-a job queue with its workers (jobs.py), the JSON API (api.py) and CORS for the page (cors.py).
+a job queue with its workers (jobs.py), the JSON API (api.py), OpenAI's speech API
+(openai_api.py), Prometheus metrics (metrics.py) and CORS for the page (cors.py).
 Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
 """
 
@@ -16,6 +17,8 @@ from .api import bp
 from .config import PREFIX, Config, ConfigError, config_from_mapping, load_config
 from .cors import register_cors
 from .errors import register_error_handlers
+from .metrics import install_metrics
+from .openai_api import bp as openai_bp
 from .service import SpeechService
 
 __all__ = ["Config", "ConfigError", "create_app"]
@@ -47,5 +50,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     register_error_handlers(app)
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
+    app.register_blueprint(openai_bp)
+    install_metrics(app, service.metrics)
     service.start()
     return app

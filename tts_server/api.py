@@ -15,14 +15,14 @@ from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-_RETRY_AFTER_S = "5"
+RETRY_AFTER_S = "5"
 
 
 def service() -> SpeechService:
     return service_of(current_app)
 
 
-def _model_available(svc: SpeechService) -> None:
+def model_available(svc: SpeechService) -> None:
     """Raise 503 unless requests can be taken: the model failed (say why), or its voices are
     not known yet (the first seconds after start-up: retry soon). Requests taken while the
     weights still load wait in the queue."""
@@ -33,7 +33,7 @@ def _model_available(svc: SpeechService) -> None:
         raise ApiError(503, "model-unavailable", reason)
     raise ApiError(
         503, "loading", "The speech server is starting; try again in a few seconds.",
-        headers={"Retry-After": _RETRY_AFTER_S},
+        headers={"Retry-After": RETRY_AFTER_S},
     )
 
 
@@ -59,8 +59,8 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
     return value.strip()
 
 
-def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
-    """The request's (text, lang, voice), checked for everything that needs no model."""
+def read_json_object(example: str) -> dict[str, Any]:
+    """The request's JSON object; 400 naming ``example`` when the body is anything else."""
     try:
         body = request.get_json(force=True, silent=True)
     except RecursionError:  # nested deeper than the parser goes: silent= only covers ValueError
@@ -68,12 +68,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
     if not isinstance(body, dict):
         raise ApiError(
             400, "bad-json",
-            'The request body must be a JSON object like {"text": "Um gato no sofá"} '
+            f"The request body must be a JSON object like {example} "
             "(sent with Content-Type: application/json).",
         )
-    text = body["text"].strip() if isinstance(body.get("text"), str) else ""
+    return body
+
+
+def checked_text(svc: SpeechService, value: object, key: str = "text") -> str:
+    """``value`` as a text to say (stripped), or a 400/413 naming the field ``key``."""
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
+        raise ApiError(400, "empty-text", f'Send the text to say in "{key}" (a non-empty string).')
     try:
         text.encode("utf-8")  # JSON may carry half of a UTF-16 pair ("\ud800"): no text has it
     except UnicodeEncodeError:
@@ -89,10 +94,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
             f"The text has {len(text)} characters; this server says at most {limit} "
             "at a time. Send a shorter text or split it.",
         )
+    return text
+
+
+def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
+    """The request's (text, lang, voice), checked for everything that needs no model."""
+    body = read_json_object('{"text": "Um gato no sofá"}')
+    text = checked_text(svc, body.get("text"))
     return text, _optional_str(body, "lang"), _optional_str(body, "voice")
 
 
-def _resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
+def resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
     try:
         return svc.resolve_voice(lang, voice)[1]
     except UnknownChoice as error:
@@ -118,20 +130,28 @@ def _wait_seconds(svc: SpeechService) -> float:
     return min(seconds, svc.config.max_wait_s)
 
 
+def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0) -> Job:
+    """The job making this speech (stored, running or new; counted as a cache hit or miss);
+    503 when the queue is full."""
+    try:
+        job = svc.jobs.submit(svc.speech_id(voice, text, speed), text, voice, speed)
+    except QueueFull:
+        raise ApiError(
+            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    svc.metrics.cache_request(hit=job.status == DONE)
+    return job
+
+
 @bp.post("/speech")
 def create_speech() -> tuple[Response, int]:
     svc = service()
     wait = _wait_seconds(svc)
     text, lang, requested_voice = _read_request(svc)
-    _model_available(svc)  # the voices, and so the default voice, come with the model
-    voice = _resolve_voice(svc, lang, requested_voice)
-    try:
-        job = svc.jobs.submit(svc.speech_id(voice, text), text, voice)
-    except QueueFull:
-        raise ApiError(
-            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
-            headers={"Retry-After": _RETRY_AFTER_S},
-        ) from None
+    model_available(svc)  # the voices, and so the default voice, come with the model
+    voice = resolve_voice(svc, lang, requested_voice)
+    job = submit_speech(svc, text, voice)
     if wait:
         job.finished.wait(wait)
     body = _job_body(svc, job)
@@ -175,7 +195,7 @@ def audio(name: str) -> Response:
 @bp.get("/voices")
 def voices() -> Response:
     svc = service()
-    _model_available(svc)
+    model_available(svc)
     languages, default_lang = svc.languages(), svc.default_lang()
     return jsonify({
         "engine": svc.config.engine,

@@ -68,3 +68,31 @@ def wav_duration(path: Path) -> float:
     """Length in seconds of a WAV file, read from its header."""
     with wave.open(str(path), "rb") as source:
         return source.getnframes() / float(source.getframerate())
+
+
+def resample(samples: Samples, rate: int, target_rate: int) -> Samples:
+    """``samples`` at ``rate`` resampled to ``target_rate`` (polyphase filter, scipy)."""
+    if rate == target_rate:
+        return samples
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    step = gcd(rate, target_rate)
+    return np.asarray(
+        resample_poly(samples, target_rate // step, rate // step), dtype=np.float32
+    )
+
+
+def pcm_bytes(sample_rate: int, samples: npt.ArrayLike) -> bytes:
+    """Raw 16-bit signed little-endian mono samples, no header."""
+    return to_pcm16(samples).astype("<i2").tobytes()
+
+
+def flac_bytes(sample_rate: int, samples: npt.ArrayLike) -> bytes:
+    """A 16-bit mono FLAC file in memory (libsndfile, through soundfile)."""
+    import soundfile
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, to_pcm16(samples), int(sample_rate), format="FLAC", subtype="PCM_16")
+    return buffer.getvalue()

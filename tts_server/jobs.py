@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .audio import Samples, wav_bytes
 from .engines import EngineUnavailable
@@ -26,7 +28,16 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 # Failed jobs kept so a client polling its id learns why; older ones are forgotten.
 _FAILED_KEPT = 256
 
-Synthesize = Callable[[str, str, ProgressCallback], tuple[int, Samples]]
+# synthesize(text, voice, speed, on_progress) -> (sample rate, samples)
+Synthesize = Callable[[str, str, float, ProgressCallback], tuple[int, Samples]]
+
+
+class JobEvents(Protocol):
+    """What a queue reports as it works (metrics.Metrics implements it)."""
+
+    def job_started(self, waited_s: float) -> None: ...
+
+    def job_finished(self, result: str) -> None: ...
 
 
 class QueueFull(RuntimeError):
@@ -38,10 +49,12 @@ class Job:
     id: str
     text: str
     voice: str
+    speed: float = 1.0
     status: str = QUEUED
     progress: float = 0.0
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    created: float = field(default_factory=time.monotonic, repr=False)
 
 
 class SpeechJobs:
@@ -58,10 +71,12 @@ class SpeechJobs:
         queue_size: int,
         workers: int = 1,
         before_each: Callable[[], None] | None = None,
+        events: JobEvents | None = None,
     ) -> None:
         self._synthesize = synthesize
         self._store = store
         self._before_each = before_each
+        self._events = events
         self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=queue_size)
         self._active: dict[str, Job] = {}
         self._failed: OrderedDict[str, Job] = OrderedDict()
@@ -94,13 +109,13 @@ class SpeechJobs:
             if thread.is_alive():
                 thread.join(timeout)
 
-    def submit(self, speech_id: str, text: str, voice: str) -> Job:
+    def submit(self, speech_id: str, text: str, voice: str, speed: float = 1.0) -> Job:
         """The job making ``speech_id``: an existing one, a finished one, or a new queued one."""
         with self._lock:
             existing = self._existing(speech_id)
             if existing is not None:
                 return existing
-            job = Job(speech_id, text, voice)
+            job = Job(speech_id, text, voice, speed)
             try:
                 self._queue.put_nowait(job)
             except queue.Full:
@@ -147,11 +162,13 @@ class SpeechJobs:
             if self._before_each:
                 self._before_each()
             job.status = RUNNING
+            if self._events:
+                self._events.job_started(time.monotonic() - job.created)
 
             def on_progress(fraction: float) -> None:
                 job.progress = round(min(max(fraction, 0.0), 1.0), 3)
 
-            rate, samples = self._synthesize(job.text, job.voice, on_progress)
+            rate, samples = self._synthesize(job.text, job.voice, job.speed, on_progress)
             self._store.save(job.id, wav_bytes(rate, samples))
         except Exception as error:  # any failure belongs to this job; the worker goes on
             log.exception("speech job %s failed", job.id)
@@ -172,6 +189,8 @@ class SpeechJobs:
                     self._failed.popitem(last=False)
             self._active.pop(job.id, None)
         job.finished.set()
+        if self._events:
+            self._events.job_finished(status)
 
 
 def describe_failure(error: Exception) -> str:

@@ -15,6 +15,7 @@ from .audio import Samples
 from .config import Config
 from .engines import EngineUnavailable, make_engine
 from .jobs import SpeechJobs
+from .metrics import Metrics
 from .speech import ProgressCallback, speak
 from .store import AudioStore
 from .text import normalize
@@ -46,6 +47,7 @@ class SpeechService:
         self.state = ModelState()
         self._prepared = threading.Event()  # the voices are known: requests can be queued
         self._loaded = threading.Event()  # the weights have loaded, or failed to
+        self.metrics = Metrics()
         self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
         self.jobs = SpeechJobs(
             self._synthesize,
@@ -53,7 +55,10 @@ class SpeechService:
             queue_size=config.queue_size,
             workers=config.workers,
             before_each=self._require_model,
+            events=self.metrics,
         )
+        self.metrics.track_queue(self.jobs.depth)
+        self.metrics.track_model(config.engine, lambda: self.state.status)
 
     def install(self, app: Flask) -> None:
         """Make this the service of ``app`` (see ``service_of``)."""
@@ -89,10 +94,12 @@ class SpeechService:
                 "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
             )
         else:
+            seconds = time.monotonic() - started
             log.info(
                 "speech model ready: %s %s on %s in %.1f s", self.config.engine,
-                self.engine.model_id, self.engine.device, time.monotonic() - started,
+                self.engine.model_id, self.engine.device, seconds,
             )
+            self.metrics.model_load_seconds.set(seconds)
             self.state = ModelState(READY, None)
         finally:
             self._loaded.set()
@@ -116,9 +123,14 @@ class SpeechService:
             raise EngineUnavailable(self.state.error or "The speech model is not available.")
 
     def _synthesize(
-        self, text: str, voice: str, on_progress: ProgressCallback
+        self, text: str, voice: str, speed: float, on_progress: ProgressCallback
     ) -> tuple[int, Samples]:
-        return speak(self.engine, text, voice, on_progress)
+        started = time.perf_counter()
+        rate, samples = speak(self.engine, text, voice, on_progress, speed)
+        self.metrics.synthesized(
+            self.config.engine, time.perf_counter() - started, len(samples) / rate
+        )
+        return rate, samples
 
     def languages(self) -> dict[str, list[str]]:
         return self.engine.voices()
@@ -153,9 +165,12 @@ class SpeechService:
             raise UnknownChoice("voice", voice, languages[lang])
         return lang, voice
 
-    def speech_id(self, voice: str, text: str) -> str:
-        """Same engine, model, voice and text -> same id (and so the same job and file)."""
-        key = "\0".join((self.config.engine, self.engine.model_id, voice, normalize(text)))
+    def speech_id(self, voice: str, text: str, speed: float = 1.0) -> str:
+        """Same engine, model, voice, text and speed -> same id (and so the same job and file)."""
+        parts = [self.config.engine, self.engine.model_id, voice, normalize(text)]
+        if speed != 1.0:  # ids of normal-speed speech stay what they were
+            parts.append(f"speed={speed:g}")
+        key = "\0".join(parts)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

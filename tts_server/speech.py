@@ -12,9 +12,11 @@ ProgressCallback = Callable[[float], None]
 
 
 def speak(
-    engine: Engine, text: str, voice: str, on_progress: ProgressCallback | None = None
+    engine: Engine, text: str, voice: str, on_progress: ProgressCallback | None = None,
+    speed: float = 1.0,
 ) -> tuple[int, Samples]:
-    """Synthesize ``text`` piece by piece (see text.py) and join the pieces with pauses.
+    """Synthesize ``text`` piece by piece (see text.py) at ``speed`` and join the pieces with
+    pauses.
 
     ``on_progress`` is called with the fraction done after each piece.
     """
@@ -24,7 +26,7 @@ def speak(
     rate = 0
     spoken: list[Samples] = []
     for index, piece in enumerate(pieces, start=1):
-        piece_rate, samples = engine.synthesize(piece, voice)
+        piece_rate, samples = engine.synthesize(piece, voice, speed)
         if rate and piece_rate != rate:
             raise RuntimeError("the engine changed its sample rate between sentences")
         rate = piece_rate

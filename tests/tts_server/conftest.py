@@ -91,11 +91,11 @@ class Gate:
         self._real = service.engine.synthesize
         service.engine.synthesize = self._synthesize  # type: ignore[method-assign]
 
-    def _synthesize(self, text: str, voice: str) -> Any:
+    def _synthesize(self, text: str, voice: str, speed: float = 1.0) -> Any:
         self.calls.append(text)
         self._entered.put(text)
         assert self._permits.acquire(timeout=LOAD_TIMEOUT_S), "the test never let it go on"
-        return self._real(text, voice)
+        return self._real(text, voice, speed)
 
     def wait_entered(self) -> str:
         """Block until a synthesis call is waiting at the gate; return its text."""

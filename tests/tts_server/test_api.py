@@ -272,10 +272,10 @@ def test_a_failing_synthesis_fails_its_job_and_the_server_goes_on(app: Flask) ->
     service = service_of(app)
     real = service.engine.synthesize
 
-    def broken(text: str, voice: str):  # type: ignore[no-untyped-def]
+    def broken(text: str, voice: str, speed: float = 1.0):  # type: ignore[no-untyped-def]
         if "quebra" in text:
             raise RuntimeError("the voice data is damaged")
-        return real(text, voice)
+        return real(text, voice, speed)
 
     service.engine.synthesize = broken  # type: ignore[method-assign]
     client = app.test_client()

@@ -21,9 +21,12 @@ class Engine(ABC):
     then ``synthesize()`` many times. Requests are accepted once the voices are known and wait
     in the queue while the weights load.
 
-    ``synthesize`` is given one sentence-sized piece of text at a time (see text.py) and a voice
-    that ``voices()`` listed; it returns ``(sample_rate, float32 samples in [-1, 1])``.
+    ``synthesize`` is given one sentence-sized piece of text at a time (see text.py), a voice
+    that ``voices()`` listed and a speed (1.0 = normal; other values only when
+    ``supports_speed``); it returns ``(sample_rate, float32 samples in [-1, 1])``.
     """
+
+    supports_speed = False  # True when synthesize() can speak faster or slower
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -44,8 +47,8 @@ class Engine(ABC):
         return self._voices
 
     @abstractmethod
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
-        """Say ``text`` with ``voice``: ``(sample_rate, samples)``."""
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
+        """Say ``text`` with ``voice`` at ``speed``: ``(sample_rate, samples)``."""
 
     def default_voice(self, lang: str) -> str:
         """The configured voice when it speaks ``lang``, else the first voice of ``lang``."""

@@ -30,9 +30,12 @@ VOICES_BY_LANG: dict[str, tuple[str, ...]] = {
     "hi": ("hi",),
 }
 _TIMEOUT_S = 60
+_WORDS_PER_MINUTE = 175  # espeak-ng's default rate: speed 1.0
 
 
 class EspeakEngine(Engine):
+    supports_speed = True
+
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.model_id = "espeak-ng"  # there is no model to choose
@@ -59,10 +62,11 @@ class EspeakEngine(Engine):
     def load(self) -> None:
         """Nothing to load: espeak-ng starts afresh for every sentence."""
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         # Text goes through stdin, so a text starting with "-" is never read as an option.
+        words_per_minute = str(round(_WORDS_PER_MINUTE * speed))
         result = subprocess.run(
-            [self.binary, "-v", voice, "--stdout"],
+            [self.binary, "-v", voice, "-s", words_per_minute, "--stdout"],
             input=text.encode("utf-8"),
             capture_output=True,
             timeout=_TIMEOUT_S,
