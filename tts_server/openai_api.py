@@ -20,7 +20,7 @@ from .api import (
     service,
     submit_speech,
 )
-from .audio import flac_bytes, pcm_bytes, read_wav, resample
+from .audio import flac_bytes, pcm_bytes, read_pcm16, resample
 from .errors import ApiError
 from .jobs import DONE, FAILED
 from .service import SpeechService
@@ -84,7 +84,7 @@ def _audio_answer(path: Any, response_format: str) -> Response:
     if response_format == "wav":
         return send_file(path, mimetype=MEDIA_TYPES["wav"], conditional=True, max_age=86400)
     with open(path, "rb") as stored:
-        rate, samples = read_wav(stored.read())
+        rate, samples = read_pcm16(stored.read())
     if response_format == "pcm":
         data = pcm_bytes(PCM_RATE, resample(samples, rate, PCM_RATE))
         return Response(data, mimetype=MEDIA_TYPES["pcm"], headers={"X-Sample-Rate": str(PCM_RATE)})
