@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from .errors import ApiError
-from .jobs import DONE, FAILED, Job, QueueFull
+from .jobs import DONE, FAILED, QUEUED, Job, QueueFull
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
 from .store import is_speech_id
@@ -47,6 +47,8 @@ def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
         "audio_url": f"/api/audio/{job.id}.wav",
         "duration_s": svc.store.duration(job.id) if status == DONE else None,
         "error": job.error if status == FAILED else None,
+        "position": svc.jobs.position(job) if status == QUEUED else 0,
+        "retried": job.retried,
     }
 
 
@@ -153,7 +155,7 @@ def create_speech() -> tuple[Response, int]:
     voice = resolve_voice(svc, lang, requested_voice)
     job = submit_speech(svc, text, voice)
     if wait:
-        job.finished.wait(wait)
+        job = svc.jobs.wait(job, wait)
     body = _job_body(svc, job)
     return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
 
@@ -179,11 +181,13 @@ def speech_status(speech_id: str) -> Response:
 def audio(name: str) -> Response:
     svc = service()
     speech_id = name.removesuffix(".wav") if name.endswith(".wav") else ""
-    path = svc.store.lookup(speech_id)  # None for anything but a stored id: no path escapes
+    stored = svc.store.open(speech_id)  # None for anything but a stored id: no path escapes
     try:
-        if path is not None:
+        if stored is not None:
             # The name is a hash of what was said, so the bytes never change: cache them long.
-            return send_file(path, mimetype="audio/wav", conditional=True, max_age=86400)
+            return send_file(
+                stored, mimetype="audio/wav", conditional=True, max_age=86400, etag=speech_id
+            )
     except FileNotFoundError:  # evicted between the lookup and the read
         pass
     raise ApiError(

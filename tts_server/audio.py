@@ -79,6 +79,12 @@ def wav_duration(path: Path) -> float:
         return source.getnframes() / float(source.getframerate())
 
 
+def wav_duration_of(data: bytes) -> float:
+    """Length in seconds of a WAV file in memory, read from its header."""
+    with wave.open(io.BytesIO(data), "rb") as source:
+        return source.getnframes() / float(source.getframerate())
+
+
 def resample(samples: npt.NDArray, rate: int, target_rate: int) -> npt.NDArray:
     """``samples`` at ``rate`` resampled to ``target_rate`` (polyphase filter, scipy); the
     same array when the rates are equal."""

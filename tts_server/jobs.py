@@ -19,7 +19,7 @@ from typing import Protocol
 from .audio import Samples, wav_bytes
 from .engines import EngineUnavailable
 from .speech import ProgressCallback
-from .store import AudioStore
+from .store import AudioStorage
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class Job:
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
     created: float = field(default_factory=time.monotonic, repr=False)
+    position: int = 0  # jobs ahead, as a Redis queue read it (see SpeechJobs.position)
+    retried: int = 0  # times it was queued again because its worker died (Redis queue)
 
 
 class SpeechJobs:
@@ -67,7 +69,7 @@ class SpeechJobs:
     def __init__(
         self,
         synthesize: Synthesize,
-        store: AudioStore,
+        store: AudioStorage,
         queue_size: int,
         workers: int = 1,
         before_each: Callable[[], None] | None = None,
@@ -135,8 +137,24 @@ class SpeechJobs:
         Called with the lock held.
         """
         job = self._active.get(speech_id)
-        if job is None and self._store.lookup(speech_id) is not None:
+        if job is None and self._store.contains(speech_id):
             job = self._done_job(speech_id)
+        return job
+
+    def position(self, job: Job) -> int:
+        """Jobs ahead of ``job`` (running or queued before it); 0 once it runs."""
+        with self._lock:
+            if job.status != QUEUED or self._active.get(job.id) is not job:
+                return 0
+            # In the order they were queued: those before it run or wait ahead of it.
+            for ahead, other in enumerate(self._active.values()):
+                if other is job:
+                    return ahead
+        return 0
+
+    def wait(self, job: Job, seconds: float) -> Job:
+        """``job`` once it is settled, or after ``seconds``."""
+        job.finished.wait(seconds)
         return job
 
     def depth(self) -> int:

@@ -7,6 +7,8 @@ answer is the audio itself once it is made. It goes through the same cache and q
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, send_file
@@ -80,11 +82,12 @@ def _voice(svc: SpeechService, body: dict[str, Any]) -> str:
     return resolve_voice(svc, None, value)
 
 
-def _audio_answer(path: Any, response_format: str) -> Response:
+def _audio_answer(stored: Path | io.BytesIO, response_format: str) -> Response:
+    """The stored WAV (a file or, from S3, bytes) in ``response_format``."""
     if response_format == "wav":
-        return send_file(path, mimetype=MEDIA_TYPES["wav"], conditional=True, max_age=86400)
-    with open(path, "rb") as stored:
-        rate, samples = read_pcm16(stored.read())
+        return send_file(stored, mimetype=MEDIA_TYPES["wav"], conditional=True, max_age=86400)
+    data = stored.read_bytes() if isinstance(stored, Path) else stored.getvalue()
+    rate, samples = read_pcm16(data)
     if response_format == "pcm":
         data = pcm_bytes(PCM_RATE, resample(samples, rate, PCM_RATE))
         return Response(data, mimetype=MEDIA_TYPES["pcm"], headers={"X-Sample-Rate": str(PCM_RATE)})
@@ -100,19 +103,19 @@ def create_speech() -> Response:
     speed = _speed(svc, body)
     model_available(svc)
     job = submit_speech(svc, text, _voice(svc, body), speed)
-    job.finished.wait(svc.config.max_wait_s)
+    job = svc.jobs.wait(job, svc.config.max_wait_s)
     status = job.status
     if status == FAILED:
         raise ApiError(500, "speech-failed", job.error or "The speech could not be made.")
-    path = svc.store.lookup(job.id) if status == DONE else None
-    if path is None:
+    stored = svc.store.open(job.id) if status == DONE else None
+    if stored is None:
         raise ApiError(
             503, "still-working",
             "The audio is still being made; send the same request again shortly to get it.",
             headers={"Retry-After": RETRY_AFTER_S},
         )
     try:
-        return _audio_answer(path, response_format)
+        return _audio_answer(stored, response_format)
     except FileNotFoundError:  # evicted between the lookup and the read
         raise ApiError(
             503, "still-working", "The audio was just removed from the cache; send it again.",

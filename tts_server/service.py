@@ -16,6 +16,8 @@ from .config import Config
 from .engines import EngineUnavailable, make_engine
 from .jobs import SpeechJobs
 from .metrics import Metrics
+from .redis_queue import RedisJobs
+from .s3store import S3AudioStore
 from .speech import ProgressCallback, speak
 from .store import AudioStore
 from .text import normalize
@@ -23,6 +25,12 @@ from .text import normalize
 log = logging.getLogger(__name__)
 
 LOADING, READY, FAILED = "loading", "ready", "failed"
+NO_WORKER = (
+    "No speech worker is running yet: requests wait in the queue until one starts "
+    "(`python -m tts_server.worker`, with the same LEGENDA_* settings)."
+)
+# How long the job queue waits for a job before it counts as failed (LEGENDA_JOB_TIMEOUT_S).
+_JOB_TIMEOUT_S = 600.0
 _EXTENSION = "legenda"  # the key of the app's SpeechService in app.extensions
 
 
@@ -40,23 +48,55 @@ class ModelState:
     error: str | None = None
 
 
+def make_store(config: Config) -> AudioStore | S3AudioStore:
+    """S3 with LEGENDA_AUDIO_STORE, else the LEGENDA_AUDIO_DIR folder."""
+    if config.audio_store:
+        return S3AudioStore(config)
+    return AudioStore(config.audio_dir, config.audio_cache_bytes)
+
+
+def workers_state(states: list[dict[str, str]]) -> ModelState:
+    """The model state of a Redis queue's workers, as one: ready when any is ready."""
+    found = {state.get("status") for state in states}
+    if READY in found:
+        return ModelState(READY, None)
+    if LOADING in found:
+        return ModelState(LOADING, None)
+    if states:
+        return ModelState(FAILED, states[0].get("error") or "The speech model is not available.")
+    return ModelState(LOADING, NO_WORKER)
+
+
 class SpeechService:
-    def __init__(self, config: Config) -> None:
+    """Three roles: embedded (jobs run in this process: the default), API of a Redis queue
+    (``LEGENDA_QUEUE_URL``: this process only validates, enqueues and answers; the model state
+    is the workers'), and worker (``worker=True``: tts_server.worker runs the queue's jobs)."""
+
+    def __init__(self, config: Config, worker: bool = False) -> None:
         self.config = config
+        self.worker = worker
+        self._closed = threading.Event()
         self.engine = make_engine(config)
         self.state = ModelState()
         self._prepared = threading.Event()  # the voices are known: requests can be queued
         self._loaded = threading.Event()  # the weights have loaded, or failed to
         self.metrics = Metrics()
-        self.store = AudioStore(config.audio_dir, config.audio_cache_bytes)
-        self.jobs = SpeechJobs(
-            self._synthesize,
-            self.store,
-            queue_size=config.queue_size,
-            workers=config.workers,
-            before_each=self._require_model,
-            events=self.metrics,
-        )
+        self.store = make_store(config)
+        self.jobs: SpeechJobs | RedisJobs
+        if config.queue_url:
+            self.jobs = RedisJobs(
+                config.queue_url, self.store, config.queue_size, _JOB_TIMEOUT_S,
+                config.job_retries,
+            )
+        else:
+            self.jobs = SpeechJobs(
+                self.synthesize,
+                self.store,
+                queue_size=config.queue_size,
+                workers=config.workers,
+                before_each=self.require_model,
+                events=self.metrics,
+            )
         self.metrics.track_queue(self.jobs.depth)
         self.metrics.track_model(config.engine, lambda: self.state.status)
 
@@ -65,14 +105,41 @@ class SpeechService:
         app.extensions[_EXTENSION] = self
 
     def start(self) -> None:
-        """Start loading the model in the background and start the workers."""
-        threading.Thread(target=self._load, name="speech-model-loader", daemon=True).start()
+        """Start loading the model in the background and start the workers; the API of a
+        Redis queue learns the voices and then follows the workers' model state."""
+        if self.config.queue_url and not self.worker:
+            target = self._follow_workers
+        else:
+            target = self.load_model
+        threading.Thread(target=target, name="speech-model-loader", daemon=True).start()
         self.jobs.start()
 
     def close(self) -> None:
+        self._closed.set()
         self.jobs.stop()
 
-    def _load(self) -> None:
+    def _follow_workers(self) -> None:
+        assert isinstance(self.jobs, RedisJobs)
+        try:
+            self.engine.prepare()
+        except Exception as error:
+            log.warning("the speech model's voices are not available: %s", error)
+            self.state = ModelState(FAILED, str(error))
+            self._loaded.set()
+            return
+        self._prepared.set()
+        while True:
+            try:
+                self.state = workers_state(self.jobs.worker_states())
+            except Exception:  # Redis away: say so, keep answering, try again
+                log.warning("could not read the workers' state from Redis", exc_info=True)
+                self.state = ModelState(LOADING, "The job queue (Redis) cannot be reached.")
+            if self.state.status in (READY, FAILED):
+                self._loaded.set()
+            if self._closed.wait(1.0):
+                return
+
+    def load_model(self) -> None:
         if self.config.torch_threads and self.config.engine != "espeak":
             import torch
 
@@ -117,12 +184,12 @@ class SpeechService:
         """Block until the model has loaded or failed; False on timeout."""
         return self._loaded.wait(timeout)
 
-    def _require_model(self) -> None:
+    def require_model(self) -> None:
         self._loaded.wait()
         if self.state.status != READY:
             raise EngineUnavailable(self.state.error or "The speech model is not available.")
 
-    def _synthesize(
+    def synthesize(
         self, text: str, voice: str, speed: float, on_progress: ProgressCallback
     ) -> tuple[int, Samples]:
         started = time.perf_counter()

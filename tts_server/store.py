@@ -12,11 +12,32 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from .audio import wav_duration
 
 SPEECH_ID = re.compile(r"^[0-9a-f]{32}$")
 _TEMP_PREFIX = ".partial-"
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot save now; the message says why, for people (no path)."""
+
+
+class StoreSetupError(RuntimeError):
+    """The audio store cannot be used at all."""
+
+
+class AudioStorage(Protocol):
+    """What the jobs, the workers and the API need of a store (a folder, or S3: s3store.py)."""
+
+    def contains(self, speech_id: str) -> bool: ...
+
+    def open(self, speech_id: str) -> Path | BinaryIO | None: ...
+
+    def duration(self, speech_id: str) -> float | None: ...
+
+    def save(self, speech_id: str, wav: bytes) -> object: ...
 
 
 def is_speech_id(value: str) -> bool:
@@ -49,6 +70,13 @@ class AudioStore:
             except FileNotFoundError:
                 return None
         return path
+
+    def contains(self, speech_id: str) -> bool:
+        return self.lookup(speech_id) is not None
+
+    def open(self, speech_id: str) -> Path | None:
+        """What Flask's send_file serves for ``speech_id`` (here, its file), or None."""
+        return self.lookup(speech_id)
 
     def duration(self, speech_id: str) -> float | None:
         """Seconds of audio stored for ``speech_id``, or None when it is not stored."""
