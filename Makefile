@@ -59,6 +59,7 @@ bench: setup site
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) bench/bench_tts.py
 	$(PY) bench/bench_worker.py
+	$(PY) bench/bench_queue.py
 
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed

@@ -120,6 +120,7 @@ class RedisJobs:
 
     def get(self, speech_id: str) -> Job | None:
         """The current state of ``speech_id``, or None when it is unknown."""
+        self._running()  # first RQ's clean-up: a job whose worker died is queued again or fails
         job = self._fetch(speech_id)
         if job is not None and job.get_status(refresh=False) not in _SETTLED:
             return self._view(job)
