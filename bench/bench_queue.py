@@ -53,11 +53,11 @@ def _say(url: str, text: str) -> float:
     body = requests.post(
         f"{url}/api/speech?wait={TIMEOUT}", json={"text": text}, timeout=TIMEOUT + 10
     ).json()
-    while body["status"] not in ("done", "failed"):
+    while body.get("status") in ("queued", "running"):
         time.sleep(POLL_S)
         body = requests.get(url + body["status_url"], timeout=TIMEOUT).json()
-    if body["status"] != "done":
-        raise RuntimeError(f"a job failed: {body['error']}")
+    if body.get("status") != "done":
+        raise RuntimeError(f"no audio for {text!r}: {body}")
     return float(body["duration_s"])
 
 

@@ -154,7 +154,8 @@ def s3_client(env: dict[str, str]) -> Any:
 
 class Worker:
     """One ``python -m tts_server.worker`` process (or, with ``gate``, the same worker whose
-    engine waits while ``gate/closed`` exists: see gated_worker.py)."""
+    engine waits while ``gate/closed`` exists: see gated_worker.py). Its audio folder is the
+    one a Sidecar in the same work folder uses, unless the environment names a store."""
 
     def __init__(self, workdir: Path, env: Mapping[str, str], gate: Path | None = None) -> None:
         self.log_path = workdir / f"worker-{id(self)}.log"
@@ -162,7 +163,7 @@ class Worker:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
         self._env = {
             **inherited, "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1",
-            "LEGENDA_TORCH_THREADS": "1", **env,
+            "LEGENDA_TORCH_THREADS": "1", "LEGENDA_AUDIO_DIR": str(workdir / "audio"), **env,
         }
         module = ["tests.gated_worker", str(gate)] if gate else ["tts_server.worker"]
         self._command = [sys.executable, "-m", *module, "--metrics-port", "0"]
