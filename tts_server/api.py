@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
-from .errors import ApiError
-from .jobs import DONE, FAILED, QUEUED, Job, QueueFull
+from .errors import ApiError, error_response
+from .jobs import DONE, FAILED, QUEUED, Job, QueueFull, QueueUnavailable
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
 from .store import is_speech_id
@@ -20,6 +20,14 @@ RETRY_AFTER_S = "5"
 
 def service() -> SpeechService:
     return service_of(current_app)
+
+
+@bp.app_errorhandler(QueueUnavailable)
+def queue_unavailable(error: QueueUnavailable) -> Response:
+    """Redis away (LEGENDA_QUEUE_URL): 503 with a sentence, on any route that needs it."""
+    return error_response(
+        ApiError(503, "queue-unavailable", str(error), headers={"Retry-After": RETRY_AFTER_S})
+    )
 
 
 def model_available(svc: SpeechService) -> None:

@@ -44,6 +44,11 @@ class QueueFull(RuntimeError):
     """The queue holds as many waiting jobs as it may; the client should retry later."""
 
 
+class QueueUnavailable(RuntimeError):
+    """The job queue cannot be reached (Redis is down or unreachable); the message is for
+    people."""
+
+
 @dataclass
 class Job:
     id: str

@@ -95,8 +95,16 @@ class Metrics:
         self.jobs.labels(result=result).inc()
 
     def track_queue(self, depth: Callable[[], float]) -> None:
-        """Read the queue depth from ``depth()`` at every scrape."""
-        self.queue_depth.set_function(depth)
+        """Read the queue depth from ``depth()`` at every scrape (NaN while it cannot be
+        read: a scrape never fails for it)."""
+
+        def read() -> float:
+            try:
+                return float(depth())
+            except Exception:
+                return float("nan")
+
+        self.queue_depth.set_function(read)
 
     def track_model(self, engine: str, state: Callable[[], str]) -> None:
         """Read the model state from ``state()`` at every scrape; engine series start at 0."""

@@ -15,12 +15,13 @@ model error) is not retried: it fails at once with its own sentence, as in the e
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import redis
 from rq import Queue, Retry, SimpleWorker, get_current_job
@@ -31,7 +32,16 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from .audio import wav_bytes
-from .jobs import DONE, FAILED, QUEUED, RUNNING, Job, QueueFull, describe_failure
+from .jobs import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    Job,
+    QueueFull,
+    QueueUnavailable,
+    describe_failure,
+)
 from .store import AudioStorage
 
 if TYPE_CHECKING:
@@ -50,6 +60,25 @@ _POLL_S = 0.2
 _WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED}
 _SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 RUN_JOB = "tts_server.redis_queue.run_speech_job"
+
+
+UNREACHABLE = "The job queue (Redis) cannot be reached; try again in a moment."
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reaching_redis(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn Redis's connection errors into QueueUnavailable (a 503 with a sentence)."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as error:
+            log.warning("the job queue cannot be reached: %s", error)
+            raise QueueUnavailable(UNREACHABLE) from None
+
+    return call
 
 
 def connect(url: str) -> redis.Redis:
@@ -89,6 +118,7 @@ class RedisJobs:
 
     # -- the interface of jobs.SpeechJobs ------------------------------------------------
 
+    @_reaching_redis
     def submit(self, speech_id: str, text: str, voice: str, speed: float = 1.0) -> Job:
         """The job making ``speech_id``: stored audio, a queued or running job, or a new one
         (a failed or finished-but-removed job is replaced)."""
@@ -118,6 +148,7 @@ class RedisJobs:
             raise QueueFull  # it keeps changing under us: the client retries later
         return self._view(existing)
 
+    @_reaching_redis
     def get(self, speech_id: str) -> Job | None:
         """The current state of ``speech_id``, or None when it is unknown."""
         self._running()  # first RQ's clean-up: a job whose worker died is queued again or fails
@@ -145,6 +176,7 @@ class RedisJobs:
     def position(self, job: Job) -> int:
         return job.position
 
+    @_reaching_redis
     def depth(self) -> int:
         """Jobs waiting or running, on every worker."""
         return int(self.queue.count) + self._running()
@@ -155,6 +187,7 @@ class RedisJobs:
         state = "none" if not states else "busy" if busy == len(states) else "idle"
         return {"state": state, "total": len(states), "busy": busy, "stuck": 0}
 
+    @_reaching_redis
     def worker_states(self) -> list[dict[str, str]]:
         """The model state each live worker published (see ``publish_state``)."""
         states = []

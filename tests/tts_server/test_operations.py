@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.services import running_s3
-from tests.sidecar_process import REPO_ROOT
+from tests.sidecar_process import REPO_ROOT, free_port
 from tts_server.config import ConfigError, config_from_mapping, load_config
 from tts_server.s3store import S3AudioStore
 from tts_server.service import service_of
@@ -116,3 +116,15 @@ def test_a_worker_without_a_queue_refuses_to_start() -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert ended.returncode == 2 and "LEGENDA_QUEUE_URL is not set" in ended.stderr
+
+
+def test_an_unreachable_queue_answers_503_with_a_sentence(make_app: Callable[..., Flask]) -> None:
+    app = make_app(wait=False, queue_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert service_of(app).wait_until_prepared(60)
+    client = app.test_client()
+    answer = client.post("/api/speech", json={"text": "Um gato"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    error = answer.get_json()["error"]
+    assert error["code"] == "queue-unavailable" and "Redis" in error["message"]
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and b"legenda_speech_queue_depth NaN" in metrics.data
