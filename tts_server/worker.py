@@ -50,9 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     redis_queue._service = service  # run_speech_job's engine, store and metrics
     metrics = "no metrics"
     if args.metrics_port >= 0:
-        server, _ = start_http_server(
-            args.metrics_port, addr=args.metrics_host, registry=service.metrics.registry
-        )
+        try:
+            server, _ = start_http_server(
+                args.metrics_port, addr=args.metrics_host, registry=service.metrics.registry
+            )
+        except OSError as error:  # the port is taken (another worker on this machine?)
+            print(
+                f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
+                f"{args.metrics_port} ({error.strerror or error}); give each worker on a "
+                "machine its own --metrics-port (0 picks a free one, -1 serves none).",
+                file=sys.stderr,
+            )
+            return 2
         metrics = f"metrics on http://{args.metrics_host}:{server.server_port}/metrics"
     name = worker_name()
     worker = SpeechWorker(

@@ -4,9 +4,11 @@ the new settings, and the worker's refusal to start without a queue."""
 from __future__ import annotations
 
 import io
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -128,3 +130,17 @@ def test_an_unreachable_queue_answers_503_with_a_sentence(make_app: Callable[...
     assert error["code"] == "queue-unavailable" and "Redis" in error["message"]
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and b"legenda_speech_queue_depth NaN" in metrics.data
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "LEGENDA_TTS_ENGINE": "espeak", "HOME": str(tmp_path),
+           "LEGENDA_QUEUE_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ended = subprocess.run(
+            [sys.executable, "-m", "tts_server.worker", "--metrics-port", str(port)],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+    assert ended.returncode == 2 and "give each worker on a machine its own" in ended.stderr
