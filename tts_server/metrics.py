@@ -120,9 +120,9 @@ class Metrics:
 
 
 def install_metrics(app: Flask, metrics: Metrics) -> None:
-    """Time and count every request, serve ``GET /metrics``, and start a 500 series at 0 for
-    each route (so the dashboard's error panel has data before the first error). Call after
-    the blueprints are registered."""
+    """Time and count every request, serve ``GET /metrics``, and start each route's series at
+    0 (a 500 count, so the dashboard's error panel has data before the first error, and its
+    latency histogram). Call after the blueprints are registered."""
 
     @app.get("/metrics")
     def metrics_page() -> Response:
@@ -149,3 +149,4 @@ def install_metrics(app: Flask, metrics: Metrics) -> None:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             metrics.http_requests.labels(rule.rule, method, "500")
+            metrics.http_duration.labels(rule.rule, method)
