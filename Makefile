@@ -58,6 +58,7 @@ lint: $(VENV)/.installed
 bench: setup site
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) bench/bench_tts.py
+	$(PY) bench/bench_store.py
 	$(PY) bench/bench_worker.py
 	$(PY) bench/bench_queue.py
 

@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from .errors import ApiError, error_response
-from .jobs import DONE, FAILED, QUEUED, Job, QueueFull, QueueUnavailable
+from .jobs import DONE, FAILED, QUEUED, Closing, Job, QueueFull, QueueUnavailable
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
+from .speech import TooMuchWork, check_work, pieces_of
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 RETRY_AFTER_S = "5"
+_STORAGE_RETRY_AFTER_S = "30"
+# Audio ids are hashes of what was said: the bytes at an audio URL never change.
+_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def service() -> SpeechService:
@@ -70,7 +76,14 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
 
 
 def read_json_object(example: str) -> dict[str, Any]:
-    """The request's JSON object; 400 naming ``example`` when the body is anything else."""
+    """The request's JSON object: 415 unless it is sent as JSON, 400 naming ``example`` when
+    the body is anything but an object."""
+    if request.mimetype != "application/json":
+        # Only JSON: a cross-site form or text/plain post needs no CORS preflight, JSON does.
+        raise ApiError(
+            415, "unsupported-media-type",
+            f"Send the request as JSON, with Content-Type: application/json, like {example}.",
+        )
     try:
         body = request.get_json(force=True, silent=True)
     except RecursionError:  # nested deeper than the parser goes: silent= only covers ValueError
@@ -140,18 +153,68 @@ def _wait_seconds(svc: SpeechService) -> float:
     return min(seconds, svc.config.max_wait_s)
 
 
+@contextmanager
+def _long_poll(svc: SpeechService, wait: float) -> Iterator[float]:
+    """The seconds this request may hold its thread: ``wait``, or 0 when LEGENDA_MAX_LONG_POLLS
+    requests already wait (this one then answers at once: the client polls instead)."""
+    if not wait or not svc.long_polls.acquire(blocking=False):
+        yield 0.0
+        return
+    try:
+        yield wait
+    finally:
+        svc.long_polls.release()
+
+
+def _check_work(svc: SpeechService, text: str) -> None:
+    try:
+        check_work(
+            pieces_of(svc.engine, text), svc.config.max_engine_calls, svc.config.max_audio_s
+        )
+    except TooMuchWork as error:
+        raise ApiError(413, "too-much-speech", str(error)) from None
+
+
+def _check_storage(svc: SpeechService, speech_id: str) -> None:
+    """503 naming the problem when new audio cannot be stored (stored audio is still served)."""
+    known = svc.jobs.get(speech_id)
+    if known is not None and known.status != FAILED:
+        return
+    problem = svc.store.check()
+    if problem:
+        raise ApiError(
+            503, "storage-unavailable", problem,
+            headers={"Retry-After": _STORAGE_RETRY_AFTER_S},
+        )
+
+
 def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0) -> Job:
     """The job making this speech (stored, running or new; counted as a cache hit or miss);
-    503 when the queue is full."""
+    413 for too much work, 503 when it cannot be taken now (storage, full queue, shutdown)."""
+    _check_work(svc, text)
+    speech_id = svc.speech_id(voice, text, speed)
+    _check_storage(svc, speech_id)
     try:
-        job = svc.jobs.submit(svc.speech_id(voice, text, speed), text, voice, speed)
+        job = svc.jobs.submit(speech_id, text, voice, speed)
     except QueueFull:
         raise ApiError(
             503, "queue-full", "The speech server is busy with other texts; try again shortly.",
             headers={"Retry-After": RETRY_AFTER_S},
         ) from None
+    except Closing:
+        raise ApiError(
+            503, "shutting-down", "The speech server is shutting down; try again in a moment.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
     svc.metrics.cache_request(hit=job.status == DONE)
     return job
+
+
+def long_poll(svc: SpeechService, job: Job, wait: float) -> Job:
+    """``job`` once settled or after ``wait`` seconds, holding this thread only while fewer
+    than LEGENDA_MAX_LONG_POLLS requests wait (else at once: the client polls instead)."""
+    with _long_poll(svc, wait) as seconds:
+        return svc.jobs.wait(job, seconds) if seconds else job
 
 
 @bp.post("/speech")
@@ -161,9 +224,7 @@ def create_speech() -> tuple[Response, int]:
     text, lang, requested_voice = _read_request(svc)
     model_available(svc)  # the voices, and so the default voice, come with the model
     voice = resolve_voice(svc, lang, requested_voice)
-    job = submit_speech(svc, text, voice)
-    if wait:
-        job = svc.jobs.wait(job, wait)
+    job = long_poll(svc, submit_speech(svc, text, voice), wait)
     body = _job_body(svc, job)
     return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
 
@@ -192,10 +253,12 @@ def audio(name: str) -> Response:
     stored = svc.store.open(speech_id)  # None for anything but a stored id: no path escapes
     try:
         if stored is not None:
-            # The name is a hash of what was said, so the bytes never change: cache them long.
-            return send_file(
-                stored, mimetype="audio/wav", conditional=True, max_age=86400, etag=speech_id
-            )
+            # The id is a hash of what was said, so the bytes never change: the id is the ETag
+            # (stable although each use bumps the file's time), and caches may keep them.
+            response = send_file(stored, mimetype="audio/wav", conditional=True, etag=speech_id)
+            response.last_modified = None
+            response.headers["Cache-Control"] = _IMMUTABLE
+            return response
     except FileNotFoundError:  # evicted between the lookup and the read
         pass
     raise ApiError(
@@ -224,9 +287,10 @@ def voices() -> Response:
 def health() -> Response:
     """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts)."""
     svc = service()
-    wait = _wait_seconds(svc)
-    if wait:
-        svc.wait_until_loaded(wait)
+    with _long_poll(svc, _wait_seconds(svc)) as seconds:
+        if seconds:
+            svc.wait_until_loaded(seconds)
+    problem = svc.store.check()
     return jsonify({
         "status": svc.state.status,
         "engine": svc.config.engine,
@@ -235,4 +299,11 @@ def health() -> Response:
         "loaded": svc.state.status == READY,
         "queue_depth": svc.jobs.depth(),
         "error": svc.state.error,
+        "workers": svc.jobs.workers(),
+        "storage": {
+            "writable": problem is None,
+            "problem": problem,
+            "files": svc.store.count(),
+            "bytes": svc.store.total_bytes(),
+        },
     })

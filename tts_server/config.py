@@ -49,6 +49,13 @@ class Config:
     audio_store: str = ""  # LEGENDA_AUDIO_STORE: s3://bucket/prefix ("" = LEGENDA_AUDIO_DIR)
     s3_endpoint_url: str = ""  # LEGENDA_S3_ENDPOINT_URL: MinIO and the like ("" = AWS)
     job_retries: int = 1  # LEGENDA_JOB_RETRIES: new tries of a job whose worker died
+    allowed_hosts: tuple[str, ...] = ()  # LEGENDA_ALLOWED_HOSTS: extra Host names, or *
+    api_keys: tuple[str, ...] = ()  # LEGENDA_API_KEYS: when set, requests need a Bearer key
+    job_timeout_s: float = 300.0  # LEGENDA_JOB_TIMEOUT_S: a job's deadline
+    max_engine_calls: int = 24  # LEGENDA_MAX_ENGINE_CALLS: pieces of text per job
+    max_audio_s: float = 300.0  # LEGENDA_MAX_AUDIO_S: seconds of audio per job
+    max_long_polls: int = 8  # LEGENDA_MAX_LONG_POLLS: ?wait= requests held at once
+    shutdown_grace_s: float = 10.0  # LEGENDA_SHUTDOWN_GRACE_S: time the running job gets
 
     @property
     def model_id(self) -> str:
@@ -127,6 +134,34 @@ def s3_location(audio_store: str) -> tuple[str, str]:
     if not match:
         raise ConfigError(f"{PREFIX}AUDIO_STORE={audio_store!r} is not a URL like s3://bucket/prefix.")
     return match.group(1), (match.group(2) or "").strip("/")
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _hosts(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    hosts = _names(env, "ALLOWED_HOSTS")
+    for host in hosts or ():
+        if host != "*" and not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+            raise ConfigError(
+                f"{PREFIX}ALLOWED_HOSTS has {host!r}, which is not a host name like "
+                "tts.example.org or 192.168.1.20 (no scheme, no port), or *."
+            )
+    return tuple(h.lower() for h in hosts) if hosts is not None else None
+
+
+def _keys(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    keys = _names(env, "API_KEYS")
+    for key in keys or ():
+        if len(key) < 16 or not re.fullmatch(r"[\x21-\x7e]+", key):
+            raise ConfigError(
+                f"{PREFIX}API_KEYS holds a key that is shorter than 16 characters or has "
+                "spaces or non-ASCII characters: use long random keys, comma-separated "
+                "(e.g. from `openssl rand -hex 24`)."
+            )
+    return keys
 
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
@@ -150,6 +185,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "audio_store": _url(env, "AUDIO_STORE", _S3_URL, "s3://bucket/prefix"),
         "s3_endpoint_url": _url(env, "S3_ENDPOINT_URL", _HTTP_URL, "http://127.0.0.1:9000"),
         "job_retries": _number(env, "JOB_RETRIES", int, 0),
+        "allowed_hosts": _hosts(env),
+        "api_keys": _keys(env),
+        "job_timeout_s": _number(env, "JOB_TIMEOUT_S", float, 1),
+        "max_engine_calls": _number(env, "MAX_ENGINE_CALLS", int, 1),
+        "max_audio_s": _number(env, "MAX_AUDIO_S", float, 1),
+        "max_long_polls": _number(env, "MAX_LONG_POLLS", int, 0),
+        "shutdown_grace_s": _number(env, "SHUTDOWN_GRACE_S", float, 0),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 
@@ -172,8 +214,9 @@ def config_from_mapping(values: Mapping[str, object]) -> Config:
         )
     if "audio_dir" in fields:
         fields["audio_dir"] = Path(str(fields["audio_dir"]))
-    if "cors_origins" in fields:
-        fields["cors_origins"] = tuple(fields["cors_origins"])  # type: ignore[arg-type]
+    for name in ("cors_origins", "allowed_hosts", "api_keys"):
+        if name in fields:
+            fields[name] = tuple(fields[name])  # type: ignore[arg-type]
     if "engine" in fields and fields["engine"] not in ENGINES:
         raise ConfigError(f"engine {fields['engine']!r} is not one of: {', '.join(ENGINES)}.")
     return replace(load_config(env_style), **fields)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, send_file
 from .api import (
     RETRY_AFTER_S,
     checked_text,
+    long_poll,
     model_available,
     read_json_object,
     resolve_voice,
@@ -103,7 +104,7 @@ def create_speech() -> Response:
     speed = _speed(svc, body)
     model_available(svc)
     job = submit_speech(svc, text, _voice(svc, body), speed)
-    job = svc.jobs.wait(job, svc.config.max_wait_s)
+    job = long_poll(svc, job, svc.config.max_wait_s)
     status = job.status
     if status == FAILED:
         raise ApiError(500, "speech-failed", job.error or "The speech could not be made.")

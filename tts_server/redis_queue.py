@@ -31,7 +31,7 @@ from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from .audio import wav_bytes
+from .deadline import Deadline
 from .jobs import (
     DONE,
     FAILED,
@@ -41,6 +41,8 @@ from .jobs import (
     QueueFull,
     QueueUnavailable,
     describe_failure,
+    log_failure,
+    make_audio,
 )
 from .store import AudioStorage
 
@@ -273,17 +275,22 @@ def run_speech_job(speech_id: str, text: str, voice: str, speed: float) -> str:
     waited = time.time() - job.enqueued_at.timestamp() if job.enqueued_at else 0.0
     service.metrics.job_started(waited)
     _save_meta(job, progress=0.0, error=None)
+    deadline: Deadline | None = None
     try:
-        service.require_model()
-        rate, samples = service.synthesize(
-            text, voice, speed, lambda done: _save_meta(job, progress=round(done, 3))
+        service.require_model()  # loaded before the worker takes jobs: this only checks
+        deadline = Deadline(service.config.job_timeout_s)
+        make_audio(
+            service.synthesize, service.store, Job(speech_id, text, voice, speed), deadline,
+            lambda done: _save_meta(job, progress=round(min(max(done, 0.0), 1.0), 3)),
         )
-        service.store.save(speech_id, wav_bytes(rate, samples))
     except Exception as error:  # any failure belongs to this job; the worker goes on
-        log.exception("speech job %s failed", speech_id)
+        log_failure(speech_id, error)
         _save_meta(job, error=describe_failure(error))
         service.metrics.job_finished(FAILED)
         return FAILED
+    finally:
+        if deadline is not None:
+            deadline.close()
     _save_meta(job, progress=1.0)
     service.metrics.job_finished(DONE)
     return DONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from flask import Flask
 
 from .audio import Samples
-from .config import Config
+from .config import Config, ConfigError
 from .engines import EngineUnavailable, make_engine
 from .jobs import SpeechJobs
 from .metrics import Metrics
 from .redis_queue import RedisJobs
 from .s3store import S3AudioStore
 from .speech import ProgressCallback, speak
-from .store import AudioStore
+from .store import AudioStore, StoreSetupError
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,6 @@ NO_WORKER = (
     "No speech worker is running yet: requests wait in the queue until one starts "
     "(`python -m tts_server.worker`, with the same LEGENDA_* settings)."
 )
-# How long the job queue waits for a job before it counts as failed (LEGENDA_JOB_TIMEOUT_S).
-_JOB_TIMEOUT_S = 600.0
 _EXTENSION = "legenda"  # the key of the app's SpeechService in app.extensions
 
 
@@ -81,11 +80,18 @@ class SpeechService:
         self._prepared = threading.Event()  # the voices are known: requests can be queued
         self._loaded = threading.Event()  # the weights have loaded, or failed to
         self.metrics = Metrics()
-        self.store = make_store(config)
+        # ?wait= requests holding an HTTP thread at once (the others answer without waiting).
+        self.long_polls = threading.BoundedSemaphore(config.max_long_polls or 1)
+        if not config.max_long_polls:
+            self.long_polls.acquire()  # 0: nobody waits
+        try:
+            self.store = make_store(config)
+        except StoreSetupError as error:
+            raise ConfigError(str(error)) from None
         self.jobs: SpeechJobs | RedisJobs
         if config.queue_url:
             self.jobs = RedisJobs(
-                config.queue_url, self.store, config.queue_size, _JOB_TIMEOUT_S,
+                config.queue_url, self.store, config.queue_size, config.job_timeout_s,
                 config.job_retries,
             )
         else:
@@ -96,6 +102,7 @@ class SpeechService:
                 workers=config.workers,
                 before_each=self.require_model,
                 events=self.metrics,
+                job_timeout_s=config.job_timeout_s,
             )
         self.metrics.track_queue(self.jobs.depth)
         self.metrics.track_model(config.engine, lambda: self.state.status)
@@ -115,8 +122,9 @@ class SpeechService:
         self.jobs.start()
 
     def close(self) -> None:
+        """Take no more work, give the running job LEGENDA_SHUTDOWN_GRACE_S, then stop it."""
         self._closed.set()
-        self.jobs.stop()
+        self.jobs.stop(self.config.shutdown_grace_s)
 
     def _follow_workers(self) -> None:
         assert isinstance(self.jobs, RedisJobs)
@@ -124,7 +132,7 @@ class SpeechService:
             self.engine.prepare()
         except Exception as error:
             log.warning("the speech model's voices are not available: %s", error)
-            self.state = ModelState(FAILED, str(error))
+            self.state = ModelState(FAILED, hide_paths(str(error)))
             self._loaded.set()
             return
         self._prepared.set()
@@ -151,13 +159,13 @@ class SpeechService:
             self.engine.load()
         except EngineUnavailable as error:
             log.warning("the speech model is not available: %s", error)
-            self.state = ModelState(FAILED, str(error))
-        except Exception as error:  # the server keeps serving and says why in /api/health
+            self.state = ModelState(FAILED, hide_paths(str(error)))
+        except Exception:  # the server keeps serving and says why in /api/health
             log.exception("loading the speech model failed")
             self.state = ModelState(
                 FAILED,
-                f"The {self.config.engine} model {self.engine.model_id} could not be loaded "
-                f"({normalize(str(error))[:200]}). Check LEGENDA_TTS_MODEL, or set "
+                f"The {self.config.engine} model {hide_paths(self.engine.model_id)} could not "
+                "be loaded (the speech server's log says why). Check LEGENDA_TTS_MODEL, or set "
                 "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
             )
         else:
@@ -193,7 +201,10 @@ class SpeechService:
         self, text: str, voice: str, speed: float, on_progress: ProgressCallback
     ) -> tuple[int, Samples]:
         started = time.perf_counter()
-        rate, samples = speak(self.engine, text, voice, on_progress, speed)
+        rate, samples = speak(
+            self.engine, text, voice, on_progress, max_calls=self.config.max_engine_calls,
+            max_audio_s=self.config.max_audio_s, speed=speed,
+        )
         self.metrics.synthesized(
             self.config.engine, time.perf_counter() - started, len(samples) / rate
         )
@@ -239,6 +250,15 @@ class SpeechService:
             parts.append(f"speed={speed:g}")
         key = "\0".join(parts)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+_LOCAL_PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[^\s/'\"(),;]+)+/?")
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with local paths cut to their last part (answers never show where files are;
+    the log keeps the whole text)."""
+    return _LOCAL_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def service_of(app: Flask) -> SpeechService:

@@ -48,11 +48,11 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     (or failed to). Its audio folder defaults to one per test."""
     apps: list[Flask] = []
 
-    def make(wait: bool = True, **settings: Any) -> Flask:
+    def make(wait: bool = True, bound_host: str | None = None, **settings: Any) -> Flask:
         settings.setdefault("engine", "espeak")
         settings.setdefault("audio_dir", tmp_path / "audio")
         settings.setdefault("torch_threads", 1)
-        app = create_app(settings)
+        app = create_app(settings, bound_host=bound_host)
         app.config["TESTING"] = True
         apps.append(app)
         if wait:
@@ -91,11 +91,11 @@ class Gate:
         self._real = service.engine.synthesize
         service.engine.synthesize = self._synthesize  # type: ignore[method-assign]
 
-    def _synthesize(self, text: str, voice: str, speed: float = 1.0) -> Any:
+    def _synthesize(self, text: str, voice: str) -> Any:
         self.calls.append(text)
         self._entered.put(text)
         assert self._permits.acquire(timeout=LOAD_TIMEOUT_S), "the test never let it go on"
-        return self._real(text, voice, speed)
+        return self._real(text, voice)
 
     def wait_entered(self) -> str:
         """Block until a synthesis call is waiting at the gate; return its text."""

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 
 from ..audio import Samples
 from ..config import Config
+from ..text import MAX_PIECE_CHARS
 
 # The languages the page offers; an engine lists the ones it can speak.
 PAGE_LANGUAGES = ("pt", "en", "es", "fr", "de", "it", "pl", "ru", "tr", "zh", "ja", "ko", "hi")
@@ -21,11 +22,15 @@ class Engine(ABC):
     then ``synthesize()`` many times. Requests are accepted once the voices are known and wait
     in the queue while the weights load.
 
-    ``synthesize`` is given one sentence-sized piece of text at a time (see text.py), a voice
-    that ``voices()`` listed and a speed (1.0 = normal; other values only when
-    ``supports_speed``); it returns ``(sample_rate, float32 samples in [-1, 1])``.
+    ``synthesize`` is given one piece of text at a time, at most ``max_piece_chars`` long (see
+    text.py), a voice that ``voices()`` listed and a speed (1.0 = normal; other values only when
+    ``supports_speed``); it returns ``(sample_rate, float32 samples in [-1, 1])``. Work that may
+    outlast the job's deadline should register a way to stop it with
+    ``deadline.current().on_stop`` (see deadline.py).
     """
 
+    # The engine's natural chunk: the most text one call says well (Bark: ~14 s of speech).
+    max_piece_chars = MAX_PIECE_CHARS
     supports_speed = False  # True when synthesize() can speak faster or slower
 
     def __init__(self, config: Config) -> None:
