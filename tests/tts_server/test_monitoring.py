@@ -27,7 +27,7 @@ def dashboard_queries() -> list[str]:
     return [target["expr"] for panel in panels for target in panel["targets"]]
 
 
-def _query(prometheus: str, expr: str) -> list[dict[str, Any]]:
+def prom_query(prometheus: str, expr: str) -> list[dict[str, Any]]:
     answer = requests.get(f"{prometheus}/api/v1/query", params={"query": expr}, timeout=TIMEOUT)
     body = answer.json()
     assert answer.status_code == 200 and body["status"] == "success", (expr, body)
@@ -35,7 +35,7 @@ def _query(prometheus: str, expr: str) -> list[dict[str, Any]]:
     return result
 
 
-def _has_data(result: list[dict[str, Any]]) -> bool:
+def has_data(result: list[dict[str, Any]]) -> bool:
     """At least one series with a number (a rate over no new samples gives NaN)."""
     return any(math.isfinite(float(series["value"][1])) for series in result)
 
@@ -97,12 +97,12 @@ def test_every_dashboard_query_returns_data(
         # Traffic before Prometheus knows the series, and again once it does: rates need two
         # samples of each series.
         _traffic(server, 1)
-        assert _wait_for(lambda: _has_data(_query(prom, "legenda_speech_jobs_total"))), (
+        assert _wait_for(lambda: has_data(prom_query(prom, "legenda_speech_jobs_total"))), (
             "Prometheus never scraped the sidecar"
         )
         _traffic(server, 2)
-        _wait_for(lambda: all(_has_data(_query(prom, expr)) for expr in queries))
-        empty = [expr for expr in queries if not _has_data(_query(prom, expr))]
+        _wait_for(lambda: all(has_data(prom_query(prom, expr)) for expr in queries))
+        empty = [expr for expr in queries if not has_data(prom_query(prom, expr))]
         assert not empty, f"dashboard queries without data: {empty}"
 
 

@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 import requests
 
-from tests.services import Worker, running_redis, running_s3, s3_client
+from tests.services import Worker, running_prometheus, running_redis, running_s3, s3_client
 from tests.sidecar_process import Sidecar
+
+from .test_monitoring import dashboard_queries, has_data, prom_query
 
 TIMEOUT = 60
 BUCKET = "legenda-audio"
@@ -170,6 +172,26 @@ def test_a_job_is_followed_on_either_api_and_served_the_same(cluster: Cluster) -
     )
     assert spoken.status_code == 200 and spoken.content == whole.content  # the same cache
     assert _settled(api1, first["id"])["status"] == "done"
+
+
+def test_the_dashboard_reads_every_api_and_worker(cluster: Cluster, tmp_path: Path) -> None:
+    """Prometheus scrapes both APIs (requests, cache) and both workers (synthesis, jobs): every
+    dashboard query answers with the work spread over the processes."""
+    cluster.open_gate()
+    targets = [api.url.removeprefix("http://") for api in cluster.apis]
+    targets += [worker.metrics_url.removeprefix("http://").removesuffix("/metrics")
+                for worker in cluster.workers]
+    queries = dashboard_queries()
+    with running_prometheus(tmp_path / "prometheus", targets) as prom:
+        _until(lambda: len(prom_query(prom, "up == 1")) == len(targets), "every target scraped")
+        for n, api in enumerate(cluster.apis * 2):
+            assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"
+            assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"  # a hit
+        _until(lambda: all(has_data(prom_query(prom, expr)) for expr in queries),
+               "every dashboard query has data")
+        scraped = {series["metric"]["instance"]
+                   for series in prom_query(prom, "legenda_speech_jobs_total")}
+        assert scraped == set(targets)
 
 
 def test_a_job_whose_worker_dies_is_retried_then_fails_saying_why(cluster: Cluster) -> None:
