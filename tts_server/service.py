@@ -15,7 +15,7 @@ from flask import Flask
 from .audio import Samples
 from .config import Config, ConfigError
 from .engines import EngineUnavailable, make_engine
-from .jobs import SpeechJobs
+from .jobs import QueueUnavailable, SpeechJobs
 from .metrics import Metrics
 from .redis_queue import RedisJobs
 from .s3store import S3AudioStore
@@ -139,9 +139,8 @@ class SpeechService:
         while True:
             try:
                 self.state = workers_state(self.jobs.worker_states())
-            except Exception:  # Redis away: say so, keep answering, try again
-                log.warning("could not read the workers' state from Redis", exc_info=True)
-                self.state = ModelState(LOADING, "The job queue (Redis) cannot be reached.")
+            except QueueUnavailable as error:  # Redis away: say so, keep answering, try again
+                self.state = ModelState(LOADING, str(error))
             if self.state.status in (READY, FAILED):
                 self._loaded.set()
             if self._closed.wait(1.0):
