@@ -5,8 +5,9 @@ texts (each one synthesized) and of cached ones (answered from stored audio), fo
   - one API process and 1, then 2, worker processes on one Redis (LEGENDA_QUEUE_URL).
 
 The espeak engine (no model download); every set-up gets the same number of distinct texts,
-sent by concurrent clients that wait for their audio. Ratios are against the single process
-with one worker, measured in the same run. Run it niced on a shared machine:
+sent by concurrent clients that wait for their audio; the rounds go round the set-ups (all
+started at once) and the medians are shown. Ratios are against the single process with one
+worker, measured in the same run. Run it niced on a shared machine:
 ``nice -n 19 .venv/bin/python bench/bench_queue.py [--texts N] [--clients N]``.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import statistics
 import sys
 import tempfile
 import time
@@ -62,7 +64,6 @@ def _say(url: str, text: str) -> float:
 
 
 def _measure(url: str, texts: list[str], clients: int, cached_rounds: int) -> Figures:
-    _say(url, "Aquecimento.")  # first call pays one-off costs
     with ThreadPoolExecutor(clients) as pool:
         start = time.perf_counter()
         audio = sum(pool.map(lambda text: _say(url, text), texts))
@@ -92,11 +93,17 @@ def _set_up(work: Path, workers: int, threads: int) -> Iterator[str]:
         yield api.url
 
 
+def _median(runs: list[Figures]) -> Figures:
+    return Figures(*(statistics.median(getattr(run, name) for run in runs)
+                     for name in ("texts_per_s", "audio_s_per_s", "cached_per_s")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--texts", type=int, default=32, help="distinct texts per set-up")
+    parser.add_argument("--texts", type=int, default=32, help="distinct texts per round")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--cached-rounds", type=int, default=8, help="cached requests per text")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are shown)")
     args = parser.parse_args()
     setups = [
         ("one process, 1 worker thread", 0, 1),
@@ -104,14 +111,24 @@ def main() -> None:
         ("Redis, 1 worker process", 1, 1),
         ("Redis, 2 worker processes", 2, 1),
     ]
-    results: list[tuple[str, Figures]] = []
-    for name, workers, threads in setups:
-        texts = _texts(args.texts, name)
-        with tempfile.TemporaryDirectory() as work, _set_up(Path(work), workers, threads) as url:
-            results.append((name, _measure(url, texts, args.clients, args.cached_rounds)))
+    # Every set-up runs at once (idle ones cost nothing) and the rounds go round them in turn,
+    # so a busy moment on a shared machine falls on all of them, not on one.
+    runs: dict[str, list[Figures]] = {name: [] for name, _, _ in setups}
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for name, workers, threads in setups:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            urls[name] = stack.enter_context(_set_up(work, workers, threads))
+            _say(urls[name], "Aquecimento.")  # the first job pays one-off costs
+        for round_ in range(args.rounds):
+            for name in urls:
+                texts = _texts(args.texts, f"{name}, ronda {round_}")
+                runs[name].append(_measure(urls[name], texts, args.clients, args.cached_rounds))
+    results = [(name, _median(figures)) for name, figures in runs.items()]
     base = results[0][1]
-    print(f"\n{args.texts} distinct espeak texts of {len(_texts(1, 'x')[0])} chars, "
-          f"{args.clients} concurrent clients, cached = {args.cached_rounds} requests per text")
+    print(f"\n{args.texts} distinct espeak texts of {len(_texts(1, 'x')[0])} chars per round, "
+          f"{args.clients} concurrent clients, cached = {args.cached_rounds} requests per text; "
+          f"medians of {args.rounds} rounds")
     print(f"{'set-up':32} {'uncached texts/s':>17} {'audio s/s':>10} {'cached req/s':>13}"
           f"   vs one process (uncached, cached)")
     for name, figures in results:

@@ -58,7 +58,7 @@ STATE_TTL_S = 10
 HEARTBEAT_EVERY_S = 2.0
 HEARTBEAT_TTL_S = 10  # a dead worker's job is noticed this long after its last beat
 SETTLED_TTL_S = 600  # finished and failed jobs are kept this long (a failure's sentence)
-_POLL_S = 0.2
+_POLL_FIRST_S, _POLL_MAX_S = 0.02, 0.25  # waiting polls Redis: soon at first, then less often
 _WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED}
 _SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 RUN_JOB = "tts_server.redis_queue.run_speech_job"
@@ -168,10 +168,13 @@ class RedisJobs:
         """``job`` as it is once settled, or after ``seconds``."""
         end = time.monotonic() + seconds
         current: Job | None = job
+        pause = _POLL_FIRST_S
         while current is not None and current.status not in (DONE, FAILED):
-            if time.monotonic() >= end:
+            left = end - time.monotonic()
+            if left <= 0:
                 break
-            time.sleep(_POLL_S)
+            time.sleep(min(pause, left))
+            pause = min(pause * 1.5, _POLL_MAX_S)
             current = self.get(job.id)
         return current or job
 
