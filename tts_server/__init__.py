@@ -2,8 +2,9 @@
 
 ``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
 see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
-a job queue with its workers (jobs.py), the JSON API (api.py), who may use it (guard.py: Host
-allowlist, API keys) and CORS for the page (cors.py).
+a job queue with its workers (jobs.py) or on Redis (redis_queue.py), the JSON API (api.py),
+OpenAI's speech API (openai_api.py), Prometheus metrics (metrics.py), who may use it (guard.py:
+Host allowlist, API keys) and CORS for the page (cors.py).
 Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
 """
 
@@ -18,6 +19,8 @@ from .config import PREFIX, Config, ConfigError, config_from_mapping, load_confi
 from .cors import register_cors
 from .errors import register_error_handlers
 from .guard import register_guard
+from .metrics import install_metrics
+from .openai_api import bp as openai_bp
 from .service import SpeechService
 
 __all__ = ["Config", "ConfigError", "create_app"]
@@ -53,5 +56,7 @@ def create_app(
     register_guard(app, config, bound_host)
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
+    app.register_blueprint(openai_bp)
+    install_metrics(app, service.metrics)
     service.start()
     return app

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
-from .errors import ApiError
-from .jobs import DONE, FAILED, Closing, Job, QueueFull
+from .errors import ApiError, error_response
+from .jobs import DONE, FAILED, QUEUED, Closing, Job, QueueFull, QueueUnavailable
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
 from .speech import TooMuchWork, check_work, pieces_of
@@ -18,7 +18,7 @@ from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-_RETRY_AFTER_S = "5"
+RETRY_AFTER_S = "5"
 _STORAGE_RETRY_AFTER_S = "30"
 # Audio ids are hashes of what was said: the bytes at an audio URL never change.
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -28,7 +28,15 @@ def service() -> SpeechService:
     return service_of(current_app)
 
 
-def _model_available(svc: SpeechService) -> None:
+@bp.app_errorhandler(QueueUnavailable)
+def queue_unavailable(error: QueueUnavailable) -> Response:
+    """Redis away (LEGENDA_QUEUE_URL): 503 with a sentence, on any route that needs it."""
+    return error_response(
+        ApiError(503, "queue-unavailable", str(error), headers={"Retry-After": RETRY_AFTER_S})
+    )
+
+
+def model_available(svc: SpeechService) -> None:
     """Raise 503 unless requests can be taken: the model failed (say why), or its voices are
     not known yet (the first seconds after start-up: retry soon). Requests taken while the
     weights still load wait in the queue."""
@@ -39,7 +47,7 @@ def _model_available(svc: SpeechService) -> None:
         raise ApiError(503, "model-unavailable", reason)
     raise ApiError(
         503, "loading", "The speech server is starting; try again in a few seconds.",
-        headers={"Retry-After": _RETRY_AFTER_S},
+        headers={"Retry-After": RETRY_AFTER_S},
     )
 
 
@@ -53,6 +61,8 @@ def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
         "audio_url": f"/api/audio/{job.id}.wav",
         "duration_s": svc.store.duration(job.id) if status == DONE else None,
         "error": job.error if status == FAILED else None,
+        "position": svc.jobs.position(job) if status == QUEUED else 0,
+        "retried": job.retried,
     }
 
 
@@ -65,14 +75,14 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
     return value.strip()
 
 
-def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
-    """The request's (text, lang, voice), checked for everything that needs no model."""
+def read_json_object(example: str) -> dict[str, Any]:
+    """The request's JSON object: 415 unless it is sent as JSON, 400 naming ``example`` when
+    the body is anything but an object."""
     if request.mimetype != "application/json":
         # Only JSON: a cross-site form or text/plain post needs no CORS preflight, JSON does.
         raise ApiError(
             415, "unsupported-media-type",
-            'Send the request as JSON, with Content-Type: application/json, like '
-            '{"text": "Um gato no sofá"}.',
+            f"Send the request as JSON, with Content-Type: application/json, like {example}.",
         )
     try:
         body = request.get_json(force=True, silent=True)
@@ -81,12 +91,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
     if not isinstance(body, dict):
         raise ApiError(
             400, "bad-json",
-            'The request body must be a JSON object like {"text": "Um gato no sofá"} '
+            f"The request body must be a JSON object like {example} "
             "(sent with Content-Type: application/json).",
         )
-    text = body["text"].strip() if isinstance(body.get("text"), str) else ""
+    return body
+
+
+def checked_text(svc: SpeechService, value: object, key: str = "text") -> str:
+    """``value`` as a text to say (stripped), or a 400/413 naming the field ``key``."""
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
+        raise ApiError(400, "empty-text", f'Send the text to say in "{key}" (a non-empty string).')
     try:
         text.encode("utf-8")  # JSON may carry half of a UTF-16 pair ("\ud800"): no text has it
     except UnicodeEncodeError:
@@ -102,10 +117,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
             f"The text has {len(text)} characters; this server says at most {limit} "
             "at a time. Send a shorter text or split it.",
         )
+    return text
+
+
+def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
+    """The request's (text, lang, voice), checked for everything that needs no model."""
+    body = read_json_object('{"text": "Um gato no sofá"}')
+    text = checked_text(svc, body.get("text"))
     return text, _optional_str(body, "lang"), _optional_str(body, "voice")
 
 
-def _resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
+def resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
     try:
         return svc.resolve_voice(lang, voice)[1]
     except UnknownChoice as error:
@@ -154,16 +176,47 @@ def _check_work(svc: SpeechService, text: str) -> None:
 
 
 def _check_storage(svc: SpeechService, speech_id: str) -> None:
-    """503 naming the problem when new audio cannot be stored (stored audio is still served)."""
-    known = svc.jobs.get(speech_id)
-    if known is not None and known.status != FAILED:
-        return
+    """503 naming the problem when new audio cannot be stored (stored audio is still served).
+    The store is asked first: with no problem (nearly always) the job is not looked up, which
+    on a Redis queue saves a round trip per request."""
     problem = svc.store.check()
-    if problem:
+    if not problem:
+        return
+    known = svc.jobs.get(speech_id)
+    if known is None or known.status == FAILED:
         raise ApiError(
             503, "storage-unavailable", problem,
             headers={"Retry-After": _STORAGE_RETRY_AFTER_S},
         )
+
+
+def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0) -> Job:
+    """The job making this speech (stored, running or new; counted as a cache hit or miss);
+    413 for too much work, 503 when it cannot be taken now (storage, full queue, shutdown)."""
+    _check_work(svc, text)
+    speech_id = svc.speech_id(voice, text, speed)
+    _check_storage(svc, speech_id)
+    try:
+        job = svc.jobs.submit(speech_id, text, voice, speed)
+    except QueueFull:
+        raise ApiError(
+            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    except Closing:
+        raise ApiError(
+            503, "shutting-down", "The speech server is shutting down; try again in a moment.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    svc.metrics.cache_request(hit=job.status == DONE)
+    return job
+
+
+def long_poll(svc: SpeechService, job: Job, wait: float) -> Job:
+    """``job`` once settled or after ``wait`` seconds, holding this thread only while fewer
+    than LEGENDA_MAX_LONG_POLLS requests wait (else at once: the client polls instead)."""
+    with _long_poll(svc, wait) as seconds:
+        return svc.jobs.wait(job, seconds) if seconds else job
 
 
 @bp.post("/speech")
@@ -171,26 +224,9 @@ def create_speech() -> tuple[Response, int]:
     svc = service()
     wait = _wait_seconds(svc)
     text, lang, requested_voice = _read_request(svc)
-    _model_available(svc)  # the voices, and so the default voice, come with the model
-    voice = _resolve_voice(svc, lang, requested_voice)
-    _check_work(svc, text)
-    speech_id = svc.speech_id(voice, text)
-    _check_storage(svc, speech_id)
-    try:
-        job = svc.jobs.submit(speech_id, text, voice)
-    except QueueFull:
-        raise ApiError(
-            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
-            headers={"Retry-After": _RETRY_AFTER_S},
-        ) from None
-    except Closing:
-        raise ApiError(
-            503, "shutting-down", "The speech server is shutting down; try again in a moment.",
-            headers={"Retry-After": _RETRY_AFTER_S},
-        ) from None
-    with _long_poll(svc, wait) as seconds:
-        if seconds:
-            job.finished.wait(seconds)
+    model_available(svc)  # the voices, and so the default voice, come with the model
+    voice = resolve_voice(svc, lang, requested_voice)
+    job = long_poll(svc, submit_speech(svc, text, voice), wait)
     body = _job_body(svc, job)
     return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
 
@@ -216,12 +252,12 @@ def speech_status(speech_id: str) -> Response:
 def audio(name: str) -> Response:
     svc = service()
     speech_id = name.removesuffix(".wav") if name.endswith(".wav") else ""
-    path = svc.store.lookup(speech_id)  # None for anything but a stored id: no path escapes
+    stored = svc.store.open(speech_id)  # None for anything but a stored id: no path escapes
     try:
-        if path is not None:
+        if stored is not None:
             # The id is a hash of what was said, so the bytes never change: the id is the ETag
             # (stable although each use bumps the file's time), and caches may keep them.
-            response = send_file(path, mimetype="audio/wav", conditional=True, etag=speech_id)
+            response = send_file(stored, mimetype="audio/wav", conditional=True, etag=speech_id)
             response.last_modified = None
             response.headers["Cache-Control"] = _IMMUTABLE
             return response
@@ -236,7 +272,7 @@ def audio(name: str) -> Response:
 @bp.get("/voices")
 def voices() -> Response:
     svc = service()
-    _model_available(svc)
+    model_available(svc)
     languages, default_lang = svc.languages(), svc.default_lang()
     return jsonify({
         "engine": svc.config.engine,

@@ -45,6 +45,10 @@ class Config:
     workers: int = 1  # LEGENDA_TTS_WORKERS: jobs synthesized at once
     max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
     torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
+    queue_url: str = ""  # LEGENDA_QUEUE_URL: redis://host:port/db ("" = jobs in this process)
+    audio_store: str = ""  # LEGENDA_AUDIO_STORE: s3://bucket/prefix ("" = LEGENDA_AUDIO_DIR)
+    s3_endpoint_url: str = ""  # LEGENDA_S3_ENDPOINT_URL: MinIO and the like ("" = AWS)
+    job_retries: int = 1  # LEGENDA_JOB_RETRIES: new tries of a job whose worker died
     allowed_hosts: tuple[str, ...] = ()  # LEGENDA_ALLOWED_HOSTS: extra Host names, or *
     api_keys: tuple[str, ...] = ()  # LEGENDA_API_KEYS: when set, requests need a Bearer key
     job_timeout_s: float = 300.0  # LEGENDA_JOB_TIMEOUT_S: a job's deadline
@@ -112,6 +116,24 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
     return origins
 
 
+_QUEUE_URL = re.compile(r"^(redis|rediss|unix)://\S+$")
+_S3_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/[^\s]*)?$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+def _url(env: Mapping[str, str], name: str, pattern: re.Pattern[str], example: str) -> str | None:
+    raw = _get(env, name)
+    if raw is not None and not pattern.match(raw):
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a URL like {example}.")
+    return raw
+
+
+def s3_location(audio_store: str) -> tuple[str, str]:
+    """(bucket, key prefix without slashes) of an ``s3://bucket/prefix`` URL."""
+    match = _S3_URL.match(audio_store)
+    if not match:
+        raise ConfigError(f"{PREFIX}AUDIO_STORE={audio_store!r} is not a URL like s3://bucket/prefix.")
+    return match.group(1), (match.group(2) or "").strip("/")
 def _names(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
     raw = _get(env, name)
     if raw is None:
@@ -159,6 +181,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "workers": _number(env, "TTS_WORKERS", int, 1),
         "max_wait_s": _number(env, "MAX_WAIT_S", float, 0),
         "torch_threads": _number(env, "TORCH_THREADS", int, 0),
+        "queue_url": _url(env, "QUEUE_URL", _QUEUE_URL, "redis://127.0.0.1:6379/0"),
+        "audio_store": _url(env, "AUDIO_STORE", _S3_URL, "s3://bucket/prefix"),
+        "s3_endpoint_url": _url(env, "S3_ENDPOINT_URL", _HTTP_URL, "http://127.0.0.1:9000"),
+        "job_retries": _number(env, "JOB_RETRIES", int, 0),
         "allowed_hosts": _hosts(env),
         "api_keys": _keys(env),
         "job_timeout_s": _number(env, "JOB_TIMEOUT_S", float, 1),

@@ -18,13 +18,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import deadline as deadlines
 from .audio import Samples, wav_bytes
 from .deadline import Deadline, JobStopped
 from .engines import EngineUnavailable
 from .speech import ProgressCallback, TooMuchWork
-from .store import AudioStore, StoreUnavailable
+from .store import AudioStorage, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,16 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 # Failed jobs kept so a client polling its id learns why; older ones are forgotten.
 _FAILED_KEPT = 256
 
-Synthesize = Callable[[str, str, ProgressCallback], tuple[int, Samples]]
+# synthesize(text, voice, speed, on_progress) -> (sample rate, samples)
+Synthesize = Callable[[str, str, float, ProgressCallback], tuple[int, Samples]]
+
+
+class JobEvents(Protocol):
+    """What a queue reports as it works (metrics.Metrics implements it)."""
+
+    def job_started(self, waited_s: float) -> None: ...
+
+    def job_finished(self, result: str) -> None: ...
 
 
 class QueueFull(RuntimeError):
@@ -46,15 +56,24 @@ class Closing(RuntimeError):
 STOPPED_BY_SHUTDOWN = "The speech server stopped before saying this; try again."
 
 
+class QueueUnavailable(RuntimeError):
+    """The job queue cannot be reached (Redis is down or unreachable); the message is for
+    people."""
+
+
 @dataclass
 class Job:
     id: str
     text: str
     voice: str
+    speed: float = 1.0
     status: str = QUEUED
     progress: float = 0.0
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    created: float = field(default_factory=time.monotonic, repr=False)
+    position: int = 0  # jobs ahead, as a Redis queue read it (see SpeechJobs.position)
+    retried: int = 0  # times it was queued again because its worker died (Redis queue)
 
 
 class SpeechJobs:
@@ -67,10 +86,11 @@ class SpeechJobs:
     def __init__(
         self,
         synthesize: Synthesize,
-        store: AudioStore,
+        store: AudioStorage,
         queue_size: int,
         workers: int = 1,
         before_each: Callable[[], None] | None = None,
+        events: JobEvents | None = None,
         job_timeout_s: float = 300.0,
     ) -> None:
         self._synthesize = synthesize
@@ -79,6 +99,7 @@ class SpeechJobs:
         self._closing = False
         self._store = store
         self._before_each = before_each
+        self._events = events
         # Unbounded, so stop() can always post its end markers; submit() keeps the size.
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._queue_size = queue_size
@@ -132,7 +153,7 @@ class SpeechJobs:
         state = "stuck" if stuck else "busy" if running else "idle"
         return {"state": state, "total": len(self._threads), "busy": len(running), "stuck": stuck}
 
-    def submit(self, speech_id: str, text: str, voice: str) -> Job:
+    def submit(self, speech_id: str, text: str, voice: str, speed: float = 1.0) -> Job:
         """The job making ``speech_id``: an existing one, a finished one, or a new queued one."""
         with self._lock:
             existing = self._existing(speech_id)
@@ -142,7 +163,7 @@ class SpeechJobs:
                 raise Closing
             if self._queue.qsize() >= self._queue_size:  # only submit() adds, under the lock
                 raise QueueFull
-            job = Job(speech_id, text, voice)
+            job = Job(speech_id, text, voice, speed)
             self._queue.put_nowait(job)
             self._failed.pop(speech_id, None)  # a new attempt replaces the old failure
             self._active[speech_id] = job
@@ -159,8 +180,24 @@ class SpeechJobs:
         Called with the lock held.
         """
         job = self._active.get(speech_id)
-        if job is None and self._store.lookup(speech_id) is not None:
+        if job is None and self._store.contains(speech_id):
             job = self._done_job(speech_id)
+        return job
+
+    def position(self, job: Job) -> int:
+        """Jobs ahead of ``job`` (running or queued before it); 0 once it runs."""
+        with self._lock:
+            if job.status != QUEUED or self._active.get(job.id) is not job:
+                return 0
+            # In the order they were queued: those before it run or wait ahead of it.
+            for ahead, other in enumerate(self._active.values()):
+                if other is job:
+                    return ahead
+        return 0
+
+    def wait(self, job: Job, seconds: float) -> Job:
+        """``job`` once it is settled, or after ``seconds``."""
+        job.finished.wait(seconds)
         return job
 
     def depth(self) -> int:
@@ -194,31 +231,26 @@ class SpeechJobs:
         deadline.on_stop(lambda: self._finish(job, FAILED, deadline.reason))
         with self._lock:
             self._running[worker] = (job, deadline)
-        deadlines.set_current(deadline)
         try:
             job.status = RUNNING
+            if self._events:
+                self._events.job_started(time.monotonic() - job.created)
 
             def on_progress(fraction: float) -> None:
                 job.progress = round(min(max(fraction, 0.0), 1.0), 3)
 
-            rate, samples = self._synthesize(job.text, job.voice, on_progress)
-            deadline.check()
-            self._store.save(job.id, wav_bytes(rate, samples))
+            make_audio(self._synthesize, self._store, job, deadline, on_progress)
         except Exception as error:  # any failure belongs to this job; the worker goes on
             self._fail(job, error)
         else:
             self._finish(job, DONE, None)
         finally:
             deadline.close()
-            deadlines.set_current(None)
             with self._lock:
                 self._running.pop(worker, None)
 
     def _fail(self, job: Job, error: Exception) -> None:
-        if isinstance(error, (JobStopped, TooMuchWork, StoreUnavailable, EngineUnavailable)):
-            log.warning("speech job %s failed: %s", job.id, error)
-        else:
-            log.exception("speech job %s failed", job.id)
+        log_failure(job.id, error)
         self._finish(job, FAILED, describe_failure(error))
 
     def _finish(self, job: Job, status: str, error: str | None) -> None:
@@ -237,6 +269,32 @@ class SpeechJobs:
                     self._failed.popitem(last=False)
             self._active.pop(job.id, None)
         job.finished.set()
+        if self._events:
+            self._events.job_finished(status)
+
+
+def make_audio(
+    synthesize: Synthesize, store: AudioStorage, job: Job, deadline: Deadline,
+    on_progress: ProgressCallback,
+) -> None:
+    """Synthesize ``job`` under ``deadline`` (engines read it: deadline.current()) and store
+    its WAV; raises what went wrong. Both queues run their jobs through this: SpeechJobs in
+    this process, redis_queue's workers in theirs."""
+    deadlines.set_current(deadline)
+    try:
+        rate, samples = synthesize(job.text, job.voice, job.speed, on_progress)
+        deadline.check()
+        store.save(job.id, wav_bytes(rate, samples))
+    finally:
+        deadlines.set_current(None)
+
+
+def log_failure(speech_id: str, error: Exception) -> None:
+    """Expected failures in one line, the others with their traceback."""
+    if isinstance(error, (JobStopped, TooMuchWork, StoreUnavailable, EngineUnavailable)):
+        log.warning("speech job %s failed: %s", speech_id, error)
+    else:
+        log.exception("speech job %s failed", speech_id)
 
 
 def describe_failure(error: Exception) -> str:

@@ -53,9 +53,9 @@ def _too_long(max_audio_s: float) -> str:
 
 def speak(
     engine: Engine, text: str, voice: str, on_progress: ProgressCallback | None = None,
-    max_calls: int = 1_000_000, max_audio_s: float = float("inf"),
+    max_calls: int = 1_000_000, max_audio_s: float = float("inf"), speed: float = 1.0,
 ) -> tuple[int, Samples]:
-    """Synthesize ``text`` piece by piece and join the pieces with pauses.
+    """Synthesize ``text`` piece by piece at ``speed`` and join the pieces with pauses.
 
     ``on_progress`` is called with the fraction done after each piece. TooMuchWork when the
     text needs more than ``max_calls`` pieces or its audio runs past ``max_audio_s``;
@@ -72,7 +72,12 @@ def speak(
     for index, piece in enumerate(pieces, start=1):
         if job_deadline:
             job_deadline.check()
-        piece_rate, samples = engine.synthesize(piece, voice)
+        # The speed goes to the engine only when one is asked for, so engines (and stand-ins)
+        # that take (text, voice) work unchanged at the normal speed.
+        piece_rate, samples = (
+            engine.synthesize(piece, voice) if speed == 1.0
+            else engine.synthesize(piece, voice, speed)
+        )
         if rate and piece_rate != rate:
             raise RuntimeError("the engine changed its sample rate between sentences")
         rate = piece_rate

@@ -30,6 +30,7 @@ import time
 import wave
 from collections import OrderedDict
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from .audio import wav_duration
 
@@ -59,7 +60,20 @@ class StoreUnavailable(RuntimeError):
 
 
 class StoreSetupError(RuntimeError):
-    """The audio folder cannot be used at all (not a folder, cannot be created or read)."""
+    """The audio store cannot be used at all (a folder that is not one, cannot be created or
+    read; a bucket that cannot be reached)."""
+
+
+class AudioStorage(Protocol):
+    """What the jobs, the workers and the API need of a store (a folder, or S3: s3store.py)."""
+
+    def contains(self, speech_id: str) -> bool: ...
+
+    def open(self, speech_id: str) -> Path | BinaryIO | None: ...
+
+    def duration(self, speech_id: str) -> float | None: ...
+
+    def save(self, speech_id: str, wav: bytes) -> object: ...
 
 
 def is_speech_id(value: str) -> bool:
@@ -176,6 +190,12 @@ class AudioStore:
             pass
         return path
 
+    def contains(self, speech_id: str) -> bool:
+        return self.lookup(speech_id) is not None
+
+    def open(self, speech_id: str) -> Path | None:
+        """What Flask's send_file serves for ``speech_id`` (here, its file), or None."""
+        return self.lookup(speech_id)
     def _adopt(self, speech_id: str, path: Path) -> bool:
         """Count a file this store did not write (another process sharing the folder saved it):
         one stat, only for ids the index does not hold."""

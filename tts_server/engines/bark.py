@@ -73,7 +73,8 @@ class BarkEngine(Engine):
         )
         self.model = model.to(self.device).eval()
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
+        """Bark has no speed control (``supports_speed`` is False): ``speed`` is ignored."""
         import torch
 
         if self.processor is None or self.model is None:

@@ -31,10 +31,12 @@ VOICES_BY_LANG: dict[str, tuple[str, ...]] = {
     "hi": ("hi",),
 }
 _TIMEOUT_S = 60
+_WORDS_PER_MINUTE = 175  # espeak-ng's default rate: speed 1.0
 
 
 class EspeakEngine(Engine):
     max_piece_chars = 600  # espeak-ng has no length limit; this keeps progress meaningful
+    supports_speed = True
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -62,14 +64,15 @@ class EspeakEngine(Engine):
     def load(self) -> None:
         """Nothing to load: espeak-ng starts afresh for every sentence."""
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         """One espeak-ng process per piece; killed when the job's deadline passes or the
         server stops (see deadline.py), so no child outlives its job."""
         job_deadline = deadline.current()
         timeout = min(_TIMEOUT_S, job_deadline.remaining()) if job_deadline else _TIMEOUT_S
         # Text goes through stdin, so a text starting with "-" is never read as an option.
+        words_per_minute = str(round(_WORDS_PER_MINUTE * speed))
         with subprocess.Popen(
-            [self.binary, "-v", voice, "--stdout"],
+            [self.binary, "-v", voice, "-s", words_per_minute, "--stdout"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         ) as process:
             forget = job_deadline.on_stop(process.kill) if job_deadline else (lambda: None)

@@ -9,7 +9,7 @@
 
 import { changeSettings } from './settings.js';
 import { el } from './dom.js';
-import { languageName } from './format.js';
+import { languageName, ordinal } from './format.js';
 
 const POLL_MS = 500;
 
@@ -318,6 +318,14 @@ function initSpeech(panel, { audio, onVoiceChange }) {
     }
   }
 
+  /** The queued job's line: its place once other jobs are ahead (`position` = jobs ahead). */
+  function waiting(position) {
+    const ahead = Number(position);
+    return Number.isInteger(ahead) && ahead > 0
+      ? `Waiting for the speech server: ${ordinal(ahead + 1)} in line…`
+      : 'Waiting for the speech server…';
+  }
+
   /** Poll the job until it is done; only the job that drives the panel updates it. */
   async function follow(asked, job, drives) {
     let current = job;
@@ -332,7 +340,7 @@ function initSpeech(panel, { audio, onVoiceChange }) {
         progress.value = share;
         state.textContent = current.status === 'running'
           ? `Synthesizing speech… ${Math.round(share * 100)}%`
-          : 'Waiting for the speech server…';
+          : waiting(current.position);
       }
       await delay(POLL_MS);
       current = await asked.json(current.status_url || job.status_url);
