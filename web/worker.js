@@ -32,9 +32,11 @@ const relayProgress = (info) => {
   });
 };
 
-const fatal = (code, message, error) => {
+// `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>");
+// `message` is the same in English, for the console.
+const fatal = (code, key, params, message, error) => {
   if (error) console.error("Legenda worker:", error);
-  post({ type: "fatal", code, message });
+  post({ type: "fatal", code, key, params, message });
 };
 
 class MissingFile extends Error {
@@ -98,9 +100,10 @@ async function startPython() {
 
 // navigator.gpu can exist without a usable adapter (no GPU, or GPU disabled): ask for one.
 async function hasWebGPU() {
-  if (!navigator.gpu) return false;
+  const gpu = /** @type {any} */ (navigator).gpu;
+  if (!gpu) return false;
   try {
-    return !!(await navigator.gpu.requestAdapter());
+    return !!(await gpu.requestAdapter());
   } catch {
     return false;
   }
@@ -109,26 +112,26 @@ async function hasWebGPU() {
 async function boot() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
     fatal(
-      "no-wasm",
+      "no-wasm", "no-wasm", {},
       "This browser cannot run WebAssembly, which the page needs to run the models. " +
         "Use a recent Chrome, Edge, Firefox or Safari, with WebAssembly enabled.",
     );
     return null;
   }
-  post({ type: "stage", stage: "runtime", message: "Loading the Python runtime…" });
+  post({ type: "stage", stage: "runtime", params: {}, message: "Loading the Python runtime…" });
   try {
     return await startPython();
   } catch (error) {
     if (error instanceof MissingFile) {
       fatal(
-        "runtime-failed",
+        "runtime-failed", "missing-file", { url: error.url },
         `A file the page needs (${error.url}) could not be loaded. Reload the page; ` +
           "if you host the site yourself, build it again with `make site`.",
         error,
       );
     } else {
       fatal(
-        "runtime-failed",
+        "runtime-failed", "no-python", {},
         "The Python runtime could not start in this browser. Reload the page, or try a " +
           "recent Chrome, Edge or Firefox; the browser console has the details.",
         error,
@@ -163,13 +166,15 @@ self.onmessage = (event) => {
             jobId: message.jobId,
             itemId: item.itemId,
             code: "runtime-failed",
+            key: "unexpected",
+            params: { what: "job" },
             message: "Something went wrong while working on this image. Reload the page and " +
               "try again; the browser console has the details.",
           });
         }
         post({ type: "done", jobId: message.jobId });
       } else {
-        fatal("runtime-failed", "The page's runtime stopped working. Reload the page.", error);
+        fatal("runtime-failed", "worker-stopped", {}, "The page's runtime stopped working. Reload the page.", error);
       }
     }
   });

@@ -13,11 +13,6 @@ export function formatBytes(bytes) {
   return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** "1 image", "3 images". */
-export function plural(count, word) {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** A language's name from the worker's table ([{code, name}]); the code when it is not there. */
 export function languageName(languages, code) {
   return languages.find((language) => language.code === code)?.name || code;

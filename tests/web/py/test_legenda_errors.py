@@ -6,6 +6,7 @@ from legenda.errors import (
     INFERENCE_FAILED,
     MODEL_NOT_FOUND,
     NOT_AN_IMAGE,
+    ImageSource,
     ModelPlace,
     image_fetch_failed,
     image_http_error,
@@ -91,13 +92,17 @@ def test_webgpu_failure_suggests_wasm() -> None:
         (image_http_error("https://x.example/a.png", 404), IMAGE_UNREACHABLE, "does not exist"),
         (image_http_error("https://x.example/a.png", 500), IMAGE_UNREACHABLE, "answered 500"),
         (image_fetch_failed("https://x.example/a.png"), IMAGE_UNREACHABLE, "CORS"),
-        (not_an_image("The address x", "text/html"), NOT_AN_IMAGE, "it is text/html"),
-        (undecodable_image("The file “a.png”"), NOT_AN_IMAGE, "could not be read as an image"),
-        (unexpected("captioning"), "runtime-failed", "while captioning"),
+        (not_an_image(ImageSource("address", "x"), "text/html"), NOT_AN_IMAGE,
+         "The address x is not an image (it is text/html)"),
+        (undecodable_image(ImageSource("file", "a.png")), NOT_AN_IMAGE,
+         "The file “a.png” could not be read as an image"),
+        (unexpected("job"), "runtime-failed", "while working on this image"),
     ],
 )
 def test_image_and_other_errors(error: object, code: str, says: str) -> None:
     assert error.code == code  # type: ignore[attr-defined]
+    # The page words it from its key and parameters, in its own language.
+    assert error.key and isinstance(error.params, dict)  # type: ignore[attr-defined]
     assert says in error.message  # type: ignore[attr-defined]
     _is_for_a_person(error.message)  # type: ignore[attr-defined]
 

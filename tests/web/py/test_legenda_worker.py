@@ -113,10 +113,10 @@ class FakeImages:
     """Item urls starting with "bad" are not images."""
 
     async def load(self, item: dict[str, Any]) -> Any:
-        from legenda.errors import not_an_image
+        from legenda.errors import ImageSource, not_an_image
 
         if str(item.get("url", "")).startswith("bad"):
-            raise not_an_image("The address", "text/html")
+            raise not_an_image(ImageSource("address", str(item["url"])), "text/html")
         return f"image:{item['url']}"
 
 
@@ -171,13 +171,14 @@ def test_init_answers_settings_languages_and_problems(legenda: types.SimpleNames
     settings = of_type(sent, "settings")[0]
     assert settings["settings"]["caption_model"] == "t/cap"
     assert settings["settings"]["device"] == "wasm"  # this fake browser has no WebGPU
-    assert settings["notices"] == [
-        "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
-    ]
+    assert settings["notices"] == [{
+        "key": "no-webgpu",
+        "message": "This browser has no WebGPU, so the models run on WebAssembly (wasm).",
+    }]
     assert [problem["setting"] for problem in settings["problems"]] == ["dtype"]
     assert settings["languages"][0]["code"] == "pt"
     ready = legenda.worker_main.READY_MESSAGE
-    assert sent[-1] == {"type": "stage", "stage": "ready", "message": ready}
+    assert sent[-1] == {"type": "stage", "stage": "ready", "message": ready, "params": {}}
 
 
 def test_a_run_captions_in_batches_then_translates_each_item(
@@ -287,3 +288,20 @@ def test_a_missing_translation_model_is_tried_once_per_job_and_captions_survive(
     assert pipelines.loads.count(("translation", "t/mt", "q8")) == 1
     handle(worker, run("d", job="next"))  # a new job tries again (the files may be there now)
     assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2
+
+
+def test_translate_translates_captions_again_without_captioning(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    again = {"type": "translate", "jobId": "j", "items": [
+        {"itemId": "i0", "caption": "A cat"}, {"itemId": "i1", "caption": "A dog"},
+    ]}
+    handle(worker, init(), {"type": "configure", "config": {"lang": "es"}}, again)
+    assert pipelines.caption_calls == []  # no image fetched or captioned
+    results = of_type(sent, "result")
+    assert [(r["itemId"], r["caption"], r["lang"]) for r in results] == [
+        ("i0", "A cat", "es"), ("i1", "A dog", "es"),
+    ]
+    assert results[0]["translation"] == "[spa_Latn] A cat"
+    assert sent[-1] == {"type": "done", "jobId": "j"}

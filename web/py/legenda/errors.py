@@ -1,20 +1,22 @@
-"""Failures as sentences for a person: what went wrong and what to do.
+"""Failures as codes with parameters, which the page words in its own language.
 
-Everything the worker reports goes through a ``LegendaError`` (a code from the worker protocol
-and a message). The raw JavaScript / Transformers.js messages are mapped here, from plain
-strings, so the mapping is tested in CPython; the raw text itself goes to the console only.
+Everything the worker reports goes through a ``LegendaError``: a code from the worker protocol,
+a ``key`` naming which sentence the page says (web/ui/i18n/<lang>.js, ``error.<key>``), its
+``params``, and ``message``, the same sentence in English for the console and for CPython's
+tests. The raw JavaScript / Transformers.js messages are mapped here, from plain strings, so the
+mapping is tested in CPython; the raw text itself goes to the console only.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 IMAGE_UNREACHABLE = "image-unreachable"
 NOT_AN_IMAGE = "not-an-image"
 MODEL_NOT_FOUND = "model-not-found"
 BAD_SETTING = "bad-setting"
-NO_WASM = "no-wasm"  # sent by worker.js itself: without WebAssembly there is no Python
 RUNTIME_FAILED = "runtime-failed"
 INFERENCE_FAILED = "inference-failed"
 
@@ -27,13 +29,18 @@ SELF_HOST_HINT = (
 class LegendaError(Exception):
     """A failure with a protocol code and a message fit for the page's status line."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(
+        self, code: str, message: str, key: str = "", params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.key = key or code
+        self.params = params or {}
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "key": self.key,
+                "params": self.params}
 
 
 @dataclass(frozen=True)
@@ -83,10 +90,13 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
     subject = _model(place.role, place.model)
     where = f"{place.local_path}{place.model}/ on this site"
     hint = SELF_HOST_HINT.format(model=place.model)
+    params: dict[str, Any] = {"role": place.role, "model": place.model, "where": where}
     missing = _MISSING_FILE.search(raw)
     if missing:
         file = _file_in_model(missing.group(2), place.model)
-        if file.endswith(".onnx"):  # the weights: often only this dtype is missing
+        weights = file.endswith(".onnx")  # the weights: often only this dtype is missing
+        params.update(file=file, dtype=place.dtype, weights=weights)
+        if weights:
             what = f"its {place.dtype} weights ({file}) are"
             check = "Check the model id, or try another dtype (q8 and fp32 are the most common). "
         else:
@@ -97,18 +107,21 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
                 f"{subject} was not found: {what} not at {where}, and remote models are off "
                 f"(remote_models=0). {check}{hint} Or allow remote models (remote_models=1) "
                 "to download it from the Hugging Face hub.",
+                "model-missing-local", params,
             )
         return LegendaError(
             MODEL_NOT_FOUND,
             # Transformers.js reports a download cut off midway as a missing file too.
             f"{subject} could not be loaded: {what} neither at {where} nor on the Hugging Face "
             f"hub, or the download failed. {check}{hint}",
+            "model-missing", params,
         )
     if _WEBGPU_FAILURE.search(raw):  # before _NO_BACKEND: no WebGPU backend is WebGPU's fault
         return LegendaError(
             INFERENCE_FAILED,
             f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
             "(device=wasm) and try again.",
+            "model-webgpu", params,
         )
     if _NO_BACKEND.search(raw):
         return LegendaError(
@@ -116,17 +129,20 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
             "ONNX Runtime, which runs the models, could not start: its files on this site "
             "(vendor/ort/) are missing or damaged. Reload the page; if you host the site "
             "yourself, build it again with `make site`.",
+            "no-backend", params,
         )
     if _NETWORK_FAILURE.search(raw):
         return LegendaError(
             MODEL_NOT_FOUND,
             f"{subject} could not be downloaded: the Hugging Face hub did not answer (are you "
             f"offline?) and it is not at {where}. Check your connection. {hint}",
+            "model-offline", params,
         )
     return LegendaError(
         INFERENCE_FAILED,
         f"{subject} could not be loaded: its files may be damaged or of a kind this page "
         "cannot run. Try another model or dtype; the browser console has the details.",
+        "model-broken", params,
     )
 
 
@@ -136,6 +152,7 @@ def inference_error(role: str, model: str) -> LegendaError:
         INFERENCE_FAILED,
         f"{_model(role, model)} failed while working on this image. Try again, or try "
         "another image or model; the browser console has the details.",
+        "inference-failed", {"role": role, "model": model},
     )
 
 
@@ -144,28 +161,33 @@ def empty_output(role: str, model: str) -> LegendaError:
         INFERENCE_FAILED,
         f"{_model(role, model)} gave no text for this image. Try another image, or "
         "other generation settings (for example more max_new_tokens).",
+        "empty-output", {"role": role, "model": model},
     )
 
 
-def _image_unreachable(url: str, reason: str) -> LegendaError:
+_REASONS = {
+    "missing": "it does not exist there",
+    "timeout": "the server did not answer in time, or it does not let other sites read its "
+    "images (CORS)",
+}
+
+
+def _image_unreachable(url: str, reason: str, status: int = 0) -> LegendaError:
+    said = _REASONS.get(reason, f"the server answered {status}")
     return LegendaError(
         IMAGE_UNREACHABLE,
-        f"The image at {url} could not be loaded: {reason}. Check the address, or save the "
+        f"The image at {url} could not be loaded: {said}. Check the address, or save the "
         "image and choose it as a file.",
+        "image-unreachable", {"url": url, "reason": reason, "status": status},
     )
 
 
 def image_http_error(url: str, status: int) -> LegendaError:
-    reason = "it does not exist there" if status in (404, 410) else f"the server answered {status}"
-    return _image_unreachable(url, reason)
+    return _image_unreachable(url, "missing" if status in (404, 410) else "status", status)
 
 
 def image_fetch_failed(url: str) -> LegendaError:
-    return _image_unreachable(
-        url,
-        "the server did not answer in time, or it does not let other sites read its images "
-        "(CORS)",
-    )
+    return _image_unreachable(url, "timeout")
 
 
 def bad_image_url(url: str) -> LegendaError:
@@ -173,29 +195,51 @@ def bad_image_url(url: str) -> LegendaError:
         IMAGE_UNREACHABLE,
         f"“{url}” is not a web address of an image. Paste an address starting with http:// "
         "or https://, or choose a file.",
+        "bad-image-url", {"url": url},
     )
 
 
-def not_an_image(source: str, content_type: str) -> LegendaError:
+@dataclass(frozen=True)
+class ImageSource:
+    """Where an image came from, to name it in a sentence: a file (by name) or an address."""
+
+    kind: str  # "file" or "address"
+    name: str  # the file's name ("" when it has none) or the address
+
+    def english(self) -> str:
+        if self.kind == "address":
+            return f"The address {self.name}"
+        return f"The file “{self.name}”" if self.name else "The chosen file"
+
+    def params(self) -> dict[str, str]:
+        return {"source": self.kind, "name": self.name}
+
+
+def not_an_image(source: ImageSource, content_type: str) -> LegendaError:
     return LegendaError(
         NOT_AN_IMAGE,
-        f"{source} is not an image (it is {content_type or 'of an unknown type'}). Use a "
-        "direct link to a JPEG, PNG, WebP or GIF image, or choose an image file.",
+        f"{source.english()} is not an image (it is {content_type or 'of an unknown type'}). "
+        "Use a direct link to a JPEG, PNG, WebP or GIF image, or choose an image file.",
+        "not-an-image", {**source.params(), "type": content_type},
     )
 
 
-def undecodable_image(source: str) -> LegendaError:
+def undecodable_image(source: ImageSource) -> LegendaError:
     return LegendaError(
         NOT_AN_IMAGE,
-        f"{source} could not be read as an image: it may be damaged or in a format this "
-        "browser cannot decode. Try a JPEG, PNG, WebP or GIF image.",
+        f"{source.english()} could not be read as an image: it may be damaged or in a format "
+        "this browser cannot decode. Try a JPEG, PNG, WebP or GIF image.",
+        "undecodable-image", source.params(),
     )
 
 
 def unexpected(what: str) -> LegendaError:
-    """Anything not foreseen: say what was being done, never the raw error."""
+    """Anything not foreseen: say what was being done (``what``: "job", "start"), never the
+    raw error."""
+    doing = {"job": "working on this image", "start": "starting the page's runtime"}[what]
     return LegendaError(
         RUNTIME_FAILED,
-        f"Something went wrong while {what}. Reload the page and try again; the browser "
+        f"Something went wrong while {doing}. Reload the page and try again; the browser "
         "console has the details.",
+        "unexpected", {"what": what},
     )

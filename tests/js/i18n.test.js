@@ -1,0 +1,50 @@
+// The catalogs (web/ui/i18n/*.js) and the wording helpers (web/ui/i18n.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import en from '../../web/ui/i18n/en.js';
+import pt from '../../web/ui/i18n/pt.js';
+import { catalog, extendCatalogs, setUiLang, t, wordError } from '../../web/ui/i18n.js';
+
+// Parameters every entry may ask for, so each function entry can be called.
+const PARAMS = {
+  role: 'captioning', model: 'org/m', where: '/models/org/m/ on this site', file: 'onnx/a.onnx', dtype: 'q8', weights: true,
+  url: 'http://h/a.png', reason: 'missing', status: 500, source: 'file', name: 'a.png', type: 'text/html', what: 'job',
+  setting: 'max_new_tokens', value: 'lots', kept: '30', accepts: { kind: 'int', min: 1, max: 256 }, part: 'python',
+  first: 1, last: 4, total: 9, count: 2, others: 1, succeeded: 1, failed: 1, problems: 'x.', position: 1,
+  label: 'A cat', files: 2, models: 1, bytes: '1 MB', ready: 1, engine: 'espeak', voice: 'pt', percent: 50, took: '3 s',
+  address: 'http://h:5000', said: 'busy', option: 'webgpu', lang: 'pt', webgpu: false,
+};
+
+test('both catalogs have the same keys', () => {
+  assert.deepEqual(Object.keys(pt).sort(), Object.keys(en).sort());
+});
+
+test('every entry words to text with no placeholder or undefined left', () => {
+  for (const [lang, words] of Object.entries({ en, pt })) {
+    setUiLang(lang);
+    for (const key of Object.keys(words)) {
+      const text = t(key, PARAMS);
+      assert.equal(typeof text, 'string', `${lang} ${key}`);
+      assert.ok(!/\{\w+\}|undefined|\[object/.test(text), `${lang} ${key}: ${text}`);
+    }
+  }
+  setUiLang('en');
+});
+
+test('errors are worded from their key and parameters in the page language', () => {
+  const failure = { code: 'bad-setting', key: 'bad-setting', params: PARAMS, message: 'English' };
+  setUiLang('en');
+  assert.match(wordError(failure), /whole number from 1 to 256/);
+  setUiLang('pt');
+  assert.match(wordError(failure), /número inteiro de 1 a 256/);
+  assert.equal(wordError({ code: 'x', message: 'Only English.' }), 'Only English.');
+  setUiLang('en');
+});
+
+test('another page adds its own words', () => {
+  extendCatalogs({ en: { 'play.stop': 'Stop' }, pt: { 'play.stop': 'Parar' } });
+  setUiLang('pt');
+  assert.equal(t('play.stop'), 'Parar');
+  assert.equal(catalog('en')['play.stop'], 'Stop');
+  setUiLang('en');
+});
