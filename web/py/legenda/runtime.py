@@ -1,6 +1,6 @@
 """Transformers.js, imported from the site's own copy and set up from the settings.
 
-Pitfalls this module exists for (docs/stack-notes): transformers-js-py loads Transformers.js
+Pitfalls this module exists for (docs/architecture.md, "Transformers.js in Pyodide"): transformers-js-py loads Transformers.js
 from a CDN unless given a URL; importing it turns local models off; ``localModelPath`` must be
 a path, not a URL; nested env objects must be set on the raw JS object; and Transformers.js
 points ONNX Runtime's wasm files at a CDN on import.
@@ -59,7 +59,7 @@ class Runtime:
         env.localModelPath = self.local_model_path(settings)
 
     def local_model_path(self, settings: Settings) -> str:
-        # A path, not a URL (pitfall 3), resolved against the site so "models/" works under a
+        # A path, not a URL (a URL is taken as a path), resolved against the site so "models/" works under a
         # sub-path such as GitHub Pages' /<repo>/.
         return str(js.URL.new(settings.models, self.site.site_base).pathname)
 
@@ -74,7 +74,7 @@ class Runtime:
         return wanted, None
 
     def _choose_ort_build(self, device: str) -> None:
-        # ONNX Runtime reads wasmPaths once, when its first session starts (pitfalls 4, 5).
+        # ONNX Runtime reads wasmPaths once, when its first session starts (docs/architecture.md).
         if self.ort_build is not None:
             return
         build = _ORT_BUILDS[device]
