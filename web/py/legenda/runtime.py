@@ -1,9 +1,9 @@
 """Transformers.js, imported from the site's own copy and set up from the settings.
 
-Pitfalls this module exists for (docs/architecture.md, "Transformers.js in Pyodide"): transformers-js-py loads Transformers.js
-from a CDN unless given a URL; importing it turns local models off; ``localModelPath`` must be
-a path, not a URL; nested env objects must be set on the raw JS object; and Transformers.js
-points ONNX Runtime's wasm files at a CDN on import.
+Pitfalls this module exists for (docs/architecture.md, "Transformers.js in Pyodide"):
+transformers-js-py loads Transformers.js from a CDN unless given a URL; importing it turns
+local models off; ``localModelPath`` must be a path, not a URL; nested env objects must be set
+on the raw JS object; and Transformers.js points ONNX Runtime's wasm files at a CDN on import.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ class Runtime:
         env.localModelPath = self.local_model_path(settings)
 
     def local_model_path(self, settings: Settings) -> str:
-        # A path, not a URL (a URL is taken as a path), resolved against the site so "models/" works under a
-        # sub-path such as GitHub Pages' /<repo>/.
+        # A path, not a URL (Transformers.js misreads a URL here), resolved against the site
+        # so "models/" works under a sub-path such as GitHub Pages' /<repo>/.
         return str(js.URL.new(settings.models, self.site.site_base).pathname)
 
     def usable_device(self, wanted: str) -> tuple[str, str | None]:
