@@ -80,107 +80,122 @@ async function clearModelCache() {
 }
 
 
+function cacheButton(className, key) {
+  const node = el('button', { type: 'button', className: `button small ${className}` });
+  say(node, key);
+  return node;
+}
+
+/** One cached model as a list item: name, source, size and file count. */
+function modelItem(m) {
+  const source = el('span', { className: 'model-cache-source' });
+  bind(source, () => ` (${t(`cache.source.${m.source}`)})`);
+  const files = el('span', { className: 'model-cache-files' });
+  bind(files, () => `, ${t('cache.files', { count: m.files.length })}`);
+  return el('li', { className: 'model-cache-item' },
+    el('span', { className: 'model-cache-name', textContent: m.model }), source,
+    el('span', { className: 'model-cache-size', textContent: ` ${formatBytes(m.bytes)}` }), files);
+}
+
 /**
- * Render the view into `section` and keep it up to date.
- * @param {HTMLElement} section the page's #model-cache container
- * @param {{modelsBase: () => string}} options where the site's models live (changes with settings)
- * @returns {{refresh: () => Promise<void>}}
+ * The view in a section (the main page's #model-cache; another page may make its own): the
+ * models in Cache Storage, kept up to date with `refresh()`, and a Clear with a confirmation.
  */
-function initModelCache(section, { modelsBase }) {
-  const summary = el('p', { className: 'model-cache-summary', role: 'status' });
-  const list = el('ul', { className: 'model-cache-list' });
-  const button = (className, key) => {
-    const node = el('button', { type: 'button', className: `button small ${className}` });
-    say(node, key);
-    return node;
-  };
-  const refreshButton = button('secondary model-cache-refresh', 'cache.refresh');
-  const clearButton = button('secondary model-cache-clear', 'cache.clear');
-  const confirmBox = el('div', { className: 'model-cache-confirm', hidden: true });
-  const confirmText = el('p', { className: 'model-cache-confirm-text' });
-  const confirmYes = button('primary model-cache-confirm-yes', 'cache.confirm-yes');
-  const confirmNo = button('secondary model-cache-confirm-no', 'cache.confirm-no');
-  confirmBox.append(confirmText, confirmYes, confirmNo);
-  if (!section.querySelector('h2')) {
-    const heading = el('h2');
-    say(heading, 'cache.heading');
-    section.append(heading);
-  }
-  section.append(summary, list, el('div', { className: 'model-cache-actions' }, refreshButton, clearButton), confirmBox);
-
-  if (typeof caches === 'undefined') {
-    // Cache Storage exists only in secure contexts (https, or localhost / 127.0.0.1).
-    say(summary, 'cache.unsupported');
-    refreshButton.disabled = clearButton.disabled = true;
-    return { refresh: async () => {} };
+export class ModelCacheView {
+  /**
+   * @param {HTMLElement} section
+   * @param {{modelsBase: () => string}} options where the site's models live (changes with settings)
+   */
+  constructor(section, { modelsBase }) {
+    this.section = section;
+    this.modelsBase = modelsBase;
+    this.models = [];
+    this.refreshing = null;
+    this.again = false;
+    this.build();
+    if (typeof caches === 'undefined') {
+      // Cache Storage exists only in secure contexts (https, or localhost / 127.0.0.1).
+      say(this.summary, 'cache.unsupported');
+      this.refreshButton.disabled = this.clearButton.disabled = true;
+      this.refresh = async () => {};
+      return;
+    }
+    this.refreshButton.addEventListener('click', () => this.refresh());
+    this.clearButton.addEventListener('click', () => this.askClear());
+    this.confirmNo.addEventListener('click', () => { this.confirmBox.hidden = true; });
+    this.confirmYes.addEventListener('click', () => this.clear());
+    this.refresh();
   }
 
-  let models = [];
-  let refreshing = null;
+  build() {
+    this.summary = el('p', { className: 'model-cache-summary', role: 'status' });
+    this.list = el('ul', { className: 'model-cache-list' });
+    this.refreshButton = cacheButton('secondary model-cache-refresh', 'cache.refresh');
+    this.clearButton = cacheButton('secondary model-cache-clear', 'cache.clear');
+    this.confirmText = el('p', { className: 'model-cache-confirm-text' });
+    this.confirmYes = cacheButton('primary model-cache-confirm-yes', 'cache.confirm-yes');
+    this.confirmNo = cacheButton('secondary model-cache-confirm-no', 'cache.confirm-no');
+    this.confirmBox = el('div', { className: 'model-cache-confirm', hidden: true }, this.confirmText, this.confirmYes, this.confirmNo);
+    if (!this.section.querySelector('h2')) {
+      const heading = el('h2');
+      say(heading, 'cache.heading');
+      this.section.append(heading);
+    }
+    const actions = el('div', { className: 'model-cache-actions' }, this.refreshButton, this.clearButton);
+    this.section.append(this.summary, this.list, actions, this.confirmBox);
+  }
 
-  function render() {
-    list.replaceChildren(...models.map((m) => {
-      const source = el('span', { className: 'model-cache-source' });
-      bind(source, () => ` (${t(`cache.source.${m.source}`)})`);
-      const files = el('span', { className: 'model-cache-files' });
-      bind(files, () => `, ${t('cache.files', { count: m.files.length })}`);
-      return el('li', { className: 'model-cache-item' },
-        el('span', { className: 'model-cache-name', textContent: m.model }), source,
-        el('span', { className: 'model-cache-size', textContent: ` ${formatBytes(m.bytes)}` }), files);
-    }));
+  render() {
+    const models = this.models;
+    this.list.replaceChildren(...models.map(modelItem));
     const total = formatBytes(models.reduce((sum, m) => sum + m.bytes, 0));
     const count = models.filter((m) => m.source !== 'runtime').length;
     const engine = models.some((m) => m.source === 'runtime');
-    if (models.length) say(summary, 'cache.summary', { count, engine, total });
-    else say(summary, 'cache.empty');
-    section.dataset.models = String(count);
-    section.dataset.entries = String(models.length);
-    clearButton.disabled = models.length === 0;
+    if (models.length) say(this.summary, 'cache.summary', { count, engine, total });
+    else say(this.summary, 'cache.empty');
+    this.section.dataset.models = String(count);
+    this.section.dataset.entries = String(models.length);
+    this.clearButton.disabled = models.length === 0;
   }
 
-  async function load() {
+  async load() {
     try {
-      models = await listCachedModels(modelsBase());
-      render();
+      this.models = await listCachedModels(this.modelsBase());
+      this.render();
     } catch (err) {
       console.error('Reading the model cache failed', err);
-      say(summary, 'cache.read-failed');
+      say(this.summary, 'cache.read-failed');
     }
   }
 
-  // One refresh at a time; a request during one runs once more afterwards.
-  let again = false;
-  async function refresh() {
-    if (refreshing) { again = true; return refreshing; }
-    refreshing = (async () => {
-      do { again = false; await load(); } while (again);
-      refreshing = null;
+  /** Read the cache again; one read at a time, and a request during one runs once more. */
+  async refresh() {
+    if (this.refreshing) { this.again = true; return this.refreshing; }
+    this.refreshing = (async () => {
+      do { this.again = false; await this.load(); } while (this.again);
+      this.refreshing = null;
     })();
-    return refreshing;
+    return this.refreshing;
   }
 
-  refreshButton.addEventListener('click', () => refresh());
-  clearButton.addEventListener('click', () => {
-    const total = models.reduce((sum, m) => sum + m.bytes, 0);
-    say(confirmText, 'cache.confirm', { total: formatBytes(total) });
-    confirmBox.hidden = false;
-    confirmYes.focus();
-  });
-  confirmNo.addEventListener('click', () => { confirmBox.hidden = true; });
-  confirmYes.addEventListener('click', async () => {
-    confirmBox.hidden = true;
+  askClear() {
+    const total = this.models.reduce((sum, m) => sum + m.bytes, 0);
+    say(this.confirmText, 'cache.confirm', { total: formatBytes(total) });
+    this.confirmBox.hidden = false;
+    this.confirmYes.focus();
+  }
+
+  async clear() {
+    this.confirmBox.hidden = true;
     try {
       await clearModelCache();
     } catch (err) {
       console.error('Clearing the model cache failed', err);
-      say(summary, 'cache.delete-failed');
+      say(this.summary, 'cache.delete-failed');
       return;
     }
-    await refresh();
-  });
-
-  refresh();
-  return { refresh };
+    await this.refresh();
+  }
 }
 
 /**
@@ -195,7 +210,7 @@ export function mountModelCache() {
     if (!models) return;
     if (!view) {
       section.hidden = false;
-      view = initModelCache(section, { modelsBase: () => new URL(store.get().settings.models, document.baseURI).href });
+      view = new ModelCacheView(section, { modelsBase: () => new URL(store.get().settings.models, document.baseURI).href });
     } else {
       view.refresh();
     }

@@ -38,14 +38,12 @@ function previewSource(item) {
   return url;
 }
 
+/** Nothing featured: #caption and #translation empty (#audio follows: ui/speech.js owns it). */
 function clearFeatured() {
   byId('caption').textContent = '';
   byId('translation').textContent = '';
   labelTranslation(store.get().settings.lang);
-  const audio = /** @type {HTMLAudioElement} */ (byId('audio'));
-  audio.pause();
-  audio.removeAttribute('src');
-  audio.hidden = true;
+  store.update({ featured: null });
 }
 
 function showPreview(src, alt) {
@@ -238,7 +236,7 @@ export function clearResults() {
   preview.alt = '';
   say(byId('preview-empty'), 'results.empty-preview');
   byId('preview-empty').hidden = false;
-  store.update((state) => ({ result: null, featured: null, cleared: state.cleared + 1 }));
+  store.update((state) => ({ result: null, cleared: state.cleared + 1 }));
 }
 
 /** Label the translation with the target language, and repeat results as document events. */

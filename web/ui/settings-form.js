@@ -79,106 +79,119 @@ function button(id, key, className) {
   return node;
 }
 
+/** The panel's elements, made by mountSettingsForm. */
+let ui = null;
+
+function tell(words, kind = 'info') {
+  bind(ui.message, words);
+  ui.message.dataset.kind = kind;
+}
+
+/** Show the settings in force. */
+function fill(settings) {
+  for (const [key, input] of Object.entries(ui.inputs)) {
+    if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = asText(settings[key]) === '1';
+    else input.value = asText(settings[key]);
+  }
+}
+
+/** What the form says now, as text (flags as 1/0). */
+function collect() {
+  return Object.fromEntries(Object.entries(ui.inputs).map(([key, input]) => [key,
+    input instanceof HTMLInputElement && input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value.trim()]));
+}
+
+function build(schema) {
+  ui.inputs = buildFields(ui.form, schema);
+  const actions = el('div', { className: 'settings-actions' }, ui.apply, ui.reset, ui.copy);
+  ui.form.append(actions, ui.link, ui.message);
+  ui.panel.append(ui.form);
+  fill(store.get().settings);
+}
+
+/** The worker's answer settles every change: the form shows what is in force and why. */
+function showAnswer() {
+  const { settings, problems, notices, settingsApplied } = store.get();
+  fill(settings);
+  const noticeWords = () => notices.map((notice) => t(`notice.${notice.key}`)).join(' ');
+  if (problems.length) {
+    tell(() => problems.map(wordError).join(' '), 'error');
+    ui.panel.open = true;
+  } else if (settingsApplied) {
+    tell(() => `${t('settings.applied')} ${noticeWords()}`.trim());
+  } else if (notices.length) {
+    tell(noticeWords);
+  }
+  ui.panel.dataset.ready = '1';
+}
+
+function submit(event) {
+  event.preventDefault();
+  const { settings, settingsAnswer } = store.get();
+  if (!settingsAnswer) { tell(() => t('settings.starting')); return; }
+  const changes = Object.fromEntries(Object.entries(collect()).filter(([k, v]) => v !== asText(settings[k])));
+  if ('isolate' in changes) { switchIsolation(changes); return; }
+  if (Object.keys(changes).length === 0) { tell(() => t('settings.nothing-changed')); return; }
+  tell(() => t('settings.applying'));
+  changeSettings(changes);
+}
+
+/**
+ * Isolation takes a reload, so the other changes are saved at once rather than after the
+ * worker's answer: they are checked at the next start, and any refused one is forgotten.
+ */
+async function switchIsolation(changes) {
+  const isolate = changes.isolate === '1';
+  if (isolate && !('serviceWorker' in navigator)) {
+    tell(() => t('settings.no-service-worker'), 'error');
+    return;
+  }
+  saveSettings(changes);
+  removeFromAddress(Object.keys(changes));
+  tell(() => t(isolate ? 'settings.isolation-on' : 'settings.isolation-off'));
+  const outcome = await applyIsolation(isolate);
+  // "starting": coi-serviceworker reloads the page itself once it has taken over.
+  if (outcome !== 'starting') window.location.reload();
+}
+
+function reset() {
+  const wasIsolated = store.get().settings.isolate === true;
+  resetSettings();
+  tell(() => t('settings.reset-done'));
+  if (wasIsolated) applyIsolation(false);
+}
+
+async function copyLink() {
+  ui.link.value = currentLink();
+  ui.link.hidden = false;
+  try {
+    await navigator.clipboard.writeText(ui.link.value);
+    tell(() => t('settings.link-copied'));
+  } catch {
+    // No clipboard permission: the link is shown selected, ready for Ctrl+C.
+    ui.link.focus();
+    ui.link.select();
+    tell(() => t('settings.link-select'));
+  }
+}
+
 /** Build the panel in #settings-panel once the schema is known, and follow the store. */
 export function mountSettingsForm() {
-  const panel = /** @type {HTMLDetailsElement} */ (document.getElementById('settings-panel'));
-  const form = el('form', { id: 'settings-form', className: 'settings-form', noValidate: true });
-  const message = el('p', { id: 'settings-message', className: 'settings-message', role: 'status' });
-  const link = el('input', { id: 'settings-link', className: 'text-input settings-link', readOnly: true, hidden: true });
-  say(link, 'settings.link-label', {}, 'aria-label');
-  const applyButton = button('settings-apply', 'settings.apply', 'button primary small');
-  const resetButton = button('settings-reset', 'settings.reset', 'button secondary small');
-  const copyButton = button('settings-copy-link', 'settings.copy-link', 'button secondary small');
-  /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
-  let inputs = {};
-
-  const tell = (words, kind = 'info') => {
-    bind(message, words);
-    message.dataset.kind = kind;
+  ui = {
+    panel: /** @type {HTMLDetailsElement} */ (document.getElementById('settings-panel')),
+    form: el('form', { id: 'settings-form', className: 'settings-form', noValidate: true }),
+    message: el('p', { id: 'settings-message', className: 'settings-message', role: 'status' }),
+    link: el('input', { id: 'settings-link', className: 'text-input settings-link', readOnly: true, hidden: true }),
+    apply: button('settings-apply', 'settings.apply', 'button primary small'),
+    reset: button('settings-reset', 'settings.reset', 'button secondary small'),
+    copy: button('settings-copy-link', 'settings.copy-link', 'button secondary small'),
+    /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
+    inputs: {},
   };
-
-  function fill(settings) {
-    for (const [key, input] of Object.entries(inputs)) {
-      if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = asText(settings[key]) === '1';
-      else input.value = asText(settings[key]);
-    }
-  }
-
-  function collect() {
-    return Object.fromEntries(Object.entries(inputs).map(([key, input]) => [key,
-      input instanceof HTMLInputElement && input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value.trim()]));
-  }
-
-  watch(store, (state) => state.schema, (schema) => {
-    if (!schema || Object.keys(inputs).length) return;
-    inputs = buildFields(form, schema);
-    form.append(el('div', { className: 'settings-actions' }, applyButton, resetButton, copyButton), link, message);
-    panel.append(form);
-    fill(store.get().settings);
-  });
-
-  // The worker's answer settles every change: the form shows what is in force and why.
-  watch(store, (state) => state.settingsAnswer, (answer) => {
-    if (!answer) return;
-    const { settings, problems, notices, settingsApplied } = store.get();
-    fill(settings);
-    const noticeWords = () => notices.map((notice) => t(`notice.${notice.key}`)).join(' ');
-    if (problems.length) {
-      tell(() => problems.map(wordError).join(' '), 'error');
-      panel.open = true;
-    } else if (settingsApplied) {
-      tell(() => `${t('settings.applied')} ${noticeWords()}`.trim());
-    } else if (notices.length) {
-      tell(noticeWords);
-    }
-    panel.dataset.ready = '1';
-  }, false);
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const { settings, settingsAnswer } = store.get();
-    if (!settingsAnswer) { tell(() => t('settings.starting')); return; }
-    const changes = Object.fromEntries(Object.entries(collect()).filter(([k, v]) => v !== asText(settings[k])));
-    if ('isolate' in changes) { switchIsolation(changes); return; }
-    if (Object.keys(changes).length === 0) { tell(() => t('settings.nothing-changed')); return; }
-    tell(() => t('settings.applying'));
-    changeSettings(changes);
-  });
-
-  // Isolation takes a reload, so the other changes are saved at once rather than after the
-  // worker's answer: they are checked at the next start, and any refused one is forgotten.
-  async function switchIsolation(changes) {
-    const isolate = changes.isolate === '1';
-    if (isolate && !('serviceWorker' in navigator)) {
-      tell(() => t('settings.no-service-worker'), 'error');
-      return;
-    }
-    saveSettings(changes);
-    removeFromAddress(Object.keys(changes));
-    tell(() => t(isolate ? 'settings.isolation-on' : 'settings.isolation-off'));
-    const outcome = await applyIsolation(isolate);
-    // "starting": coi-serviceworker reloads the page itself once it has taken over.
-    if (outcome !== 'starting') window.location.reload();
-  }
-
-  resetButton.addEventListener('click', () => {
-    const wasIsolated = store.get().settings.isolate === true;
-    resetSettings();
-    tell(() => t('settings.reset-done'));
-    if (wasIsolated) applyIsolation(false);
-  });
-
-  copyButton.addEventListener('click', async () => {
-    link.value = currentLink();
-    link.hidden = false;
-    try {
-      await navigator.clipboard.writeText(link.value);
-      tell(() => t('settings.link-copied'));
-    } catch {
-      // No clipboard permission: the link is shown selected, ready for Ctrl+C.
-      link.focus();
-      link.select();
-      tell(() => t('settings.link-select'));
-    }
-  });
+  say(ui.link, 'settings.link-label', {}, 'aria-label');
+  watch(store, (state) => state.schema, (schema) => { if (schema && !ui.form.isConnected) build(schema); });
+  watch(store, (state) => state.settingsAnswer, (answer) => { if (answer) showAnswer(); }, false);
+  ui.form.addEventListener('submit', submit);
+  ui.reset.addEventListener('click', reset);
+  ui.copy.addEventListener('click', copyLink);
 }

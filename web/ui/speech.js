@@ -303,10 +303,17 @@ export function mountSpeech() {
   watch(store, (s) => `${s.settings.lang}\n${s.settings.voice}`, () => { if (state.voices) fillVoices(); }, false);
   watch(store, (s) => s.result, (result) => { if (result) speak(result); }, false);
   watch(store, (s) => s.cleared, stopFollowUps, false);
-  // "Show above" features another result: #audio takes that result's speech, if it has some.
+  // #audio is this module's alone: it plays the featured result's speech, and is emptied when
+  // nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
   watch(store, (s) => s.featured, (detail) => {
     const audio = /** @type {HTMLAudioElement} */ (document.getElementById('audio'));
-    const src = detail?.element?.querySelector('.result-audio audio')?.src;
+    if (!detail) {
+      audio.pause();
+      audio.removeAttribute('src');
+      audio.hidden = true;
+      return;
+    }
+    const src = detail.element?.querySelector('.result-audio audio')?.src;
     if (!src || audio.src === src) return;
     pauseAll();
     audio.src = src;
