@@ -7,7 +7,7 @@ import { catalog, extendCatalogs, setUiLang, t, wordError } from '../../web/ui/i
 
 // Parameters every entry may ask for, so each function entry can be called.
 const PARAMS = {
-  role: 'captioning', model: 'org/m', where: '/models/org/m/ on this site', file: 'onnx/a.onnx', dtype: 'q8', weights: true,
+  role: 'captioning', model: 'org/m', where: '/models/org/m/', file: 'onnx/a.onnx', dtype: 'q8', weights: true,
   url: 'http://h/a.png', reason: 'missing', status: 500, source: 'file', name: 'a.png', type: 'text/html', what: 'job',
   setting: 'max_new_tokens', value: 'lots', kept: '30', accepts: { kind: 'int', min: 1, max: 256 }, part: 'python',
   first: 1, last: 4, total: 9, count: 2, others: 1, succeeded: 1, failed: 1, problems: 'x.', position: 1,

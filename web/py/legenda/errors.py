@@ -90,7 +90,8 @@ def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
     subject = _model(place.role, place.model)
     where = f"{place.local_path}{place.model}/ on this site"
     hint = SELF_HOST_HINT.format(model=place.model)
-    params: dict[str, Any] = {"role": place.role, "model": place.model, "where": where}
+    params: dict[str, Any] = {"role": place.role, "model": place.model,
+                              "where": f"{place.local_path}{place.model}/"}
     missing = _MISSING_FILE.search(raw)
     if missing:
         file = _file_in_model(missing.group(2), place.model)
