@@ -6,7 +6,7 @@
 // no need to wait for Python) and its results; clearing the results stops every follow-up.
 
 import { el } from './dom.js';
-import { bind, rerender, say, t } from './i18n.js';
+import { bind, rerender, say, t, tOr, uiLang } from './i18n.js';
 import { languageName } from './format.js';
 import { watch } from './store.js';
 import { store } from './page-store.js';
@@ -65,9 +65,15 @@ function showProblem(words, canRetry, kind = '') {
   ui.problem.hidden = false;
 }
 
-/** Why speech failed, in words: a SpeechError says it; anything else stays in the console. */
+/**
+ * Why speech failed, in words. The sidecar answers in English: an English page shows its own
+ * sentence, another language words the sidecar's error code when the catalog knows it. Anything
+ * that is not a SpeechError stays in the console.
+ */
 function why(err) {
-  return err instanceof SpeechError ? t(`speech.why.${err.key}`, err.params) : t('speech.why.unexpected');
+  if (!(err instanceof SpeechError)) return t('speech.why.unexpected');
+  const own = t(`speech.why.${err.key}`, err.params);
+  return uiLang() === 'en' ? own : tOr(`speech.code.${err.params.code}`, err.params, own);
 }
 
 /** "12 s", "2 min 05 s" */

@@ -189,5 +189,14 @@ export default {
   'speech.why.not-json': 'its answer was not JSON: is this address really the speech server?',
   'speech.why.job-failed': 'the speech job failed without a reason',
   'speech.why.model-failed': (p) => `its speech model could not be loaded: ${p.said || 'no reason given'}`,
+  // The sidecar's error codes, worded in the page's language (an English page shows the
+  // sidecar's own sentence instead).
+  'speech.code.loading': 'it is still loading its speech model; try again in a few seconds',
+  'speech.code.queue-full': 'it is busy with other texts; try again shortly',
+  'speech.code.unknown-language': 'it has no voice for this language',
+  'speech.code.unknown-voice': 'it does not know the chosen voice',
+  'speech.code.unauthorized': 'it asks for an API key: set the “tts_key” setting to yours',
+  'speech.code.forbidden': 'it refused the API key in the “tts_key” setting',
+  'speech.code.internal': 'it hit an unexpected error',
   'speech.why.unexpected': 'an unexpected problem',
 };

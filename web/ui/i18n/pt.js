@@ -186,5 +186,12 @@ export default {
   'speech.why.not-json': 'a resposta não era JSON: este endereço é mesmo o servidor de voz?',
   'speech.why.job-failed': 'o trabalho de voz falhou sem motivo',
   'speech.why.model-failed': (p) => `o modelo de voz dele não pôde ser carregado: ${p.said || 'sem motivo informado'}`,
+  'speech.code.loading': 'ele ainda está carregando o modelo de voz; tente de novo em alguns segundos',
+  'speech.code.queue-full': 'ele está ocupado com outros textos; tente de novo daqui a pouco',
+  'speech.code.unknown-language': 'ele não tem voz para este idioma',
+  'speech.code.unknown-voice': 'ele não conhece a voz escolhida',
+  'speech.code.unauthorized': 'ele pede uma chave de API: coloque a sua na configuração “tts_key”',
+  'speech.code.forbidden': 'ele recusou a chave de API da configuração “tts_key”',
+  'speech.code.internal': 'ele teve um erro inesperado',
   'speech.why.unexpected': 'um problema inesperado',
 };
