@@ -3,7 +3,9 @@
 // renders only; all the work (Pyodide, models) happens in web/worker.js. The data flow is in
 // docs/architecture.md, "Data flow".
 //
-// Hooks for other scripts (e.g. tests) -- listen on `document`:
+// Hooks for other scripts (e.g. tests) -- listen on `document` (fired by ui/hooks.js and
+// ui/state.js; the page's own modules follow the store instead):
+//   legenda:settings  detail {settings, languages}: after every settings answer.
 //   legenda:result    detail {jobId, itemId, caption, translation, lang, featured, element}:
 //                     one per captioned (or translated again) image; `element` is its card.
 //   legenda:featured  detail {jobId, itemId, caption, translation, lang, element}: the result
@@ -25,6 +27,7 @@ import { acceptWorkerSettings, changeSettings, loadSettings } from './ui/setting
 import { mountSettingsForm } from './ui/settings-form.js';
 import { mountSpeech } from './ui/speech.js';
 import { mountModelCache } from './ui/model-cache.js';
+import { mountHooks } from './ui/hooks.js';
 import { applyIsolation } from './ui/isolation.js';
 import { t, wordError } from './ui/i18n.js';
 import { setStatus, store } from './ui/page-store.js';
@@ -170,6 +173,7 @@ function wirePage() {
 
 async function main() {
   mountStatus();
+  mountHooks();
   showStatus(() => t('stage.starting'));
   wirePage();
   mountResults();

@@ -5,8 +5,7 @@
 // cards in place.
 //
 // It writes each new result and the featured one into the store (`result`, `featured`), which
-// the speech panel follows; mountResults() also repeats them as the document's legenda:result
-// and legenda:featured events, for scripts outside the page (see app.js).
+// the speech panel follows (and ui/hooks.js repeats as document events).
 
 import { bind, say, t, wordError } from './i18n.js';
 import { languageName } from './format.js';
@@ -239,15 +238,9 @@ export function clearResults() {
   store.update((state) => ({ result: null, cleared: state.cleared + 1 }));
 }
 
-/** Label the translation with the target language, and repeat results as document events. */
+/** Label the translation with the target language until a translation is shown. */
 export function mountResults() {
   watch(store, (state) => state.settings.lang, (lang) => {
     if (!byId('translation').textContent) labelTranslation(lang);
   });
-  watch(store, (state) => state.result, (detail) => {
-    if (detail) document.dispatchEvent(new CustomEvent('legenda:result', { detail }));
-  }, false);
-  watch(store, (state) => state.featured, (detail) => {
-    if (detail) document.dispatchEvent(new CustomEvent('legenda:featured', { detail }));
-  }, false);
 }
