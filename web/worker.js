@@ -32,11 +32,10 @@ const relayProgress = (info) => {
   });
 };
 
-// `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>");
-// `message` is the same in English, for the console.
-const fatal = (code, key, params, message, error) => {
+// `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>").
+const fatal = (code, key, params, error) => {
   if (error) console.error("Legenda worker:", error);
-  post({ type: "fatal", code, key, params, message });
+  post({ type: "fatal", code, key, params });
 };
 
 class MissingFile extends Error {
@@ -111,31 +110,17 @@ async function hasWebGPU() {
 
 async function boot() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
-    fatal(
-      "no-wasm", "no-wasm", {},
-      "This browser cannot run WebAssembly, which the page needs to run the models. " +
-        "Use a recent Chrome, Edge, Firefox or Safari, with WebAssembly enabled.",
-    );
+    fatal("no-wasm", "no-wasm", {});
     return null;
   }
-  post({ type: "stage", stage: "runtime", params: {}, message: "Loading the Python runtime…" });
+  post({ type: "stage", stage: "runtime", params: {} });
   try {
     return await startPython();
   } catch (error) {
     if (error instanceof MissingFile) {
-      fatal(
-        "runtime-failed", "missing-file", { url: error.url },
-        `A file the page needs (${error.url}) could not be loaded. Reload the page; ` +
-          "if you host the site yourself, build it again with `make site`.",
-        error,
-      );
+      fatal("runtime-failed", "missing-file", { url: error.url }, error);
     } else {
-      fatal(
-        "runtime-failed", "no-python", {},
-        "The Python runtime could not start in this browser. Reload the page, or try a " +
-          "recent Chrome, Edge or Firefox; the browser console has the details.",
-        error,
-      );
+      fatal("runtime-failed", "no-python", {}, error);
     }
     return null;
   }
@@ -168,13 +153,11 @@ self.onmessage = (event) => {
             code: "runtime-failed",
             key: "unexpected",
             params: { what: "job" },
-            message: "Something went wrong while working on this image. Reload the page and " +
-              "try again; the browser console has the details.",
           });
         }
         post({ type: "done", jobId: message.jobId });
       } else {
-        fatal("runtime-failed", "worker-stopped", {}, "The page's runtime stopped working. Reload the page.", error);
+        fatal("runtime-failed", "worker-stopped", {}, error);
       }
     }
   });

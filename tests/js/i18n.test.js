@@ -48,3 +48,27 @@ test('another page adds its own words', () => {
   assert.equal(catalog('en')['play.stop'], 'Stop');
   setUiLang('en');
 });
+
+test('the errors say what to do, in both languages (the facts the worker sends are in them)', () => {
+  const missing = { ...PARAMS, weights: true, file: 'onnx/encoder_model_fp16.onnx' };
+  const cases = [
+    ['error.model-missing-local', missing, ['org/m', 'onnx/encoder_model_fp16.onnx', 'q8', 'remote_models=0', 'make models', '/models/org/m/']],
+    ['error.model-missing', { ...PARAMS, weights: false, file: 'tokenizer.json' }, ['tokenizer.json', 'Hugging Face hub', 'make models']],
+    ['error.model-webgpu', PARAMS, ['device=wasm']],
+    ['error.no-backend', PARAMS, ['vendor/ort/', 'make site']],
+    ['error.model-offline', PARAMS, ['make models', '/models/org/m/']],
+    ['error.image-unreachable', { url: 'http://h/a.png', reason: 'status', status: 500 }, ['http://h/a.png', '500']],
+    ['error.not-an-image', { source: 'address', name: 'http://h/x', type: 'text/html' }, ['http://h/x', 'text/html']],
+    ['error.undecodable-image', { source: 'file', name: 'a.png' }, ['a.png']],
+  ];
+  for (const lang of ['en', 'pt']) {
+    setUiLang(lang);
+    for (const [key, params, facts] of cases) {
+      const text = t(key, params);
+      for (const fact of facts) assert.ok(text.includes(fact), `${lang} ${key} lacks ${fact}: ${text}`);
+      assert.match(text, /^[A-Z“OÓ].*[.)]$/u, `${lang} ${key} is a sentence`);
+    }
+  }
+  setUiLang('en');
+  assert.match(t('error.model-missing-local', missing), /q8 weights \(onnx\/encoder_model_fp16\.onnx\).*another dtype/);
+});

@@ -59,34 +59,40 @@ def test_json_values_are_parsed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "says"),
+    ("name", "value", "accepts"),
     [
-        ("dtype", "q9", "one of q8, fp32, fp16, q4"),
-        ("device", "cuda", "one of wasm, webgpu"),
-        ("lang", "xx", "one of pt, en, es"),
-        ("max_new_tokens", "abc", "whole number from 1 to 256"),
-        ("max_new_tokens", "0", "whole number from 1 to 256"),
-        ("max_new_tokens", True, "whole number"),
-        ("temperature", "0", "above 0 to 5"),
-        ("temperature", "nan", "above 0 to 5"),
-        ("repetition_penalty", "0.5", "from 1 to 3"),
-        ("remote_models", "maybe", "0 or 1"),
-        ("caption_model", "../../etc/passwd", "model id"),
-        ("caption_model", "a/b/c", "model id"),
-        ("models", "https://elsewhere.example/models/", "path on this site"),
-        ("models", "//elsewhere.example/models/", "path on this site"),
-        ("dtype", 8, "must be text"),
+        ("dtype", "q9", {"kind": "choice", "choices": ["q8", "fp32", "fp16", "q4"]}),
+        ("device", "cuda", {"kind": "choice", "choices": ["wasm", "webgpu"]}),
+        ("max_new_tokens", "abc", {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("max_new_tokens", "0", {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("max_new_tokens", True, {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("temperature", "0", {"kind": "float", "min": 0.0, "max": 5.0, "min_open": True}),
+        ("temperature", "nan", {"kind": "float", "min": 0.0, "max": 5.0, "min_open": True}),
+        ("repetition_penalty", "0.5",
+         {"kind": "float", "min": 1.0, "max": 3.0, "min_open": False}),
+        ("remote_models", "maybe", {"kind": "flag"}),
+        ("caption_model", "../../etc/passwd", {"kind": "model"}),
+        ("caption_model", "a/b/c", {"kind": "model"}),
+        ("models", "https://elsewhere.example/models/", {"kind": "path"}),
+        ("models", "//elsewhere.example/models/", {"kind": "path"}),
+        ("dtype", 8, {"kind": "text"}),
     ],
 )
-def test_a_bad_value_keeps_the_default_and_says_why(name: str, value: object, says: str) -> None:
+def test_a_bad_value_keeps_the_default_and_says_why(
+    name: str, value: object, accepts: dict[str, object]
+) -> None:
     settings, problems = resolve_settings({name: value})
     assert getattr(settings, name) == getattr(default_settings(), name)
-    assert len(problems) == 1
-    problem = problems[0]
-    assert problem.setting == name
-    assert says in problem.message
-    assert problem.message.startswith(f"The setting {name} ")
-    assert problem.as_dict()["code"] == "bad-setting"
+    [problem] = problems
+    said = problem.as_dict()
+    assert (said["code"], said["key"], said["setting"]) == ("bad-setting", "bad-setting", name)
+    assert said["params"]["accepts"] == accepts
+    assert said["params"]["value"] == str(value)
+
+
+def test_a_bad_language_lists_the_table() -> None:
+    [problem] = resolve_settings({"lang": "xx"})[1]
+    assert problem.accepts["choices"][:3] == ["pt", "en", "es"]
 
 
 def test_a_bad_value_keeps_the_previous_value_on_configure() -> None:
@@ -95,14 +101,13 @@ def test_a_bad_value_keeps_the_previous_value_on_configure() -> None:
     assert second.dtype == "fp32"  # kept, not reset to the default
     assert second.lang == "de"
     assert [problem.setting for problem in problems] == ["dtype"]
-    assert "using “fp32” instead" in problems[0].message
+    assert problems[0].as_dict()["params"]["kept"] == "fp32"
 
 
-def test_problem_messages_show_numbers_plainly() -> None:
+def test_kept_values_are_written_as_the_form_writes_them() -> None:
     _, problems = resolve_settings({"max_new_tokens": "lots", "remote_models": "?"})
-    said = {problem.setting: problem.message for problem in problems}
-    assert "using 30 instead" in said["max_new_tokens"]
-    assert "using 1 instead" in said["remote_models"]
+    kept = {problem.setting: problem.as_dict()["params"]["kept"] for problem in problems}
+    assert kept == {"max_new_tokens": "30", "remote_models": "1"}
 
 
 def test_empty_values_mean_default() -> None:

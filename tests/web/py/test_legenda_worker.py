@@ -171,14 +171,10 @@ def test_init_answers_settings_languages_and_problems(legenda: types.SimpleNames
     settings = of_type(sent, "settings")[0]
     assert settings["settings"]["caption_model"] == "t/cap"
     assert settings["settings"]["device"] == "wasm"  # this fake browser has no WebGPU
-    assert settings["notices"] == [{
-        "key": "no-webgpu",
-        "message": "This browser has no WebGPU, so the models run on WebAssembly (wasm).",
-    }]
+    assert settings["notices"] == [{"key": "no-webgpu"}]
     assert [problem["setting"] for problem in settings["problems"]] == ["dtype"]
     assert settings["languages"][0]["code"] == "pt"
-    ready = legenda.worker_main.READY_MESSAGE
-    assert sent[-1] == {"type": "stage", "stage": "ready", "message": ready, "params": {}}
+    assert sent[-1] == {"type": "stage", "stage": "ready", "params": {}}
 
 
 def test_a_run_captions_in_batches_then_translates_each_item(
@@ -199,10 +195,13 @@ def test_a_run_captions_in_batches_then_translates_each_item(
     [error] = of_type(sent, "item-error")
     assert (error["itemId"], error["code"]) == ("i2", "not-an-image")
     assert sent[-1] == {"type": "done", "jobId": "j"}
-    stages = [message["message"] for message in of_type(sent, "stage")]
-    assert "Loading the captioning model (t/cap, q8)…" in stages
-    assert "Captioning images 1–4 of 6…" in stages and "Captioning images 5–6 of 6…" in stages
-    assert "Translating to Português (Brasil)…" in stages
+    stages = [(message["stage"], message["params"]) for message in of_type(sent, "stage")]
+    assert ("model", {"role": "captioning", "model": "t/cap", "dtype": "q8", "webgpu": False}) in (
+        stages
+    )
+    assert ("captioning", {"first": 1, "last": 4, "total": 6}) in stages
+    assert ("captioning", {"first": 5, "last": 6, "total": 6}) in stages
+    assert ("translating", {"lang": "pt"}) in stages
 
 
 def test_models_load_once_and_again_only_when_model_dtype_or_device_change(
@@ -238,7 +237,8 @@ def test_a_missing_captioning_model_fails_every_item_once_and_the_run_ends(
     errors = of_type(sent, "item-error")
     assert [error["itemId"] for error in errors] == [f"i{n}" for n in range(6)]
     assert {error["code"] for error in errors} == {"model-not-found"}
-    assert "config.json" in errors[0]["message"] and "make models" in errors[0]["message"]
+    assert errors[0]["key"] == "model-missing-local"
+    assert errors[0]["params"]["file"] == "config.json"
     assert len(pipelines.loads) == 1  # not retried for the second batch
     assert sent[-1] == {"type": "done", "jobId": "j"}
 
@@ -250,7 +250,8 @@ def test_a_failing_translation_keeps_the_caption(legenda: types.SimpleNamespace)
     [error] = of_type(sent, "item-error")
     assert error["code"] == "inference-failed"
     assert error["caption"] == "A cat on a couch"
-    assert "memory access" not in error["message"]
+    assert error["key"] == "inference-failed"
+    assert "memory access" not in str(error["params"])
     assert sent[-1]["type"] == "done"
 
 
@@ -264,7 +265,7 @@ def test_an_unexpected_failure_still_ends_the_run(legenda: types.SimpleNamespace
     handle(worker, init(), run("a", "b"))
     errors = of_type(sent, "item-error")
     assert [error["code"] for error in errors] == ["runtime-failed", "runtime-failed"]
-    assert "KeyError" not in errors[0]["message"]
+    assert errors[0]["key"] == "unexpected" and "KeyError" not in str(errors[0]["params"])
     assert sent[-1] == {"type": "done", "jobId": "j"}
 
 

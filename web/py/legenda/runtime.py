@@ -64,8 +64,8 @@ class Runtime:
         return str(js.URL.new(settings.models, self.site.site_base).pathname)
 
     def usable_device(self, wanted: str) -> tuple[str, str | None]:
-        """The device to use for ``wanted``, and a notice's key (``NOTICES``) when it had to
-        differ."""
+        """The device to use for ``wanted``, and a notice's key when it had to differ (the page
+        words it: ``notice.<key>``)."""
         if wanted == "webgpu" and not self.site.has_webgpu:
             return "wasm", "no-webgpu"
         if wanted == "webgpu" and self.ort_build == _ORT_BUILDS["wasm"]:
@@ -114,15 +114,10 @@ class LazyPipeline:
     def is_loaded(self, settings: Settings) -> bool:
         return self._pipe is not None and self._key == settings.model_key(self.model(settings))
 
-    def loading_message(self, settings: Settings) -> tuple[str, dict[str, Any]]:
-        """The "loading the model" status: English, and the parameters the page words."""
-        device = ", WebGPU" if settings.device == "webgpu" else ""
-        params = {"role": self.role, "model": self.model(settings), "dtype": settings.dtype,
-                  "webgpu": settings.device == "webgpu"}
-        return (
-            f"Loading the {self.role} model ({self.model(settings)}, {settings.dtype}{device})…",
-            params,
-        )
+    def loading_params(self, settings: Settings) -> dict[str, Any]:
+        """What the page's "loading the model" status names."""
+        return {"role": self.role, "model": self.model(settings), "dtype": settings.dtype,
+                "webgpu": settings.device == "webgpu"}
 
     async def get(self, settings: Settings) -> Any:
         if self.is_loaded(settings):
@@ -146,14 +141,6 @@ class LazyPipeline:
         pipe, self._pipe, self._key = self._pipe, None, None
         if pipe is not None:
             await pipe.dispose()  # a Promise: Transformers.js's Pipeline.dispose is async
-
-
-# The notices' English (the console, CPython tests); the page words each key itself.
-NOTICES = {
-    "no-webgpu": "This browser has no WebGPU, so the models run on WebAssembly (wasm).",
-    "webgpu-after-reload": "WebGPU takes effect after a page reload; until then the models run "
-    "on WebAssembly (wasm).",
-}
 
 
 def log_failure(what: str, failure: BaseException) -> None:

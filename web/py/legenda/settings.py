@@ -76,17 +76,9 @@ class SettingProblem:
     kept: Any  # what is used instead
     accepts: dict[str, Any]  # what the setting accepts: {"kind": ..., bounds or choices}
 
-    @property
-    def message(self) -> str:
-        """The English sentence (the console, CPython tests); the page words the code itself."""
-        return (
-            f"The setting {self.setting} {accepts_text(self.accepts)} (it was “{self.value}”); "
-            f"using {shown(self.kept)} instead."
-        )
-
     def as_dict(self) -> dict[str, Any]:
         return {
-            "code": BAD_SETTING, "setting": self.setting, "message": self.message,
+            "code": BAD_SETTING, "key": BAD_SETTING, "setting": self.setting,
             "params": {"setting": self.setting, "value": str(self.value),
                        "kept": plain(self.kept), "accepts": self.accepts},
         }
@@ -226,35 +218,8 @@ def resolve_settings(
     return replace(current, **changes), problems
 
 
-def accepts_text(accepts: dict[str, Any]) -> str:
-    """"must be a whole number from 1 to 256": the English clause (the page has its own)."""
-    kind = accepts["kind"]
-    if kind == "choice":
-        return f"must be one of {', '.join(accepts['choices'])}"
-    if kind == "int":
-        return f"must be a whole number from {accepts['min']} to {accepts['max']}"
-    if kind == "float":
-        start = "above" if accepts["min_open"] else "from"
-        return f"must be a number {start} {accepts['min']:g} to {accepts['max']:g}"
-    return {
-        "flag": "must be 0 or 1",
-        "model": "must be a model id like Xenova/vit-gpt2-image-captioning",
-        "path": "must be a path on this site, like models/ or /models/",
-        "text": "must be text",
-    }[kind]
-
-
 def plain(value: Any) -> str:
     """A value as the page's form writes it (flags as 1/0)."""
     if isinstance(value, bool):
         return "1" if value else "0"
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, str):
-        return f"“{value}”" if value else "nothing"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-

@@ -17,11 +17,9 @@ from .captioner import Captioner
 from .errors import LegendaError, unexpected
 from .images import ImageLoader
 from .languages import Language, language, language_table, needs_translation
-from .runtime import NOTICES, LazyPipeline, Runtime, SiteInfo, js_object, log_failure
+from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
 from .settings import Settings, default_settings, resolve_settings
 from .translator import Translator
-
-READY_MESSAGE = "Ready: choose an image, or paste its address."
 
 
 class Worker:
@@ -37,13 +35,9 @@ class Worker:
     def post(self, message: dict[str, Any]) -> None:
         self._post_js(js_object(message))
 
-    def stage(
-        self, stage: str, message: str, params: dict[str, Any] | None = None, **ids: Any
-    ) -> None:
-        """A status for the page: ``stage`` and ``params`` are what it words; ``message`` is the
-        English, for the console."""
-        self.post({"type": "stage", "stage": stage, "message": message, "params": params or {},
-                   **ids})
+    def stage(self, stage: str, params: dict[str, Any] | None = None, **ids: Any) -> None:
+        """A status for the page, which words ``stage`` with ``params`` (``stage.<stage>``)."""
+        self.post({"type": "stage", "stage": stage, "params": params or {}, **ids})
 
     async def handle(self, message: Any) -> None:
         """One message from the page (a JS object or a dict)."""
@@ -61,7 +55,7 @@ class Worker:
     async def _configure(self, raw: Any, first: bool) -> None:
         try:
             if not self._started:
-                self.stage("runtime", "Loading Transformers.js…", {"part": "transformers"})
+                self.stage("runtime", {"part": "transformers"})
                 await self.runtime.load()
                 self._started = True
             base = None if first else self.settings
@@ -81,10 +75,10 @@ class Worker:
                 "settings": settings.as_dict(),
                 "languages": language_table(),
                 "problems": [problem.as_dict() for problem in problems],
-                "notices": [{"key": notice, "message": NOTICES[notice]}] if notice else [],
+                "notices": [{"key": notice}] if notice else [],
             }
         )
-        self.stage("ready", READY_MESSAGE)
+        self.stage("ready")
 
     async def _run(self, job_id: str, items: list[Any]) -> None:
         # A configure arriving mid-job waits in worker.js's queue: a job keeps its settings.
@@ -139,8 +133,9 @@ class Worker:
         if not loaded:
             return
         await self._load(job, self.captioner.pipeline)
-        message, params = _captioning_message(batch[0], len(batch), len(job.items))
-        self.stage("captioning", message, params, jobId=job.id)
+        last = min(batch[0] + len(batch), len(job.items))
+        params = {"first": batch[0] + 1, "last": last, "total": len(job.items)}
+        self.stage("captioning", params, jobId=job.id)
         captions = await self.captioner.caption_batch(images, job.settings)
         for index, caption in zip(loaded, captions, strict=True):
             await self._translate_item(job, index, caption)
@@ -171,16 +166,14 @@ class Worker:
             raise job.translation_failure
         await self._load(job, self.translator.pipeline)
         self.stage(
-            "translating", f"Translating to {target.name}…", {"lang": target.code},
-            jobId=job.id, itemId=job.items[index]["itemId"],
+            "translating", {"lang": target.code}, jobId=job.id, itemId=job.items[index]["itemId"]
         )
         return await self.translator.translate(caption, target.code, job.settings)
 
     async def _load(self, job: _Job, pipeline: LazyPipeline) -> None:
         """Load the job's model for ``pipeline``, saying so on the page when it is not loaded."""
         if not pipeline.is_loaded(job.settings):
-            message, params = pipeline.loading_message(job.settings)
-            self.stage("model", message, params, jobId=job.id)
+            self.stage("model", pipeline.loading_params(job.settings), jobId=job.id)
             await pipeline.get(job.settings)
 
     def _item_error(
@@ -209,16 +202,6 @@ class _Job:
         size = self.settings.batch_size
         for start in range(0, len(self.items), size):
             yield list(range(start, min(start + size, len(self.items))))
-
-
-def _captioning_message(offset: int, size: int, total: int) -> tuple[str, dict[str, int]]:
-    last = min(offset + size, total)
-    params = {"first": offset + 1, "last": last, "total": total}
-    if total == 1:
-        return "Captioning…", params
-    if last == offset + 1:
-        return f"Captioning image {last} of {total}…", params
-    return f"Captioning images {offset + 1}–{last} of {total}…", params
 
 
 def _plain(value: Any) -> dict[str, Any]:
