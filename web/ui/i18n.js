@@ -81,6 +81,14 @@ export function translateStatic(root) {
 const bound = new Map();
 
 /**
+ * Forget the elements no longer on the page (cleared results, replaced options). Only when
+ * nothing is being built: an element made but not yet added is not on the page either.
+ */
+export function forgetRemoved() {
+  for (const element of bound.keys()) if (!element.isConnected) bound.delete(element);
+}
+
+/**
  * Run `render()` now and again at every language change while `element` is on the page; a
  * later call for the same element and `slot` replaces the earlier one.
  * @param {Element} element
@@ -114,8 +122,6 @@ export function say(element, key, params = {}, attribute = '') {
 
 /** Re-word every bound element still on the page (after setUiLang). */
 export function rewordAll() {
-  for (const [element, renders] of bound) {
-    if (!element.isConnected) { bound.delete(element); continue; }
-    for (const render of renders.values()) render();
-  }
+  forgetRemoved();
+  for (const renders of bound.values()) for (const render of renders.values()) render();
 }

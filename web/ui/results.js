@@ -7,7 +7,7 @@
 // It writes each new result and the featured one into the store (`result`, `featured`), which
 // the speech panel follows (and ui/hooks.js repeats as document events).
 
-import { bind, say, t, wordError } from './i18n.js';
+import { bind, forgetRemoved, say, t, wordError } from './i18n.js';
 import { languageName } from './format.js';
 import { watch } from './store.js';
 import { store } from './page-store.js';
@@ -235,6 +235,7 @@ export function clearResults() {
   preview.alt = '';
   say(byId('preview-empty'), 'results.empty-preview');
   byId('preview-empty').hidden = false;
+  forgetRemoved();
   store.update((state) => ({ result: null, cleared: state.cleared + 1 }));
 }
 

@@ -18,6 +18,7 @@ export const SAVED_SETTINGS_KEY = 'legenda.settings';
 let siteConfig = {};  // config.json: the site's own choices over the schema's defaults
 let pending = {};  // changes sent to the worker, saved once it accepts them
 let pageProblems = [];  // the page's own bad values, shown with the worker's next answer
+let worded = false;  // the static page has been worded once
 
 /** The saved settings; a missing or unreadable entry counts as none. */
 export function savedSettings() {
@@ -70,11 +71,11 @@ function siteDefaults(schema) {
 
 /** Follow the `ui_lang` setting: <html lang>, the static text and every bound sentence. */
 function followUiLang(lang) {
-  if (lang === store.get().uiLang && document.documentElement.dataset.worded) return;
+  if (lang === store.get().uiLang && worded) return;
   setUiLang(lang);
   translateStatic(document);
   rewordAll();
-  document.documentElement.dataset.worded = '1';
+  worded = true;
   store.update({ uiLang: lang });
 }
 
