@@ -167,7 +167,7 @@ function wirePage() {
   });
   // A URL that is not an image cannot be shown: hide the broken picture, the error says why.
   byId('preview').addEventListener('error', previewFailed);
-  document.addEventListener('legenda:state', updateControls);
+  watch(store, (state) => state.pageState, updateControls, false);
   watch(store, (state) => state.languages, updateControls);
 }
 

@@ -15,4 +15,5 @@ export function mountHooks() {
   }, false);
   watch(store, (state) => state.result, (detail) => { if (detail) fire('legenda:result', detail); }, false);
   watch(store, (state) => state.featured, (detail) => { if (detail) fire('legenda:featured', detail); }, false);
+  watch(store, (state) => state.pageState, (detail) => fire('legenda:state', detail), false);
 }

@@ -215,8 +215,7 @@ export function mountModelCache() {
       view.refresh();
     }
   });
-  document.addEventListener('legenda:state', (event) => {
-    const { state } = /** @type {CustomEvent} */ (event).detail;
+  watch(store, (state) => state.pageState, ({ state }) => {
     if (view && (state === 'done' || state === 'error')) view.refresh();
-  });
+  }, false);
 }
