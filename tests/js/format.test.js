@@ -30,6 +30,18 @@ test('the sidecar client sends the API key as a Bearer token, and none when empt
 });
 
 test('a refusal becomes a SpeechError with the server\'s code', async (t) => {
-  t.mock.method(globalThis, 'fetch', async () => new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Bad key.' } }), { status: 401 }));
-  await assert.rejects(new SidecarClient('http://h').health(), (err) => err instanceof SpeechError && err.key === 'server-said' && err.params.code === 'unauthorized');
+  t.mock.method(globalThis, 'fetch', async () => new Response(JSON.stringify({ error: { code: 'api-key-required', message: 'Bad key.' } }), { status: 401 }));
+  await assert.rejects(new SidecarClient('http://h').health(), (err) => err instanceof SpeechError && err.key === 'server-said' && err.params.code === 'api-key-required');
+});
+
+test('with an API key the audio is fetched with it and played from a blob URL', async (t) => {
+  const seen = [];
+  t.mock.method(globalThis, 'fetch', async (url, init) => {
+    seen.push([url, init.headers]);
+    return new Response(new Uint8Array([82, 73, 70, 70]), { status: 200 });
+  });
+  const src = await new SidecarClient('http://h:5000', 'k-1').audioSrc('/api/audio/x.wav');
+  assert.match(src, /^blob:/);
+  assert.deepEqual(seen, [['http://h:5000/api/audio/x.wav', { Authorization: 'Bearer k-1' }]]);
+  assert.equal(await new SidecarClient('http://h:5000').audioSrc('/api/audio/x.wav'), 'http://h:5000/api/audio/x.wav');
 });

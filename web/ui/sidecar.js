@@ -64,6 +64,23 @@ export class SidecarClient {
     return body;
   }
 
+  /**
+   * What an <audio> element can play for `path`: its URL, or, with an API key (which an
+   * <audio src> cannot send), the audio fetched with the key as a blob: URL.
+   */
+  async audioSrc(path, signal) {
+    if (!this.key) return this.url(path);
+    let response;
+    try {
+      response = await fetch(this.url(path), { headers: { Authorization: `Bearer ${this.key}` }, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new SpeechError('unreachable', 'unreachable', { address: this.base.replace(/\/$/, '') });
+    }
+    if (!response.ok) throw new SpeechError('refused', 'http', { status: response.status });
+    return URL.createObjectURL(await response.blob());
+  }
+
   voices() { return this.json('api/voices'); }
   health() { return this.json('api/health'); }
 

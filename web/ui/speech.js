@@ -251,7 +251,7 @@ async function speak(result) {
     const job = await asked.speak({ text, lang: result.lang, voice }, {
       signal: followUp.signal, onProgress: (j) => { if (drives()) showJobProgress(j); },
     });
-    const src = asked.url(job.audio_url);
+    const src = await asked.audioSrc(job.audio_url, followUp.signal);
     if (slot) slot.src = src;
     if (!drives()) return;
     ui.progress.hidden = true;

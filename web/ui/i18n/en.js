@@ -195,8 +195,8 @@ export default {
   'speech.code.queue-full': 'it is busy with other texts; try again shortly',
   'speech.code.unknown-language': 'it has no voice for this language',
   'speech.code.unknown-voice': 'it does not know the chosen voice',
-  'speech.code.unauthorized': 'it asks for an API key: set the “tts_key” setting to yours',
-  'speech.code.forbidden': 'it refused the API key in the “tts_key” setting',
+  'speech.code.api-key-required': 'it asks for an API key: set the “tts_key” setting to yours',
+  'speech.code.bad-api-key': 'it refused the API key in the “tts_key” setting',
   'speech.code.internal': 'it hit an unexpected error',
   'speech.why.unexpected': 'an unexpected problem',
 };

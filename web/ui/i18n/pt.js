@@ -190,8 +190,8 @@ export default {
   'speech.code.queue-full': 'ele está ocupado com outros textos; tente de novo daqui a pouco',
   'speech.code.unknown-language': 'ele não tem voz para este idioma',
   'speech.code.unknown-voice': 'ele não conhece a voz escolhida',
-  'speech.code.unauthorized': 'ele pede uma chave de API: coloque a sua na configuração “tts_key”',
-  'speech.code.forbidden': 'ele recusou a chave de API da configuração “tts_key”',
+  'speech.code.api-key-required': 'ele pede uma chave de API: coloque a sua na configuração “tts_key”',
+  'speech.code.bad-api-key': 'ele recusou a chave de API da configuração “tts_key”',
   'speech.code.internal': 'ele teve um erro inesperado',
   'speech.why.unexpected': 'um problema inesperado',
 };
