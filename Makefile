@@ -26,10 +26,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# Debian packages: espeak-ng (the offline speech engine) for running, and Chromium as well for
-# the end-to-end tests.
+# Debian packages: espeak-ng (the offline speech engine) for running; Chromium for the end-to-end
+# tests, and redis-server and prometheus for the operations tests (a Redis queue shared by
+# several processes; a Prometheus that evaluates the dashboard's queries).
 RUN_PACKAGES  := espeak-ng
-TEST_PACKAGES := espeak-ng chromium
+TEST_PACKAGES := espeak-ng chromium redis-server prometheus
 
 # The build needs only the standard library, pip and the npm assets (GitHub Pages builds it so).
 site: node_modules/.installed
@@ -63,7 +64,9 @@ lint: $(VENV)/.installed node_modules/.installed
 bench: setup site
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) bench/bench_tts.py
+	$(PY) bench/bench_store.py
 	$(PY) bench/bench_worker.py
+	$(PY) bench/bench_queue.py
 
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed

@@ -2,7 +2,8 @@
 # Installs the Debian packages named as arguments when their commands are missing, e.g.
 #   sh scripts/install-system-deps.sh chromium espeak-ng
 # chromium: Playwright drives it in the end-to-end tests (Playwright's own browser download is
-# not used); espeak-ng: the speech engine that works fully offline.
+# not used); espeak-ng: the speech engine that works fully offline; redis-server and prometheus:
+# the operations tests (several sidecar processes on one Redis; the dashboard's queries).
 set -e
 missing=""
 for package in "$@"; do

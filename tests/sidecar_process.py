@@ -54,8 +54,12 @@ def sidecar_env(
 class Sidecar:
     """One ``python -m tts_server`` process on 127.0.0.1:<port>."""
 
-    def __init__(self, workdir: Path, env: Mapping[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, workdir: Path, env: Mapping[str, str], port: int | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.port = port or free_port()
+        self._args = args  # more options for python -m tts_server
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"sidecar-{self.port}.log"
         self.banner = ""  # the line it prints once it accepts connections
@@ -76,7 +80,7 @@ class Sidecar:
             with open(self.log_path, "wb") as log:
                 self._process = subprocess.Popen(
                     [sys.executable, "-m", "tts_server", "--host", "127.0.0.1",
-                     "--port", str(self.port)],
+                     "--port", str(self.port), *self._args],
                     cwd=REPO_ROOT, env=self._env, stdout=subprocess.PIPE, stderr=log, text=True,
                 )
             assert self._process.stdout is not None
@@ -110,6 +114,15 @@ class Sidecar:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def send_signal(self, signum: int) -> None:
+        assert self._process is not None, "the sidecar is not running"
+        self._process.send_signal(signum)
+
+    def wait_exit(self, timeout: float) -> int:
+        """The exit code once the process ends (subprocess.TimeoutExpired past ``timeout``)."""
+        assert self._process is not None, "the sidecar is not running"
+        return self._process.wait(timeout=timeout)
 
     def stop(self) -> None:
         if self._process is None:

@@ -2,7 +2,9 @@
 
 ``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
 see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
-a job queue with its workers (jobs.py), the JSON API (api.py) and CORS for the page (cors.py).
+a job queue with its workers (jobs.py) or on Redis (redis_queue.py), the JSON API (api.py),
+OpenAI's speech API (openai_api.py), Prometheus metrics (metrics.py), who may use it (guard.py:
+Host allowlist, API keys) and CORS for the page (cors.py).
 Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
 """
 
@@ -16,17 +18,23 @@ from .api import bp
 from .config import PREFIX, Config, ConfigError, config_from_mapping, load_config
 from .cors import register_cors
 from .errors import register_error_handlers
+from .guard import register_guard
+from .metrics import install_metrics
+from .openai_api import bp as openai_bp
 from .service import SpeechService
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
 
-def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
+def create_app(
+    config: Config | Mapping[str, object] | None = None, bound_host: str | None = None
+) -> Flask:
     """The sidecar app.
 
     ``config``: None reads the ``LEGENDA_*`` environment. A mapping (tests) is read over the
     defaults, not the environment: Config field names or ``LEGENDA_*`` names set the sidecar's
     settings, and other upper-case keys (``TESTING``...) go to Flask's ``app.config``.
+    ``bound_host``: the address the server listens on (an allowed Host name, see guard.py).
     """
     flask_settings: dict[str, object] = {}
     if config is None:
@@ -45,7 +53,10 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     service = SpeechService(config)
     service.install(app)
     register_error_handlers(app)
+    register_guard(app, config, bound_host)
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
+    app.register_blueprint(openai_bp)
+    install_metrics(app, service.metrics)
     service.start()
     return app

@@ -3,26 +3,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
-from .errors import ApiError
-from .jobs import DONE, FAILED, Job, QueueFull
+from .errors import ApiError, error_response
+from .jobs import DONE, FAILED, QUEUED, Closing, Job, QueueFull, QueueUnavailable
 from .service import FAILED as MODEL_FAILED
 from .service import READY, SpeechService, UnknownChoice, service_of
+from .speech import TooMuchWork, check_work, pieces_of
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-_RETRY_AFTER_S = "5"
+RETRY_AFTER_S = "5"
+_STORAGE_RETRY_AFTER_S = "30"
+# Audio ids are hashes of what was said: the bytes at an audio URL never change.
+_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def service() -> SpeechService:
     return service_of(current_app)
 
 
-def _model_available(svc: SpeechService) -> None:
+@bp.app_errorhandler(QueueUnavailable)
+def queue_unavailable(error: QueueUnavailable) -> Response:
+    """Redis away (LEGENDA_QUEUE_URL): 503 with a sentence, on any route that needs it."""
+    return error_response(
+        ApiError(503, "queue-unavailable", str(error), headers={"Retry-After": RETRY_AFTER_S})
+    )
+
+
+def model_available(svc: SpeechService) -> None:
     """Raise 503 unless requests can be taken: the model failed (say why), or its voices are
     not known yet (the first seconds after start-up: retry soon). Requests taken while the
     weights still load wait in the queue."""
@@ -33,7 +47,7 @@ def _model_available(svc: SpeechService) -> None:
         raise ApiError(503, "model-unavailable", reason)
     raise ApiError(
         503, "loading", "The speech server is starting; try again in a few seconds.",
-        headers={"Retry-After": _RETRY_AFTER_S},
+        headers={"Retry-After": RETRY_AFTER_S},
     )
 
 
@@ -47,6 +61,8 @@ def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
         "audio_url": f"/api/audio/{job.id}.wav",
         "duration_s": svc.store.duration(job.id) if status == DONE else None,
         "error": job.error if status == FAILED else None,
+        "position": svc.jobs.position(job) if status == QUEUED else 0,
+        "retried": job.retried,
     }
 
 
@@ -59,8 +75,15 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
     return value.strip()
 
 
-def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
-    """The request's (text, lang, voice), checked for everything that needs no model."""
+def read_json_object(example: str) -> dict[str, Any]:
+    """The request's JSON object: 415 unless it is sent as JSON, 400 naming ``example`` when
+    the body is anything but an object."""
+    if request.mimetype != "application/json":
+        # Only JSON: a cross-site form or text/plain post needs no CORS preflight, JSON does.
+        raise ApiError(
+            415, "unsupported-media-type",
+            f"Send the request as JSON, with Content-Type: application/json, like {example}.",
+        )
     try:
         body = request.get_json(force=True, silent=True)
     except RecursionError:  # nested deeper than the parser goes: silent= only covers ValueError
@@ -68,12 +91,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
     if not isinstance(body, dict):
         raise ApiError(
             400, "bad-json",
-            'The request body must be a JSON object like {"text": "Um gato no sofá"} '
+            f"The request body must be a JSON object like {example} "
             "(sent with Content-Type: application/json).",
         )
-    text = body["text"].strip() if isinstance(body.get("text"), str) else ""
+    return body
+
+
+def checked_text(svc: SpeechService, value: object, key: str = "text") -> str:
+    """``value`` as a text to say (stripped), or a 400/413 naming the field ``key``."""
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise ApiError(400, "empty-text", 'Send the text to say in "text" (a non-empty string).')
+        raise ApiError(400, "empty-text", f'Send the text to say in "{key}" (a non-empty string).')
     try:
         text.encode("utf-8")  # JSON may carry half of a UTF-16 pair ("\ud800"): no text has it
     except UnicodeEncodeError:
@@ -89,10 +117,17 @@ def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
             f"The text has {len(text)} characters; this server says at most {limit} "
             "at a time. Send a shorter text or split it.",
         )
+    return text
+
+
+def _read_request(svc: SpeechService) -> tuple[str, str | None, str | None]:
+    """The request's (text, lang, voice), checked for everything that needs no model."""
+    body = read_json_object('{"text": "Um gato no sofá"}')
+    text = checked_text(svc, body.get("text"))
     return text, _optional_str(body, "lang"), _optional_str(body, "voice")
 
 
-def _resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
+def resolve_voice(svc: SpeechService, lang: str | None, voice: str | None) -> str:
     try:
         return svc.resolve_voice(lang, voice)[1]
     except UnknownChoice as error:
@@ -118,22 +153,80 @@ def _wait_seconds(svc: SpeechService) -> float:
     return min(seconds, svc.config.max_wait_s)
 
 
+@contextmanager
+def _long_poll(svc: SpeechService, wait: float) -> Iterator[float]:
+    """The seconds this request may hold its thread: ``wait``, or 0 when LEGENDA_MAX_LONG_POLLS
+    requests already wait (this one then answers at once: the client polls instead)."""
+    if not wait or not svc.long_polls.acquire(blocking=False):
+        yield 0.0
+        return
+    try:
+        yield wait
+    finally:
+        svc.long_polls.release()
+
+
+def _check_work(svc: SpeechService, text: str) -> None:
+    try:
+        check_work(
+            pieces_of(svc.engine, text), svc.config.max_engine_calls, svc.config.max_audio_s
+        )
+    except TooMuchWork as error:
+        raise ApiError(413, "too-much-speech", str(error)) from None
+
+
+def _check_storage(svc: SpeechService, speech_id: str) -> None:
+    """503 naming the problem when new audio cannot be stored (stored audio is still served).
+    The store is asked first: with no problem (nearly always) the job is not looked up, which
+    on a Redis queue saves a round trip per request."""
+    problem = svc.store.check()
+    if not problem:
+        return
+    known = svc.jobs.get(speech_id)
+    if known is None or known.status == FAILED:
+        raise ApiError(
+            503, "storage-unavailable", problem,
+            headers={"Retry-After": _STORAGE_RETRY_AFTER_S},
+        )
+
+
+def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0) -> Job:
+    """The job making this speech (stored, running or new; counted as a cache hit or miss);
+    413 for too much work, 503 when it cannot be taken now (storage, full queue, shutdown)."""
+    _check_work(svc, text)
+    speech_id = svc.speech_id(voice, text, speed)
+    _check_storage(svc, speech_id)
+    try:
+        job = svc.jobs.submit(speech_id, text, voice, speed)
+    except QueueFull:
+        raise ApiError(
+            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    except Closing:
+        raise ApiError(
+            503, "shutting-down", "The speech server is shutting down; try again in a moment.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    svc.metrics.cache_request(hit=job.status == DONE)
+    return job
+
+
+def long_poll(svc: SpeechService, job: Job, wait: float) -> Job:
+    """``job`` once settled or after ``wait`` seconds, holding this thread only while fewer
+    than LEGENDA_MAX_LONG_POLLS requests wait (else at once: the client polls instead)."""
+    with _long_poll(svc, wait) as seconds:
+        return svc.jobs.wait(job, seconds) if seconds else job
+
+
 @bp.post("/speech")
 def create_speech() -> tuple[Response, int]:
     svc = service()
     wait = _wait_seconds(svc)
     text, lang, requested_voice = _read_request(svc)
-    _model_available(svc)  # the voices, and so the default voice, come with the model
-    voice = _resolve_voice(svc, lang, requested_voice)
-    try:
-        job = svc.jobs.submit(svc.speech_id(voice, text), text, voice)
-    except QueueFull:
-        raise ApiError(
-            503, "queue-full", "The speech server is busy with other texts; try again shortly.",
-            headers={"Retry-After": _RETRY_AFTER_S},
-        ) from None
-    if wait:
-        job.finished.wait(wait)
+    model_available(svc)  # the voices, and so the default voice, come with the model
+    voice = resolve_voice(svc, lang, requested_voice)
+    job = long_poll(svc, submit_speech(svc, text, voice), wait)
     body = _job_body(svc, job)
     return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
 
@@ -159,11 +252,15 @@ def speech_status(speech_id: str) -> Response:
 def audio(name: str) -> Response:
     svc = service()
     speech_id = name.removesuffix(".wav") if name.endswith(".wav") else ""
-    path = svc.store.lookup(speech_id)  # None for anything but a stored id: no path escapes
+    stored = svc.store.open(speech_id)  # None for anything but a stored id: no path escapes
     try:
-        if path is not None:
-            # The name is a hash of what was said, so the bytes never change: cache them long.
-            return send_file(path, mimetype="audio/wav", conditional=True, max_age=86400)
+        if stored is not None:
+            # The id is a hash of what was said, so the bytes never change: the id is the ETag
+            # (stable although each use bumps the file's time), and caches may keep them.
+            response = send_file(stored, mimetype="audio/wav", conditional=True, etag=speech_id)
+            response.last_modified = None
+            response.headers["Cache-Control"] = _IMMUTABLE
+            return response
     except FileNotFoundError:  # evicted between the lookup and the read
         pass
     raise ApiError(
@@ -175,7 +272,7 @@ def audio(name: str) -> Response:
 @bp.get("/voices")
 def voices() -> Response:
     svc = service()
-    _model_available(svc)
+    model_available(svc)
     languages, default_lang = svc.languages(), svc.default_lang()
     return jsonify({
         "engine": svc.config.engine,
@@ -192,9 +289,10 @@ def voices() -> Response:
 def health() -> Response:
     """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts)."""
     svc = service()
-    wait = _wait_seconds(svc)
-    if wait:
-        svc.wait_until_loaded(wait)
+    with _long_poll(svc, _wait_seconds(svc)) as seconds:
+        if seconds:
+            svc.wait_until_loaded(seconds)
+    problem = svc.store.check()
     return jsonify({
         "status": svc.state.status,
         "engine": svc.config.engine,
@@ -203,4 +301,11 @@ def health() -> Response:
         "loaded": svc.state.status == READY,
         "queue_depth": svc.jobs.depth(),
         "error": svc.state.error,
+        "workers": svc.jobs.workers(),
+        "storage": {
+            "writable": problem is None,
+            "problem": problem,
+            "files": svc.store.count(),
+            "bytes": svc.store.total_bytes(),
+        },
     })

@@ -24,7 +24,10 @@ def to_float_mono(samples: npt.ArrayLike) -> Samples:
 
 
 def to_pcm16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
-    """Clip to [-1, 1] and scale to int16: players refuse float WAVs, and Bark overshoots 1.0."""
+    """Clip to [-1, 1] and scale to int16: players refuse float WAVs, and Bark overshoots 1.0.
+    int16 samples are returned as they are."""
+    if np.asarray(samples).dtype == np.int16:
+        return np.asarray(samples, dtype=np.int16).reshape(-1)
     array = np.nan_to_num(to_float_mono(samples), nan=0.0, posinf=1.0, neginf=-1.0)
     return (np.clip(array, -1.0, 1.0) * 32767.0).round().astype(np.int16)
 
@@ -53,18 +56,60 @@ def wav_bytes(sample_rate: int, samples: npt.ArrayLike) -> bytes:
     return buffer.getvalue()
 
 
-def read_wav(data: bytes) -> tuple[int, Samples]:
-    """Decode a 16-bit PCM WAV (mono, or the first channel) into (sample_rate, float samples)."""
+def read_pcm16(data: bytes) -> tuple[int, npt.NDArray[np.int16]]:
+    """Decode a 16-bit PCM WAV (mono, or the first channel) into (sample_rate, int16 samples)."""
     with wave.open(io.BytesIO(data), "rb") as source:
         if source.getsampwidth() != 2:
             raise ValueError("only 16-bit PCM WAV is supported")
         channels = source.getnchannels()
         rate = source.getframerate()
         frames = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
-    return rate, to_float_mono(frames[::channels])
+    return rate, frames[::channels].astype(np.int16)
+
+
+def read_wav(data: bytes) -> tuple[int, Samples]:
+    """Decode a 16-bit PCM WAV (mono, or the first channel) into (sample_rate, float samples)."""
+    rate, frames = read_pcm16(data)
+    return rate, to_float_mono(frames)
 
 
 def wav_duration(path: Path) -> float:
     """Length in seconds of a WAV file, read from its header."""
     with wave.open(str(path), "rb") as source:
         return source.getnframes() / float(source.getframerate())
+
+
+def wav_duration_of(data: bytes) -> float:
+    """Length in seconds of a WAV file in memory, read from its header."""
+    with wave.open(io.BytesIO(data), "rb") as source:
+        return source.getnframes() / float(source.getframerate())
+
+
+def resample(samples: npt.NDArray, rate: int, target_rate: int) -> npt.NDArray:
+    """``samples`` at ``rate`` resampled to ``target_rate`` (polyphase filter, scipy); the
+    same array when the rates are equal."""
+    if rate == target_rate:
+        return samples
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    step = gcd(rate, target_rate)
+    return np.asarray(
+        resample_poly(to_float_mono(samples), target_rate // step, rate // step),
+        dtype=np.float32,
+    )
+
+
+def pcm_bytes(sample_rate: int, samples: npt.ArrayLike) -> bytes:
+    """Raw 16-bit signed little-endian mono samples, no header."""
+    return to_pcm16(samples).astype("<i2").tobytes()
+
+
+def flac_bytes(sample_rate: int, samples: npt.ArrayLike) -> bytes:
+    """A 16-bit mono FLAC file in memory (libsndfile, through soundfile)."""
+    import soundfile
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, to_pcm16(samples), int(sample_rate), format="FLAC", subtype="PCM_16")
+    return buffer.getvalue()

@@ -45,6 +45,17 @@ class Config:
     workers: int = 1  # LEGENDA_TTS_WORKERS: jobs synthesized at once
     max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
     torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
+    queue_url: str = ""  # LEGENDA_QUEUE_URL: redis://host:port/db ("" = jobs in this process)
+    audio_store: str = ""  # LEGENDA_AUDIO_STORE: s3://bucket/prefix ("" = LEGENDA_AUDIO_DIR)
+    s3_endpoint_url: str = ""  # LEGENDA_S3_ENDPOINT_URL: MinIO and the like ("" = AWS)
+    job_retries: int = 1  # LEGENDA_JOB_RETRIES: new tries of a job whose worker died
+    allowed_hosts: tuple[str, ...] = ()  # LEGENDA_ALLOWED_HOSTS: extra Host names, or *
+    api_keys: tuple[str, ...] = ()  # LEGENDA_API_KEYS: when set, requests need a Bearer key
+    job_timeout_s: float = 300.0  # LEGENDA_JOB_TIMEOUT_S: a job's deadline
+    max_engine_calls: int = 24  # LEGENDA_MAX_ENGINE_CALLS: pieces of text per job
+    max_audio_s: float = 300.0  # LEGENDA_MAX_AUDIO_S: seconds of audio per job
+    max_long_polls: int = 8  # LEGENDA_MAX_LONG_POLLS: ?wait= requests held at once
+    shutdown_grace_s: float = 10.0  # LEGENDA_SHUTDOWN_GRACE_S: time the running job gets
 
     @property
     def model_id(self) -> str:
@@ -105,6 +116,54 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
     return origins
 
 
+_QUEUE_URL = re.compile(r"^(redis|rediss|unix)://\S+$")
+_S3_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/[^\s]*)?$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+def _url(env: Mapping[str, str], name: str, pattern: re.Pattern[str], example: str) -> str | None:
+    raw = _get(env, name)
+    if raw is not None and not pattern.match(raw):
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a URL like {example}.")
+    return raw
+
+
+def s3_location(audio_store: str) -> tuple[str, str]:
+    """(bucket, key prefix without slashes) of an ``s3://bucket/prefix`` URL."""
+    match = _S3_URL.match(audio_store)
+    if not match:
+        raise ConfigError(f"{PREFIX}AUDIO_STORE={audio_store!r} is not a URL like s3://bucket/prefix.")
+    return match.group(1), (match.group(2) or "").strip("/")
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _hosts(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    hosts = _names(env, "ALLOWED_HOSTS")
+    for host in hosts or ():
+        if host != "*" and not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+            raise ConfigError(
+                f"{PREFIX}ALLOWED_HOSTS has {host!r}, which is not a host name like "
+                "tts.example.org or 192.168.1.20 (no scheme, no port), or *."
+            )
+    return tuple(h.lower() for h in hosts) if hosts is not None else None
+
+
+def _keys(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    keys = _names(env, "API_KEYS")
+    for key in keys or ():
+        if len(key) < 16 or not re.fullmatch(r"[\x21-\x7e]+", key):
+            raise ConfigError(
+                f"{PREFIX}API_KEYS holds a key that is shorter than 16 characters or has "
+                "spaces or non-ASCII characters: use long random keys, comma-separated "
+                "(e.g. from `openssl rand -hex 24`)."
+            )
+    return keys
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Build a :class:`Config` from ``env`` (default: ``os.environ``); raise ConfigError."""
     env = os.environ if env is None else env
@@ -122,6 +181,17 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "workers": _number(env, "TTS_WORKERS", int, 1),
         "max_wait_s": _number(env, "MAX_WAIT_S", float, 0),
         "torch_threads": _number(env, "TORCH_THREADS", int, 0),
+        "queue_url": _url(env, "QUEUE_URL", _QUEUE_URL, "redis://127.0.0.1:6379/0"),
+        "audio_store": _url(env, "AUDIO_STORE", _S3_URL, "s3://bucket/prefix"),
+        "s3_endpoint_url": _url(env, "S3_ENDPOINT_URL", _HTTP_URL, "http://127.0.0.1:9000"),
+        "job_retries": _number(env, "JOB_RETRIES", int, 0),
+        "allowed_hosts": _hosts(env),
+        "api_keys": _keys(env),
+        "job_timeout_s": _number(env, "JOB_TIMEOUT_S", float, 1),
+        "max_engine_calls": _number(env, "MAX_ENGINE_CALLS", int, 1),
+        "max_audio_s": _number(env, "MAX_AUDIO_S", float, 1),
+        "max_long_polls": _number(env, "MAX_LONG_POLLS", int, 0),
+        "shutdown_grace_s": _number(env, "SHUTDOWN_GRACE_S", float, 0),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 
@@ -144,8 +214,9 @@ def config_from_mapping(values: Mapping[str, object]) -> Config:
         )
     if "audio_dir" in fields:
         fields["audio_dir"] = Path(str(fields["audio_dir"]))
-    if "cors_origins" in fields:
-        fields["cors_origins"] = tuple(fields["cors_origins"])  # type: ignore[arg-type]
+    for name in ("cors_origins", "allowed_hosts", "api_keys"):
+        if name in fields:
+            fields[name] = tuple(fields[name])  # type: ignore[arg-type]
     if "engine" in fields and fields["engine"] not in ENGINES:
         raise ConfigError(f"engine {fields['engine']!r} is not one of: {', '.join(ENGINES)}.")
     return replace(load_config(env_style), **fields)  # type: ignore[arg-type]

@@ -26,13 +26,12 @@ def register_cors(app: Flask, extra_origins: tuple[str, ...]) -> None:
             return response
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = (
-            "Retry-After, Content-Length, Content-Range, Accept-Ranges"
+            "Retry-After, Content-Length, Content-Range, Accept-Ranges, ETag"
         )
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = request.headers.get(
-                "Access-Control-Request-Headers", "Content-Type"
-            )
+            # Authorization carries the sidecar's API key (LEGENDA_API_KEYS), when it has one.
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
             response.headers["Access-Control-Max-Age"] = "600"
             if request.headers.get("Access-Control-Request-Private-Network") == "true":
                 response.headers["Access-Control-Allow-Private-Network"] = "true"

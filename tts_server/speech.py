@@ -1,9 +1,17 @@
-"""Saying a whole text with an engine: sentence by sentence, same voice, short pauses between."""
+"""Saying a whole text with an engine: piece by piece, same voice, short pauses between.
+
+The work one text may cause is bounded: at most ``max_calls`` engine calls and ``max_audio_s``
+seconds of audio. Both are checked before the job is queued (``check_work``: the pieces, and the
+audio a text that long takes at a brisk speaking rate) and again while it is said (an engine
+may say more than the text: Bark babbles); the job's deadline (deadline.py) is checked between
+pieces.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import deadline
 from .audio import Samples, join_with_pauses
 from .engines import Engine
 from .text import split_sentences
@@ -11,23 +19,71 @@ from .text import split_sentences
 ProgressCallback = Callable[[float], None]
 
 
-def speak(
-    engine: Engine, text: str, voice: str, on_progress: ProgressCallback | None = None
-) -> tuple[int, Samples]:
-    """Synthesize ``text`` piece by piece (see text.py) and join the pieces with pauses.
+class TooMuchWork(ValueError):
+    """A text would cause more engine work than this server allows; the message is for people."""
 
-    ``on_progress`` is called with the fraction done after each piece.
+
+def pieces_of(engine: Engine, text: str) -> list[str]:
+    """The pieces ``text`` is said in by ``engine`` (packed to its natural chunk size)."""
+    return split_sentences(text, engine.max_piece_chars)
+
+
+# A brisk speaking rate: a text takes at least this many seconds per character to say.
+_FAST_CHARS_PER_S = 20.0
+
+
+def check_work(pieces: list[str], max_calls: int, max_audio_s: float) -> None:
+    """TooMuchWork when saying ``pieces`` surely needs more calls or audio than allowed."""
+    if len(pieces) > max_calls:
+        raise TooMuchWork(
+            f"This text needs {len(pieces)} pieces of speech; this server makes at most "
+            f"{max_calls} per text (LEGENDA_MAX_ENGINE_CALLS). Send a shorter text or split it."
+        )
+    seconds = sum(len(piece) for piece in pieces) / _FAST_CHARS_PER_S
+    if seconds > max_audio_s:
+        raise TooMuchWork(_too_long(max_audio_s))
+
+
+def _too_long(max_audio_s: float) -> str:
+    return (
+        f"This text makes more than {max_audio_s:g} s of audio, the most this server makes "
+        "per text (LEGENDA_MAX_AUDIO_S). Send a shorter text or split it."
+    )
+
+
+def speak(
+    engine: Engine, text: str, voice: str, on_progress: ProgressCallback | None = None,
+    max_calls: int = 1_000_000, max_audio_s: float = float("inf"), speed: float = 1.0,
+) -> tuple[int, Samples]:
+    """Synthesize ``text`` piece by piece at ``speed`` and join the pieces with pauses.
+
+    ``on_progress`` is called with the fraction done after each piece. TooMuchWork when the
+    text needs more than ``max_calls`` pieces or its audio runs past ``max_audio_s``;
+    JobStopped when the current job's deadline passes.
     """
-    pieces = split_sentences(text)
+    pieces = pieces_of(engine, text)
     if not pieces:
         raise ValueError("there is no text to say")
+    check_work(pieces, max_calls, max_audio_s)
+    job_deadline = deadline.current()
     rate = 0
+    seconds = 0.0
     spoken: list[Samples] = []
     for index, piece in enumerate(pieces, start=1):
-        piece_rate, samples = engine.synthesize(piece, voice)
+        if job_deadline:
+            job_deadline.check()
+        # The speed goes to the engine only when one is asked for, so engines (and stand-ins)
+        # that take (text, voice) work unchanged at the normal speed.
+        piece_rate, samples = (
+            engine.synthesize(piece, voice) if speed == 1.0
+            else engine.synthesize(piece, voice, speed)
+        )
         if rate and piece_rate != rate:
             raise RuntimeError("the engine changed its sample rate between sentences")
         rate = piece_rate
+        seconds += len(samples) / rate
+        if seconds > max_audio_s:
+            raise TooMuchWork(_too_long(max_audio_s))
         spoken.append(samples)
         if on_progress:
             on_progress(index / len(pieces))

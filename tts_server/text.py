@@ -1,8 +1,10 @@
 """Splitting text into sentence-sized pieces a speech model can say in one go.
 
-Bark stops after ~13-14 s of audio per generate call, so text is said sentence by sentence with
-the same voice (which also gives per-sentence progress). A sentence longer than ``max_chars`` is
-cut further at commas and then at spaces, never inside a word.
+Bark stops after ~13-14 s of audio per generate call, so text is said in pieces with the same
+voice (which also gives per-piece progress). Consecutive sentences are packed into one piece while
+they fit in the engine's natural chunk (``max_chars``), so many short sentences cost few engine
+calls; a sentence longer than that is cut further at commas and then at spaces, never inside a
+word.
 """
 
 from __future__ import annotations
@@ -49,11 +51,12 @@ def _cut_long(sentence: str, max_chars: int) -> list[str]:
 
 
 def split_sentences(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
-    """Split ``text`` into pieces of at most ``max_chars`` characters, at sentence ends first."""
+    """Split ``text`` into as few pieces of at most ``max_chars`` characters as packing whole
+    sentences allows (cutting at sentence ends first)."""
     text = normalize(text)
     if not text:
         return []
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         pieces.extend(_cut_long(sentence, max_chars))
-    return [p for p in pieces if p.strip()]
+    return _pack([p for p in pieces if p.strip()], max_chars)

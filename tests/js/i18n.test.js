@@ -41,6 +41,16 @@ test('errors are worded from their key and parameters in the page language', () 
   setUiLang('en');
 });
 
+test('a queued speech says its place in line', () => {
+  setUiLang('en');
+  assert.equal(t('speech.waiting', { place: 3 }), 'Waiting for the speech server: 3rd in line…');
+  assert.equal(t('speech.waiting', { place: 12 }), 'Waiting for the speech server: 12th in line…');
+  assert.equal(t('speech.waiting', { place: 0 }), 'Waiting for the speech server…');
+  setUiLang('pt');
+  assert.equal(t('speech.waiting', { place: 2 }), 'Aguardando o servidor de voz: 2º na fila…');
+  setUiLang('en');
+});
+
 test('another page adds its own words', () => {
   extendCatalogs({ en: { 'play.stop': 'Stop' }, pt: { 'play.stop': 'Parar' } });
   setUiLang('pt');

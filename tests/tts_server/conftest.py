@@ -48,11 +48,11 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     (or failed to). Its audio folder defaults to one per test."""
     apps: list[Flask] = []
 
-    def make(wait: bool = True, **settings: Any) -> Flask:
+    def make(wait: bool = True, bound_host: str | None = None, **settings: Any) -> Flask:
         settings.setdefault("engine", "espeak")
         settings.setdefault("audio_dir", tmp_path / "audio")
         settings.setdefault("torch_threads", 1)
-        app = create_app(settings)
+        app = create_app(settings, bound_host=bound_host)
         app.config["TESTING"] = True
         apps.append(app)
         if wait:

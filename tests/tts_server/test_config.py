@@ -27,6 +27,18 @@ def test_every_variable_is_read() -> None:
     assert (config.max_text_chars, config.queue_size, config.workers) == (50, 3, 2)
 
 
+def test_the_hardening_variables_are_read() -> None:
+    config = load_config({
+        "LEGENDA_JOB_TIMEOUT_S": "12.5", "LEGENDA_MAX_ENGINE_CALLS": "3",
+        "LEGENDA_MAX_AUDIO_S": "40", "LEGENDA_MAX_LONG_POLLS": "0",
+        "LEGENDA_SHUTDOWN_GRACE_S": "2", "LEGENDA_ALLOWED_HOSTS": "TTS.lan",
+        "LEGENDA_API_KEYS": "0123456789abcdef",
+    })
+    assert (config.job_timeout_s, config.max_engine_calls, config.max_audio_s) == (12.5, 3, 40)
+    assert (config.max_long_polls, config.shutdown_grace_s) == (0, 2)
+    assert config.allowed_hosts == ("tts.lan",) and config.api_keys == ("0123456789abcdef",)
+
+
 @pytest.mark.parametrize(("name", "value", "says"), [
     ("LEGENDA_TTS_ENGINE", "festival", "bark, vits, espeak"),
     ("LEGENDA_TTS_DEVICE", "tpu", "auto, cpu"),
@@ -36,6 +48,13 @@ def test_every_variable_is_read() -> None:
     ("LEGENDA_QUEUE_SIZE", "2.5", "not a whole number"),
     ("LEGENDA_QUEUE_SIZE", "0", "at least 1"),
     ("LEGENDA_CORS_ORIGINS", "me.github.io", "not an origin"),
+    ("LEGENDA_JOB_TIMEOUT_S", "0", "at least 1"),
+    ("LEGENDA_MAX_ENGINE_CALLS", "many", "not a whole number"),
+    ("LEGENDA_MAX_AUDIO_S", "-1", "at least 1"),
+    ("LEGENDA_MAX_LONG_POLLS", "1.5", "not a whole number"),
+    ("LEGENDA_SHUTDOWN_GRACE_S", "soon", "not a number"),
+    ("LEGENDA_ALLOWED_HOSTS", "https://x.org", "not a host name"),
+    ("LEGENDA_API_KEYS", "abc", "shorter than 16"),
 ])
 def test_a_bad_value_names_its_variable(name: str, value: str, says: str) -> None:
     with pytest.raises(ConfigError) as raised:

@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tts_server import deadline
 from tts_server.config import config_from_mapping
+from tts_server.deadline import Deadline, JobStopped
 from tts_server.engines import PAGE_LANGUAGES, Engine, EngineUnavailable, make_engine
 from tts_server.engines.bark import presets_by_language
 from tts_server.engines.vits import model_language
@@ -49,7 +51,10 @@ def test_espeak_reads_text_starting_with_a_dash_as_text(espeak: Engine) -> None:
     _assert_speech(rate, samples, 22_050, min_s=0.5)
 
 
-def test_long_text_is_said_sentence_by_sentence_with_progress(espeak: Engine) -> None:
+def test_long_text_is_said_sentence_by_sentence_with_progress(
+    espeak: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(espeak, "max_piece_chars", 20)  # one sentence per piece
     progress: list[float] = []
     text = "Um gato no sofá. Um cão na rua. Uma ave no céu."
     rate, joined = speak(espeak, text, "pt-br", progress.append)
@@ -114,3 +119,16 @@ def test_a_folder_without_weights_knows_its_voices_but_cannot_load(
     assert "pt" in engine.voices()
     with pytest.raises(EngineUnavailable, match="is not a complete Bark model"):
         engine.load()
+
+
+def test_bark_stops_generating_when_its_job_is_stopped(tiny_bark: Path) -> None:
+    bark = _loaded(engine="bark", model=str(tiny_bark))
+    job_deadline = Deadline(600)
+    deadline.set_current(job_deadline)
+    try:
+        job_deadline.stop("stopped by the test")
+        with pytest.raises(JobStopped, match="stopped by the test"):
+            bark.synthesize("Um gato no sofá.", "v2/pt_speaker_0")
+    finally:
+        job_deadline.close()
+        deadline.set_current(None)

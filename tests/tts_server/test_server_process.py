@@ -5,13 +5,18 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.sidecar_process import REPO_ROOT, Sidecar
@@ -67,7 +72,10 @@ def test_espeak_sidecar_serves_the_whole_api(sidecar: Callable[..., Sidecar]) ->
 
     missing = requests.get(f"{server.url}/api/audio/..%2F..%2Fetc%2Fpasswd", timeout=TIMEOUT)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-audio"
-    bad = requests.post(f"{server.url}/api/speech", data="{", timeout=TIMEOUT)
+    bad = requests.post(
+        f"{server.url}/api/speech", data="{", timeout=TIMEOUT,
+        headers={"Content-Type": "application/json"},
+    )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad-json"
 
 
@@ -158,3 +166,131 @@ def test_a_hub_id_downloaded_before_loads_from_the_local_cache(
     assert server.wait()["model"] == "legenda-test/tiny-bark"
     done = _post(server, text="Um gato.", voice="v2/pt_speaker_2").json()
     assert done["status"] == "done", done
+
+
+def test_an_unusable_audio_dir_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_AUDIO_DIR": str(a_file)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tts_server", "--port", "0"], cwd=REPO_ROOT, env=env,
+        capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert result.returncode == 2
+    assert "configuration error: LEGENDA_AUDIO_DIR=" in result.stderr
+    assert "Traceback" not in result.stderr and "listening" not in result.stdout
+
+
+def _fake_espeak_folder(folder: Path) -> Path:
+    """A PATH folder whose espeak-ng lists one voice and then hangs, writing its pid."""
+    folder.mkdir()
+    script = folder / "espeak-ng"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--voices" ]; then\n'
+        "  echo 'Pty Language       Age/Gender VoiceName          File          Other Languages'\n"
+        "  echo ' 5  pt-br           --/M      Portuguese_(Brazil) roa/pt-BR'\n"
+        "  exit 0\n"
+        "fi\n"
+        f'echo $$ > "{folder}/pid"\n'
+        "exec sleep 600\n"
+    )
+    script.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_the_running_job_and_leaves_no_child(
+    sidecar: Callable[..., Sidecar], tmp_path: Path, signum: int
+) -> None:
+    fake = _fake_espeak_folder(tmp_path / "bin")
+    server = sidecar(
+        PATH=f"{fake}:{os.environ['PATH']}", LEGENDA_SHUTDOWN_GRACE_S="1",
+        LEGENDA_JOB_TIMEOUT_S="600",
+    )
+    server.wait()
+    job = requests.post(f"{server.url}/api/speech", json={"text": TEXT}, timeout=TIMEOUT)
+    assert job.status_code == 202
+    pid_file = fake / "pid"
+    end = time.monotonic() + TIMEOUT
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < end, "the engine never started"
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    server.send_signal(signum)
+    assert server.wait_exit(timeout=30) == 0  # the grace (1 s) plus start/stop work
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+    assert "stopping" in server.log()
+
+
+def test_waitress_refuses_a_huge_body_before_reading_it(sidecar: Callable[..., Sidecar]) -> None:
+    server = sidecar()
+    server.wait()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(
+            b"POST /api/speech HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 300000000\r\n\r\n"
+        )
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer
+
+
+def test_the_real_server_refuses_foreign_host_names(sidecar: Callable[..., Sidecar]) -> None:
+    server = sidecar()
+    server.wait()
+    refused = requests.get(
+        f"{server.url}/api/voices", headers={"Host": "rebound.example"}, timeout=TIMEOUT
+    )
+    assert refused.status_code == 421 and refused.json()["error"]["code"] == "unknown-host"
+    assert requests.get(f"{server.url}/api/voices", timeout=TIMEOUT).status_code == 200
+
+
+def test_a_client_trickling_its_request_is_dropped_and_others_are_served(
+    tmp_path: Path,
+) -> None:
+    server = Sidecar(
+        tmp_path, {"LEGENDA_TTS_ENGINE": "espeak"},
+        args=("--channel-timeout", "5", "--request-timeout", "1"),
+    )
+    try:
+        server.start()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            dropped = False
+            for n in range(200):  # one header line every 0.2 s: never silent for 5 s
+                try:
+                    sock.sendall(f"X-Slow-{n}: a\r\n".encode())
+                    sock.settimeout(0.2)
+                    dropped = sock.recv(1) == b""
+                except TimeoutError:
+                    continue
+                except OSError:  # reset by the server
+                    dropped = True
+                if dropped:
+                    break
+            assert dropped, "the trickling connection was kept for 40 s"
+        assert server.health()["status"] == "ready"  # type: ignore[index]
+    finally:
+        server.stop()
+
+
+def test_long_polls_cannot_take_every_thread(tmp_path: Path) -> None:
+    fake = _fake_espeak_folder(tmp_path / "bin")  # jobs never finish: every ?wait= runs out
+    server = Sidecar(
+        tmp_path, {"LEGENDA_TTS_ENGINE": "espeak", "PATH": f"{fake}:{os.environ['PATH']}",
+                   "LEGENDA_MAX_LONG_POLLS": "2", "LEGENDA_QUEUE_SIZE": "20",
+                   "LEGENDA_SHUTDOWN_GRACE_S": "0"},
+        args=("--threads", "4"),
+    )
+    try:
+        server.start()
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            posts = [pool.submit(_post, server, 12, text=f"Texto {n}.") for n in range(10)]
+            done, waiting = futures_wait(posts, timeout=8)
+            # Two hold their threads for 12 s; the other eight answered at once, to poll.
+            assert (len(done), len(waiting)) == (8, 2)
+            assert {p.result().status_code for p in done} == {202}
+            assert server.health()["status"] == "ready"  # type: ignore[index]
+    finally:
+        server.stop()

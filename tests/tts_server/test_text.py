@@ -10,11 +10,17 @@ def test_whitespace_is_collapsed_and_blank_text_gives_nothing() -> None:
     assert split_sentences(" \n\t ") == []
 
 
-def test_each_sentence_is_its_own_piece() -> None:
+def test_sentences_are_packed_up_to_the_limit_and_cut_at_their_ends() -> None:
     text = "Um gato dorme. Um cão late! Quem chega? Ninguém."
-    assert split_sentences(text, max_chars=1000) == [
-        "Um gato dorme.", "Um cão late!", "Quem chega?", "Ninguém.",
+    assert split_sentences(text, max_chars=1000) == [text]
+    assert split_sentences(text, max_chars=30) == [
+        "Um gato dorme. Um cão late!", "Quem chega? Ninguém.",
     ]
+
+
+def test_many_tiny_sentences_cost_few_pieces() -> None:
+    pieces = split_sentences("a. " * 333, max_chars=180)
+    assert len(pieces) == 6 and all(len(piece) <= 180 for piece in pieces)
 
 
 def test_long_sentence_is_cut_at_commas_then_spaces_never_inside_words() -> None:

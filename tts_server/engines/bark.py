@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import deadline
 from ..audio import Samples
 from ..config import Config
 from .base import Engine, EngineUnavailable, natural_key
@@ -72,16 +73,36 @@ class BarkEngine(Engine):
         )
         self.model = model.to(self.device).eval()
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
+        """Bark has no speed control (``supports_speed`` is False): ``speed`` is ignored."""
         import torch
 
         if self.processor is None or self.model is None:
             raise RuntimeError("the Bark model is not loaded")
         inputs = self.processor(text, voice_preset=voice, return_tensors="pt")
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
+        job_deadline = deadline.current()
         with torch.inference_mode():
-            audio = self.model.generate(**inputs)
+            audio = self.model.generate(**inputs, **_stop_at(job_deadline))
         samples = audio.detach().to(torch.float32).cpu().numpy().reshape(-1)
         # Bark's generation config names the rate; its codec's config holds the same number.
         rate = getattr(self.model.generation_config, "sample_rate", None)
         return int(rate or self.model.codec_model.config.sampling_rate), samples.astype(np.float32)
+
+
+def _stop_at(job_deadline: deadline.Deadline | None) -> dict[str, Any]:
+    """generate() arguments that abort Bark's two token-by-token stages (semantic, coarse) at the
+    next token once the job's deadline passes or the server stops (JobStopped)."""
+    if job_deadline is None:
+        return {}
+    check = job_deadline.check
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class PastDeadline(StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            check()  # raises out of generate(): stopping early breaks Bark's shapes
+            return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
+
+    stop = StoppingCriteriaList([PastDeadline()])
+    return {"semantic_stopping_criteria": stop, "coarse_stopping_criteria": stop}

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 
 from ..audio import Samples
 from ..config import Config
+from ..text import MAX_PIECE_CHARS
 
 # The languages the page offers; an engine lists the ones it can speak.
 PAGE_LANGUAGES = ("pt", "en", "es", "fr", "de", "it", "pl", "ru", "tr", "zh", "ja", "ko", "hi")
@@ -21,9 +22,16 @@ class Engine(ABC):
     then ``synthesize()`` many times. Requests are accepted once the voices are known and wait
     in the queue while the weights load.
 
-    ``synthesize`` is given one sentence-sized piece of text at a time (see text.py) and a voice
-    that ``voices()`` listed; it returns ``(sample_rate, float32 samples in [-1, 1])``.
+    ``synthesize`` is given one piece of text at a time, at most ``max_piece_chars`` long (see
+    text.py), a voice that ``voices()`` listed and a speed (1.0 = normal; other values only when
+    ``supports_speed``); it returns ``(sample_rate, float32 samples in [-1, 1])``. Work that may
+    outlast the job's deadline should register a way to stop it with
+    ``deadline.current().on_stop`` (see deadline.py).
     """
+
+    # The engine's natural chunk: the most text one call says well (Bark: ~14 s of speech).
+    max_piece_chars = MAX_PIECE_CHARS
+    supports_speed = False  # True when synthesize() can speak faster or slower
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -44,8 +52,8 @@ class Engine(ABC):
         return self._voices
 
     @abstractmethod
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
-        """Say ``text`` with ``voice``: ``(sample_rate, samples)``."""
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
+        """Say ``text`` with ``voice`` at ``speed``: ``(sample_rate, samples)``."""
 
     def default_voice(self, lang: str) -> str:
         """The configured voice when it speaks ``lang``, else the first voice of ``lang``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from .. import deadline
 from ..audio import Samples, read_wav
 from ..config import Config
 from .base import Engine, EngineUnavailable
@@ -30,9 +31,13 @@ VOICES_BY_LANG: dict[str, tuple[str, ...]] = {
     "hi": ("hi",),
 }
 _TIMEOUT_S = 60
+_WORDS_PER_MINUTE = 175  # espeak-ng's default rate: speed 1.0
 
 
 class EspeakEngine(Engine):
+    max_piece_chars = 600  # espeak-ng has no length limit; this keeps progress meaningful
+    supports_speed = True
+
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.model_id = "espeak-ng"  # there is no model to choose
@@ -59,15 +64,33 @@ class EspeakEngine(Engine):
     def load(self) -> None:
         """Nothing to load: espeak-ng starts afresh for every sentence."""
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
+        """One espeak-ng process per piece; killed when the job's deadline passes or the
+        server stops (see deadline.py), so no child outlives its job."""
+        job_deadline = deadline.current()
+        timeout = min(_TIMEOUT_S, job_deadline.remaining()) if job_deadline else _TIMEOUT_S
         # Text goes through stdin, so a text starting with "-" is never read as an option.
-        result = subprocess.run(
-            [self.binary, "-v", voice, "--stdout"],
-            input=text.encode("utf-8"),
-            capture_output=True,
-            timeout=_TIMEOUT_S,
-        )
-        if result.returncode != 0 or not result.stdout:
-            detail = result.stderr.decode("utf-8", "replace").strip() or "no audio"
+        words_per_minute = str(round(_WORDS_PER_MINUTE * speed))
+        with subprocess.Popen(
+            [self.binary, "-v", voice, "-s", words_per_minute, "--stdout"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        ) as process:
+            forget = job_deadline.on_stop(process.kill) if job_deadline else (lambda: None)
+            try:
+                out, err = process.communicate(text.encode("utf-8"), timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                if job_deadline:
+                    job_deadline.check()  # past the job's deadline: say so
+                raise RuntimeError(f"espeak-ng took more than {_TIMEOUT_S} s for a piece") from None
+            finally:
+                forget()
+                if process.poll() is None:
+                    process.kill()
+        if job_deadline and job_deadline.reason:
+            raise deadline.JobStopped(job_deadline.reason)
+        if process.returncode != 0 or not out:
+            detail = err.decode("utf-8", "replace").strip() or "no audio"
             raise RuntimeError(f"espeak-ng failed: {detail}")
-        return read_wav(result.stdout)
+        return read_wav(out)

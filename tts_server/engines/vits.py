@@ -8,6 +8,7 @@ torch and transformers are imported when the weights load, so the voices are kno
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,10 +36,13 @@ def model_language(model_id: str, fallback: str) -> str:
 
 
 class VitsEngine(Engine):
+    supports_speed = True
+
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.tokenizer: Any = None
         self.model: VitsModel | None = None
+        self._speed_lock = threading.Lock()  # the speed is a model attribute: one call at a time
 
     def prepare(self) -> None:
         speakers = int(read_json(self.model_id, "VITS", "config.json").get("num_speakers") or 1)
@@ -55,7 +59,7 @@ class VitsEngine(Engine):
         model = fetch(self.model_id, "VITS", VitsModel.from_pretrained)
         self.model = model.to(self.device).eval()
 
-    def synthesize(self, text: str, voice: str) -> tuple[int, Samples]:
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         import torch
 
         if self.tokenizer is None or self.model is None:
@@ -66,7 +70,8 @@ class VitsEngine(Engine):
         kwargs = {key: value.to(self.device) for key, value in inputs.items()}
         if voice.startswith("speaker_"):
             kwargs["speaker_id"] = int(voice.removeprefix("speaker_"))
-        with torch.inference_mode():
+        with self._speed_lock, torch.inference_mode():
+            self.model.speaking_rate = speed  # the model divides its durations by this
             waveform = self.model(**kwargs).waveform
         samples = waveform.detach().to(torch.float32).cpu().numpy().reshape(-1)
         return int(self.model.config.sampling_rate), samples.astype(np.float32)

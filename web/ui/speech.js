@@ -200,7 +200,10 @@ function showJobProgress(job) {
   const share = Math.max(0, Math.min(1, Number(job.progress) || 0));
   setPhase(job.status === 'running' ? 'running' : 'queued');
   ui.progress.value = share;
-  if (job.status === 'running') tell('speech.synthesizing', { percent: Math.round(share * 100) }); else tell('speech.waiting');
+  // `position`: how many jobs are ahead of this one in the sidecar's queue.
+  const ahead = Number(job.position);
+  if (job.status === 'running') tell('speech.synthesizing', { percent: Math.round(share * 100) });
+  else tell('speech.waiting', { place: Number.isInteger(ahead) && ahead > 0 ? ahead + 1 : 0 });
 }
 
 function startDriving() {

@@ -3,6 +3,12 @@
 // cache.*, downloads.*, samples.*, sources.*, notice.*. ui/i18n/pt.js has the same keys.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+/** "1st", "2nd", "3rd", "4th", "11th", "21st". */
+const ordinal = (n) => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] || 'th');
+  return `${n}${suffix}`;
+};
 const role = (p) => (p.role === 'captioning' ? 'captioning' : 'translation');
 const theModel = (p) => `The ${role(p)} model “${p.model}”`;
 const selfHost = (p) => `To self-host it, run \`make models\` (or copy the model's files into models/${p.model}/ before \`make site\`) and point the \`models\` setting at where they are served.`;
@@ -178,7 +184,7 @@ export default {
   'speech.no-speech': 'No speech: {why}.',
   'speech.asking': 'Asking the speech server to read the translation…',
   'speech.synthesizing': 'Synthesizing speech… {percent}%',
-  'speech.waiting': 'Waiting for the speech server…',
+  'speech.waiting': (p) => (p.place ? `Waiting for the speech server: ${ordinal(p.place)} in line…` : 'Waiting for the speech server…'),
   'speech.could-not': 'This translation could not be spoken.',
   'speech.server-could-not': 'The speech server could not read it: {why}. Captions and translations still work; press Retry to try again.',
   'speech.playing': 'Playing the translation (spoken in {took}).',

@@ -175,7 +175,7 @@ export default {
   'speech.no-speech': 'Sem voz: {why}.',
   'speech.asking': 'Pedindo ao servidor de voz que leia a tradução…',
   'speech.synthesizing': 'Sintetizando a voz… {percent}%',
-  'speech.waiting': 'Aguardando o servidor de voz…',
+  'speech.waiting': (p) => (p.place ? `Aguardando o servidor de voz: ${p.place}º na fila…` : 'Aguardando o servidor de voz…'),
   'speech.could-not': 'Esta tradução não pôde ser falada.',
   'speech.server-could-not': 'O servidor de voz não conseguiu lê-la: {why}. As legendas e traduções continuam funcionando; aperte Tentar de novo.',
   'speech.playing': 'Tocando a tradução (falada em {took}).',

@@ -1,0 +1,146 @@
+"""Operations pieces that run in one process: the queue position, the S3 store (moto's server),
+the new settings, and the worker's refusal to start without a queue."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.services import running_s3
+from tests.sidecar_process import REPO_ROOT, free_port
+from tts_server.config import ConfigError, config_from_mapping, load_config
+from tts_server.s3store import S3AudioStore
+from tts_server.service import service_of
+from tts_server.store import StoreSetupError
+
+from .conftest import Gate
+
+
+def test_status_answers_say_how_many_jobs_are_ahead(app: Flask) -> None:
+    gate = Gate(service_of(app))
+    client = app.test_client()
+    running = client.post("/api/speech", json={"text": "um"}).get_json()
+    assert gate.wait_entered() == "um"
+    second = client.post("/api/speech", json={"text": "dois"}).get_json()
+    third = client.post("/api/speech", json={"text": "três"}).get_json()
+    assert client.get(running["status_url"]).get_json()["position"] == 0  # running
+    assert (second["status"], second["position"]) == ("queued", 1)
+    assert client.get(third["status_url"]).get_json()["position"] == 2
+    gate.allow()
+    assert gate.wait_entered() == "dois"
+    assert client.get(third["status_url"]).get_json()["position"] == 1
+    gate.open()
+    done = client.post("/api/speech?wait=60", json={"text": "três"}).get_json()
+    assert (done["status"], done["position"], done["retried"]) == ("done", 0, 0)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    with running_s3("legenda-test") as env:
+        for name, value in env.items():
+            if name.startswith("AWS_"):
+                monkeypatch.setenv(name, value)
+        yield {name: value for name, value in env.items() if name.startswith("LEGENDA_")}
+
+
+def test_the_s3_store_keeps_whole_wavs_with_their_duration(s3: dict[str, str]) -> None:
+    store = S3AudioStore(config_from_mapping(s3))
+    speech_id = "0123456789abcdef0123456789abcdef"
+    from tts_server.audio import wav_bytes
+
+    wav = wav_bytes(16_000, [0.1] * 8_000)
+    assert not store.contains(speech_id) and store.open(speech_id) is None
+    store.save(speech_id, wav)
+    assert store.contains(speech_id) and store.duration(speech_id) == 0.5
+    stored = store.open(speech_id)
+    assert isinstance(stored, io.BytesIO) and stored.getvalue() == wav
+    assert store.open("../../etc/passwd") is None and not store.contains("nope")
+    assert store.check(force=True) is None
+
+
+def test_an_unusable_bucket_stops_start_up_saying_which(s3: dict[str, str]) -> None:
+    with pytest.raises(StoreSetupError, match="LEGENDA_AUDIO_STORE='s3://no-such-bucket/x'"):
+        S3AudioStore(config_from_mapping({**s3, "LEGENDA_AUDIO_STORE": "s3://no-such-bucket/x"}))
+
+
+def test_an_app_on_s3_serves_audio_and_ranges(
+    make_app: Callable[..., Flask], s3: dict[str, str]
+) -> None:
+    app = make_app(**s3)
+    client = app.test_client()
+    done = client.post("/api/speech?wait=60", json={"text": "Um gato no sofá"}).get_json()
+    assert done["status"] == "done" and done["duration_s"] > 0.5
+    whole = client.get(done["audio_url"])
+    assert whole.status_code == 200 and whole.mimetype == "audio/wav"
+    part = client.get(done["audio_url"], headers={"Range": "bytes=8-11"})
+    assert part.status_code == 206 and part.data == b"WAVE"
+    again = client.get(done["audio_url"], headers={"If-None-Match": whole.headers["ETag"]})
+    assert again.status_code == 304
+    for answer in (whole, part, again):
+        answer.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LEGENDA_QUEUE_URL", "localhost:6379"),
+        ("LEGENDA_AUDIO_STORE", "/data/audio"),
+        ("LEGENDA_AUDIO_STORE", "s3://"),
+        ("LEGENDA_S3_ENDPOINT_URL", "minio:9000"),
+        ("LEGENDA_JOB_RETRIES", "-1"),
+    ],
+)
+def test_malformed_operations_settings_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config({name: value})
+
+
+def test_the_settings_are_read() -> None:
+    config = load_config({
+        "LEGENDA_QUEUE_URL": "redis://cache:6379/2", "LEGENDA_AUDIO_STORE": "s3://b-1/a/b",
+        "LEGENDA_S3_ENDPOINT_URL": "http://minio:9000", "LEGENDA_JOB_RETRIES": "3",
+    })
+    assert (config.queue_url, config.audio_store) == ("redis://cache:6379/2", "s3://b-1/a/b")
+    assert (config.s3_endpoint_url, config.job_retries) == ("http://minio:9000", 3)
+
+
+def test_a_worker_without_a_queue_refuses_to_start() -> None:
+    env = {"PATH": "/usr/bin:/bin", "LEGENDA_TTS_ENGINE": "espeak"}
+    ended = subprocess.run(
+        [sys.executable, "-m", "tts_server.worker"], cwd=REPO_ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert ended.returncode == 2 and "LEGENDA_QUEUE_URL is not set" in ended.stderr
+
+
+def test_an_unreachable_queue_answers_503_with_a_sentence(make_app: Callable[..., Flask]) -> None:
+    app = make_app(wait=False, queue_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert service_of(app).wait_until_prepared(60)
+    client = app.test_client()
+    answer = client.post("/api/speech", json={"text": "Um gato"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    error = answer.get_json()["error"]
+    assert error["code"] == "queue-unavailable" and "Redis" in error["message"]
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and b"legenda_speech_queue_depth NaN" in metrics.data
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "LEGENDA_TTS_ENGINE": "espeak", "HOME": str(tmp_path),
+           "LEGENDA_QUEUE_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ended = subprocess.run(
+            [sys.executable, "-m", "tts_server.worker", "--metrics-port", str(port)],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+    assert ended.returncode == 2 and "give each worker on a machine its own" in ended.stderr

@@ -1,0 +1,149 @@
+"""Audio in S3-compatible storage (AWS S3, MinIO...) through boto3: ``LEGENDA_AUDIO_STORE``.
+
+One object per speech id, ``<prefix>/<id>.wav``, written whole by one PUT (a reader sees no
+object or the whole object), with its duration in the object's metadata. Every API process and
+worker on any machine sees the same audio. Credentials come from the usual AWS variables
+(``AWS_ACCESS_KEY_ID``...); ``LEGENDA_S3_ENDPOINT_URL`` points at a store other than AWS.
+
+There is no size cap here: expire old audio with a lifecycle rule on the bucket (a removed
+object is made again when asked for). Same interface as store.AudioStore where the API, the
+jobs and the workers use it: ``contains``, ``open``, ``duration``, ``save``, ``check``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from typing import Any
+
+from .audio import wav_duration_of
+from .config import Config, s3_location
+from .store import StoreSetupError, StoreUnavailable, is_speech_id
+
+log = logging.getLogger(__name__)
+
+_RECHECK_S = 5.0
+UNREACHABLE = (
+    "The audio store (LEGENDA_AUDIO_STORE) cannot be reached or written: new texts cannot be "
+    "stored; ask the operator to check the bucket and its credentials."
+)
+
+
+class S3AudioStore:
+    def __init__(self, config: Config) -> None:
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        self.bucket, self.prefix = s3_location(config.audio_store)
+        self.location = config.audio_store
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=config.s3_endpoint_url or None,
+            config=BotoConfig(retries={"max_attempts": 3, "mode": "standard"}),
+        )
+        self._lock = threading.Lock()
+        self.problem: str | None = None
+        self._checked_at = 0.0
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except Exception as error:  # no such bucket, no credentials, no network
+            log.error("the audio store %s cannot be used: %s", self.location, error)
+            raise StoreSetupError(
+                f"LEGENDA_AUDIO_STORE={self.location!r} cannot be used ({_reason(error)}): "
+                "check the bucket name, LEGENDA_S3_ENDPOINT_URL and the AWS credentials."
+            ) from None
+
+    def _key(self, speech_id: str) -> str:
+        if not is_speech_id(speech_id):
+            raise KeyError(speech_id)
+        return f"{self.prefix}/{speech_id}.wav" if self.prefix else f"{speech_id}.wav"
+
+    def _head(self, speech_id: str) -> dict[str, Any] | None:
+        if not is_speech_id(speech_id):
+            return None
+        try:
+            head: dict[str, Any] = self._client.head_object(
+                Bucket=self.bucket, Key=self._key(speech_id)
+            )
+        except self._client.exceptions.ClientError as error:
+            if _status(error) == 404:
+                return None
+            raise
+        return head
+
+    def contains(self, speech_id: str) -> bool:
+        return self._head(speech_id) is not None
+
+    def open(self, speech_id: str) -> io.BytesIO | None:
+        """The stored WAV in memory (Flask serves it, ranges included), or None."""
+        if not is_speech_id(speech_id):
+            return None
+        try:
+            answer = self._client.get_object(Bucket=self.bucket, Key=self._key(speech_id))
+        except self._client.exceptions.NoSuchKey:
+            return None
+        return io.BytesIO(answer["Body"].read())
+
+    def duration(self, speech_id: str) -> float | None:
+        head = self._head(speech_id)
+        if head is None:
+            return None
+        try:
+            return round(float(head["Metadata"]["duration-s"]), 3)
+        except (KeyError, ValueError):  # written by something else: read the header
+            stored = self.open(speech_id)
+            return round(wav_duration_of(stored.getvalue()), 3) if stored else None
+
+    def save(self, speech_id: str, wav: bytes) -> None:
+        """Store a whole WAV (one PUT); StoreUnavailable with a sentence when it cannot."""
+        try:
+            self._client.put_object(
+                Bucket=self.bucket, Key=self._key(speech_id), Body=wav, ContentType="audio/wav",
+                Metadata={"duration-s": f"{wav_duration_of(wav):.3f}"},
+            )
+        except Exception as error:
+            log.error("storing audio in %s failed: %s", self.location, error)
+            with self._lock:
+                self.problem, self._checked_at = UNREACHABLE, time.monotonic()
+            raise StoreUnavailable(UNREACHABLE) from None
+        with self._lock:
+            self.problem = None
+
+    def check(self, force: bool = False) -> str | None:
+        """The current problem; after a failed write, the bucket is asked again every few
+        seconds so a fixed store is noticed without a restart."""
+        with self._lock:
+            due = force or (
+                self.problem is not None and time.monotonic() - self._checked_at >= _RECHECK_S
+            )
+            if not due:
+                return self.problem
+            self._checked_at = time.monotonic()
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+            problem = None
+        except Exception:
+            problem = UNREACHABLE
+        with self._lock:
+            self.problem = problem
+        return problem
+
+    def count(self) -> int | None:
+        return None  # unknown without listing the bucket (a request per thousand objects)
+
+    def total_bytes(self) -> int | None:
+        return None
+
+
+def _status(error: Any) -> int:
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return f"the store answered {code}" if code else "the store refused"
+    return type(error).__name__
