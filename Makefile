@@ -45,15 +45,21 @@ run: setup site
 	$(PY) scripts/serve_site.py --root $(SITE) --host $(HOST) --port $(SITE_PORT) & \
 	wait
 
-test: setup site
+# The page's JavaScript: ESLint, TypeScript over its JSDoc types (no build step), and the pure
+# modules' unit tests on Node's own test runner (tests/js/).
+NODE_BIN := node_modules/.bin
+
+test: setup site lint
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
-	$(PY) -m ruff check .
-	$(PY) -m mypy
+	node --test tests/js/
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(NODE_BIN)/eslint .
+	$(NODE_BIN)/tsc -p tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.worker.json
 
 bench: setup site
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)

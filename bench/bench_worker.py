@@ -70,7 +70,7 @@ def _job(page: Page, job: str, count: int = 1) -> dict[str, float]:
         raise SystemExit(f"the worker reported an error: {errors[0]['message']}")
     captioning = _first(page, f"{of_job} && m.stage === 'captioning'")
     translating = _first(page, f"{of_job} && m.stage === 'translating'")
-    loading_translation = "m.stage === 'model' && m.message.includes('translation')"
+    loading_translation = "m.stage === 'model' && m.params.role === 'translation'"
     translation_load = page.evaluate(f"window.msgs.find(m => {of_job} && {loading_translation})?.t")
     captioned = float(translation_load) if translation_load is not None else translating
     done = _first(page, f"{of_job} && m.type === 'done'")

@@ -1,7 +1,8 @@
 """Build the static site (`make site`): web/ plus vendored runtime files into dist/site/.
 
 What goes in (docs/architecture.md, "Built site"):
-- web/ as it is, except web/py/, whose `legenda` package goes in as py/legenda.zip;
+- web/ as it is, except web/py/, whose `legenda` package goes in as py/legenda.zip together
+  with web/settings-schema.json (the package reads its settings and languages from it);
 - from node_modules: Pyodide's core, Transformers.js's browser build, ONNX Runtime's wasm
   builds into vendor/, coi-serviceworker at the root;
 - the transformers-js-py wheel, fetched once with `pip download` into .cache/wheels/;
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 PY_PACKAGE = WEB / "py" / "legenda"
+SCHEMA = WEB / "settings-schema.json"
 NODE = ROOT / "node_modules"
 WHEEL_CACHE = ROOT / ".cache" / "wheels"
 MODELS = ROOT / "models"
@@ -88,12 +90,15 @@ def wheel(cache: Path = WHEEL_CACHE) -> Path:
     )
 
 
-def package_zip(package: Path = PY_PACKAGE) -> bytes:
-    """web/py/legenda as a zip with a `legenda/` top folder (what the worker unpacks)."""
+def package_zip(package: Path = PY_PACKAGE, schema: Path = SCHEMA) -> bytes:
+    """web/py/legenda and the settings schema as a zip with a `legenda/` top folder (what the
+    worker unpacks)."""
+    entries = {f"legenda/{path.relative_to(package).as_posix()}": path
+               for path in sorted(package.rglob("*.py"))}
+    entries[f"legenda/{schema.name}"] = schema
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(package.rglob("*.py")):
-            name = f"legenda/{path.relative_to(package).as_posix()}"
+        for name, path in entries.items():
             info = zipfile.ZipInfo(name, _ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "web" / "py"))
 from legenda.errors import LegendaError  # noqa: E402 - the page's own rule for dtypes
 from legenda.generation import choose_dtype  # noqa: E402
 
-CONFIG = ROOT / "web" / "config.json"
+SCHEMA = ROOT / "web" / "settings-schema.json"  # every setting and its default, once
+CONFIG = ROOT / "web" / "config.json"  # the site's own choices over the schema's defaults
 # What Transformers.js 4.x calls each dtype's files: onnx/<part><suffix>.onnx
 DTYPE_SUFFIX = {
     "fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16",
@@ -67,12 +68,17 @@ def plan_download(model_id: str, files: list[str], dtype: str) -> tuple[list[str
     return browser_patterns(chosen, onnx_parts(files)), notice
 
 
+def site_defaults() -> dict[str, object]:
+    """The schema's defaults with the site's config.json over them, as the page starts."""
+    specs = json.loads(SCHEMA.read_text(encoding="utf-8"))["settings"]
+    defaults = {spec["key"]: spec["default"] for spec in specs}
+    config = json.loads(CONFIG.read_text(encoding="utf-8")) if CONFIG.exists() else {}
+    return {**defaults, **{key: value for key, value in config.items() if key in defaults}}
+
+
 def default_browser_models() -> list[str]:
-    config = json.loads(CONFIG.read_text()) if CONFIG.exists() else {}
-    return [
-        config.get("caption_model", "Xenova/vit-gpt2-image-captioning"),
-        config.get("translation_model", "Xenova/nllb-200-distilled-600M"),
-    ]
+    defaults = site_defaults()
+    return [str(defaults["caption_model"]), str(defaults["translation_model"])]
 
 
 def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
@@ -114,7 +120,8 @@ def download_speech_model(engine: str, model_id: str | None) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dtype", default=os.environ.get("DTYPE", "q8"), choices=DTYPE_SUFFIX)
+    dtype = os.environ.get("DTYPE", str(site_defaults()["dtype"]))
+    parser.add_argument("--dtype", default=dtype, choices=DTYPE_SUFFIX)
     parser.add_argument("--only", choices=("browser", "speech"), help="download just one side")
     parser.add_argument("--dest", type=Path, default=ROOT / "models", help="browser models folder")
     parser.add_argument("--model", action="append", help="browser model id (repeatable)")

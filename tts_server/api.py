@@ -1,5 +1,5 @@
-"""The HTTP API (see docs/product.md, "The sidecar API"). URLs in answers are absolute paths
-("/api/audio/<id>.wav"): the page resolves them against the sidecar's base URL."""
+"""The HTTP API (routes and answers: tts_server/README.md, "API"). URLs in answers are absolute
+paths ("/api/audio/<id>.wav"): the page resolves them against the sidecar's base URL."""
 
 from __future__ import annotations
 
@@ -244,8 +244,12 @@ def _known_job(svc: SpeechService, speech_id: str) -> Job:
 
 @bp.get("/speech/<speech_id>")
 def speech_status(speech_id: str) -> Response:
+    """``?wait=SECONDS`` holds the answer until the job is settled (a long-poll), within the
+    same caps as POST's: LEGENDA_MAX_WAIT_S and LEGENDA_MAX_LONG_POLLS."""
     svc = service()
-    return jsonify(_job_body(svc, _known_job(svc, speech_id)))
+    wait = _wait_seconds(svc)
+    job = long_poll(svc, _known_job(svc, speech_id), wait)
+    return jsonify(_job_body(svc, job))
 
 
 @bp.get("/audio/<path:name>")

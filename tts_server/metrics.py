@@ -1,7 +1,7 @@
 """Prometheus metrics (prometheus-client): ``GET /metrics`` and the numbers behind it.
 
 Each app (and each worker process) has its own registry, so tests can run several apps in one
-process. Names follow docs/product.md ("Operations") and Prometheus's rules: base units
+process. Names follow tts_server/README.md ("Operations") and Prometheus's rules: base units
 (seconds), ``_total`` counters. Series the dashboard reads for failures exist from start-up at 0.
 """
 

@@ -1,54 +1,52 @@
-// Legenda's page: wires the UI modules in ui/ to the worker (ui/engine.js). It renders only;
-// all the work (Pyodide, models) happens in web/worker.js.
+// Legenda's page: starts the settings (ui/settings.js) and the worker host (ui/worker-host.js),
+// routes the worker's messages into the store and the results, and wires the image form. It
+// renders only; all the work (Pyodide, models) happens in web/worker.js. The data flow is in
+// docs/architecture.md, "Data flow".
 //
-// Hooks for other modules (speech, settings, model cache) -- listen on `document`:
-//   legenda:settings  detail {settings, languages}: after every init/configure, the resolved
-//                     settings (e.g. settings.tts, settings.voice, settings.lang) and the
-//                     language table [{code, name, nllb, speech}].
+// Hooks for other scripts (e.g. tests) -- listen on `document` (fired by ui/hooks.js and
+// ui/state.js; the page's own modules follow the store instead):
+//   legenda:settings  detail {settings, languages}: after every settings answer.
 //   legenda:result    detail {jobId, itemId, caption, translation, lang, featured, element}:
-//                     one per captioned image. `element` is its card in #results; its
-//                     `.result-audio` div is the slot for that item's speech. `featured` is true
-//                     for the result shown in #caption/#translation, whose player is #audio.
+//                     one per captioned (or translated again) image; `element` is its card.
 //   legenda:featured  detail {jobId, itemId, caption, translation, lang, element}: the result
-//                     shown in #preview/#caption/#translation changed (a job's first result, or
-//                     the user pressed "Show above" on a card); #audio should follow it.
+//                     shown in #preview/#caption/#translation changed.
 //   legenda:state     detail {state, previous}: body.dataset.state changed.
-// To change settings, call applySettings({key: value, ...}) from ui/engine.js: it sends
-// `configure`, and a legenda:settings event follows. A choice the user makes on the page (the
-// language, the voice) goes through changeSettings in ui/settings.js, which also saves it.
 
 import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
-import { engine, runJob, startEngine } from './ui/engine.js';
+import { runJob, startWorker, translateAgain } from './ui/worker-host.js';
 import {
-  abandonJob, clearResults, jobSummary, previewFailed, setLanguageNames, showItemError, showResult, startJob,
+  abandonJob, clearResults, jobCaptions, jobSummary, previewFailed, showItemError, showResult, startJob, mountResults,
 } from './ui/results.js';
 import { currentSelection, initImageSources, useUrl } from './ui/image-sources.js';
-import { initLanguageSelect, renderLanguages } from './ui/language-select.js';
-import { loadRawConfig } from './ui/config.js';
+import { mountLanguageSelects } from './ui/language-select.js';
 import { renderSamples } from './ui/samples.js';
-import { showError, showStatus } from './ui/status.js';
+import { mountStatus } from './ui/status.js';
 import { showProgress } from './ui/downloads.js';
-import { languageName, plural } from './ui/format.js';
-import { changeSettings, mountSettings } from './ui/settings.js';
+import { languageName } from './ui/format.js';
+import { acceptWorkerSettings, changeSettings, loadSettings } from './ui/settings.js';
+import { mountSettingsForm } from './ui/settings-form.js';
 import { mountSpeech } from './ui/speech.js';
 import { mountModelCache } from './ui/model-cache.js';
+import { mountHooks } from './ui/hooks.js';
+import { applyIsolation } from './ui/isolation.js';
+import { t, wordError } from './ui/i18n.js';
+import { setStatus, store } from './ui/page-store.js';
+import { watch } from './ui/store.js';
 
-const byId = (id) => document.getElementById(id);
-const form = byId('image-form');
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const showStatus = (words) => setStatus(words, 'info');
+const showError = (words) => setStatus(words, 'error');
 
 let currentJobId = null;
-let lastItems = null;  // the last job's images, translated again when the language changes
-let resolved = { settings: null, languages: [] };
-let settingProblems = [];  // sentences from the last settings answer, shown at the next "ready"
-let settingNotices = [];
+let lastJobId = null;  // the last job: its captions are translated again when #lang changes
 
 // Controls that start or change a job are usable only when a job may start.
 function updateControls() {
   const usable = acceptsWork();
-  byId('generate').disabled = !usable;
-  byId('lang').disabled = !usable || resolved.languages.length === 0;
-  byId('clear-results').disabled = getState() === 'working';
-  for (const button of document.querySelectorAll('#sample-list button')) button.disabled = !usable;
+  /** @type {HTMLButtonElement} */ (byId('generate')).disabled = !usable;
+  /** @type {HTMLSelectElement} */ (byId('lang')).disabled = !usable || store.get().languages.length === 0;
+  /** @type {HTMLButtonElement} */ (byId('clear-results')).disabled = getState() === 'working';
+  for (const button of document.querySelectorAll('#sample-list button')) /** @type {HTMLButtonElement} */ (button).disabled = !usable;
 }
 
 function generate() {
@@ -56,137 +54,149 @@ function generate() {
   const { items, problem } = currentSelection();
   if (problem) {
     setState('error');
-    showError(problem);
+    showError(() => t(problem));
     return;
   }
-  startRun(items);
-}
-
-/** Caption and translate `items` ({url} or {blob, name}) as a new job. */
-function startRun(items) {
-  lastItems = items;
   const numbered = items.map((item, index) => ({ ...item, itemId: `item-${index + 1}` }));
   currentJobId = runJob(numbered.map(({ itemId, url, blob, name }) => (url ? { itemId, url } : { itemId, blob, name })));
+  lastJobId = currentJobId;
   startJob(currentJobId, numbered);
   setState('working');
   // On a phone the output is below the form: bring it into view.
   if (window.matchMedia('(max-width: 760px)').matches) {
     byId('output-heading').scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
-  showStatus(numbered.length > 1 ? `Working on ${numbered.length} images…` : 'Working on your image…');
+  showStatus(() => t('status.working', { count: numbered.length }));
+}
+
+/** #lang changed after a job: translate its captions again, in place (no new captioning). */
+function retranslate(code) {
+  const captions = lastJobId ? jobCaptions(lastJobId) : [];
+  const name = () => languageName(store.get().languages, code);
+  if (getState() !== 'done' || captions.length === 0) {
+    showStatus(() => t('status.lang-next', { name: name() }));
+    return;
+  }
+  currentJobId = lastJobId;
+  translateAgain(lastJobId, captions);
+  setState('working');
+  showStatus(() => t('status.translating-again', { name: name() }));
 }
 
 function finishJob(jobId) {
   if (jobId !== currentJobId) return;
   currentJobId = null;
-  abandonJob(jobId, 'No caption came back for this image. Try it again.');  // none, normally
+  abandonJob(jobId, { code: 'runtime-failed', key: 'no-answer' });  // none, normally
   const { total, succeeded, errors } = jobSummary(jobId);
   if (succeeded === 0) {
     setState('error');
-    const others = errors.length > 1 ? ` (${plural(errors.length - 1, 'other image')} failed too.)` : '';
-    showError((errors[0] || 'No caption came back. Try again with another image.') + others);
+    showError(() => t('status.all-failed', { first: errors[0] ? wordError(errors[0]) : '', others: errors.length - 1 }));
   } else if (errors.length > 0) {
     setState('done');
-    showError(`${succeeded} of ${total} images captioned. ${plural(errors.length, 'image')} failed: ${errors[0]}`);
+    showError(() => t('status.some-failed', { succeeded, total, failed: errors.length, first: wordError(errors[0]) }));
   } else {
     setState('done');
-    showStatus(total > 1 ? `Done: ${total} images captioned and translated.` : 'Done: the caption and its translation are below.');
+    showStatus(() => t('status.done', { total }));
   }
 }
 
-function wireEngine() {
-  engine.addEventListener('settings', ({ detail }) => {
-    resolved = { settings: detail.settings, languages: detail.languages || [] };
-    settingProblems = (detail.problems || []).map((problem) => problem.message);
-    settingNotices = detail.notices || [];
-    setLanguageNames(resolved.languages, detail.settings.lang);
-    renderLanguages(resolved.languages, detail.settings.lang);
-    updateControls();
-    document.dispatchEvent(new CustomEvent('legenda:settings', { detail: { ...resolved } }));
-  });
-  engine.addEventListener('stage', ({ detail }) => {
-    if (detail.stage !== 'ready') {
-      showStatus(detail.message);
-      return;
-    }
-    if (getState() === 'loading') setState('ready');
-    // A bad setting keeps its default and is said in words; a notice (e.g. no WebGPU) too.
-    if (settingProblems.length > 0) {
-      setState('error');
-      showError(`${settingProblems.join(' ')} Fix the address or the settings, or go on with these.`);
-    } else if (settingNotices.length > 0) {
-      showStatus(`${settingNotices.join(' ')} ${detail.message}`);
-    } else if (getState() === 'ready') {
-      showStatus(detail.message);  // after a configure, a finished job's message stays
-    }
-  });
-  engine.addEventListener('progress', ({ detail }) => showProgress(detail));
-  engine.addEventListener('result', ({ detail }) => showResult(detail));
-  engine.addEventListener('item-error', ({ detail }) => showItemError(detail));
-  engine.addEventListener('done', ({ detail }) => finishJob(detail.jobId));
-  engine.addEventListener('fatal', ({ detail }) => {
-    if (currentJobId) abandonJob(currentJobId, detail.message);
-    currentJobId = null;
-    setFatal();
-    showError(detail.message);
-    updateControls();
-  });
+/**
+ * A `stage` message: the status line says it (the `ready` one after settings, with problems).
+ * @param {{stage: string, params?: Record<string, any>}} message
+ */
+function showStage({ stage, params = {} }) {
+  if (stage !== 'ready') {
+    showStatus(() => t(`stage.${stage}`, { ...params, name: languageName(store.get().languages, params.lang) }));
+    return;
+  }
+  if (getState() === 'loading') setState('ready');
+  const { problems, notices } = store.get();
+  // A bad setting keeps its default and is said in words; a notice (e.g. no WebGPU) too.
+  if (problems.length > 0) {
+    setState('error');
+    showError(() => t('status.setting-problems', { problems: problems.map(wordError).join(' ') }));
+  } else if (notices.length > 0) {
+    showStatus(() => `${notices.map((notice) => t(`notice.${notice.key}`)).join(' ')} ${t('stage.ready')}`);
+  } else if (getState() === 'ready') {
+    showStatus(() => t('stage.ready'));  // after a configure, a finished job's message stays
+  }
+}
+
+/** Every message from the worker, in one place. */
+function onWorkerMessage(message) {
+  switch (message.type) {
+    case 'settings': acceptWorkerSettings(message); updateControls(); break;
+    case 'stage': showStage(message); break;
+    case 'progress': showProgress(message); break;
+    case 'result': showResult(message); break;
+    case 'item-error': showItemError(message); break;
+    case 'done': finishJob(message.jobId); break;
+    case 'fatal':
+      if (currentJobId) abandonJob(currentJobId, message);
+      currentJobId = null;
+      setFatal();
+      showError(() => wordError(message));
+      updateControls();
+      break;
+    default: console.warn('Legenda: unknown message from the worker', message.type);
+  }
 }
 
 function wirePage() {
-  form.addEventListener('submit', (event) => {
+  byId('image-form').addEventListener('submit', (event) => {
     event.preventDefault();
     generate();
   });
   initImageSources(() => {
-    if (getState() !== 'working' && byId('status').dataset.kind === 'error' && acceptsWork()) {
-      showStatus('Press Generate to caption the new image.');
+    if (getState() !== 'working' && store.get().status.kind === 'error' && acceptsWork()) {
+      showStatus(() => t('status.press-generate'));
     }
   });
   renderSamples(byId('sample-list'), (url) => {
     useUrl(url);
     generate();
   });
-  initLanguageSelect((code) => {
-    changeSettings({ lang: code });  // saved; the worker takes it before the run below
-    if (getState() === 'done' && lastItems) {
-      startRun(lastItems);
-      showStatus(`Translating again into ${languageName(resolved.languages, code)}…`);
-    } else {
-      showStatus(`Translations now go into ${languageName(resolved.languages, code)}. Press Generate to translate.`);
-    }
+  mountLanguageSelects((key, value) => {
+    changeSettings({ [key]: value });  // saved; the worker takes it before the translation below
+    if (key === 'lang') retranslate(value);
   });
   byId('clear-results').addEventListener('click', () => {
     clearResults();
-    showStatus('Results cleared.');
+    lastJobId = null;
+    showStatus(() => t('status.cleared'));
   });
   // A URL that is not an image cannot be shown: hide the broken picture, the error says why.
   byId('preview').addEventListener('error', previewFailed);
-  document.addEventListener('legenda:state', updateControls);
+  watch(store, (state) => state.pageState, updateControls, false);
+  watch(store, (state) => state.languages, updateControls);
 }
 
 async function main() {
-  wireEngine();
+  mountStatus();
+  mountHooks();
+  showStatus(() => t('stage.starting'));
   wirePage();
-  // Speech, settings and the model cache (W3's modules) follow the legenda:* events above.
-  mountSettings();
+  mountResults();
+  mountSettingsForm();
   mountSpeech();
   mountModelCache();
   updateControls();
-  let config;
+  let workerSettings;
   try {
-    config = await loadRawConfig();
+    workerSettings = await loadSettings();
   } catch (error) {
+    console.error('The settings files could not be read', error);
     setFatal();
-    showError(error.message);
+    showError(() => t('error.settings-file'));
     return;
   }
+  applyIsolation(store.get().settings.isolate === true);
   if (typeof WebAssembly !== 'object' || typeof Worker !== 'function') {
     setFatal();
-    showError('This browser cannot run the models (it lacks WebAssembly or Web Workers). Try a recent Chrome, Edge, Firefox or Safari.');
+    showError(() => t('error.no-wasm'));
     return;
   }
-  startEngine(config);
+  startWorker(workerSettings, onWorkerMessage);
 }
 
 main();

@@ -32,9 +32,10 @@ const relayProgress = (info) => {
   });
 };
 
-const fatal = (code, message, error) => {
+// `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>").
+const fatal = (code, key, params, error) => {
   if (error) console.error("Legenda worker:", error);
-  post({ type: "fatal", code, message });
+  post({ type: "fatal", code, key, params });
 };
 
 class MissingFile extends Error {
@@ -98,9 +99,10 @@ async function startPython() {
 
 // navigator.gpu can exist without a usable adapter (no GPU, or GPU disabled): ask for one.
 async function hasWebGPU() {
-  if (!navigator.gpu) return false;
+  const gpu = /** @type {any} */ (navigator).gpu;
+  if (!gpu) return false;
   try {
-    return !!(await navigator.gpu.requestAdapter());
+    return !!(await gpu.requestAdapter());
   } catch {
     return false;
   }
@@ -108,31 +110,17 @@ async function hasWebGPU() {
 
 async function boot() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
-    fatal(
-      "no-wasm",
-      "This browser cannot run WebAssembly, which the page needs to run the models. " +
-        "Use a recent Chrome, Edge, Firefox or Safari, with WebAssembly enabled.",
-    );
+    fatal("no-wasm", "no-wasm", {});
     return null;
   }
-  post({ type: "stage", stage: "runtime", message: "Loading the Python runtime…" });
+  post({ type: "stage", stage: "runtime", params: {} });
   try {
     return await startPython();
   } catch (error) {
     if (error instanceof MissingFile) {
-      fatal(
-        "runtime-failed",
-        `A file the page needs (${error.url}) could not be loaded. Reload the page; ` +
-          "if you host the site yourself, build it again with `make site`.",
-        error,
-      );
+      fatal("runtime-failed", "missing-file", { url: error.url }, error);
     } else {
-      fatal(
-        "runtime-failed",
-        "The Python runtime could not start in this browser. Reload the page, or try a " +
-          "recent Chrome, Edge or Firefox; the browser console has the details.",
-        error,
-      );
+      fatal("runtime-failed", "no-python", {}, error);
     }
     return null;
   }
@@ -177,13 +165,13 @@ self.onmessage = (event) => {
             jobId: message.jobId,
             itemId: item.itemId,
             code: "runtime-failed",
-            message: "Something went wrong while working on this image. Reload the page and " +
-              "try again; the browser console has the details.",
+            key: "unexpected",
+            params: { what: "job" },
           });
         }
         post({ type: "done", jobId: message.jobId });
       } else {
-        fatal("runtime-failed", "The page's runtime stopped working. Reload the page.", error);
+        fatal("runtime-failed", "worker-stopped", {}, error);
       }
     }
   });

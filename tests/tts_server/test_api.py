@@ -268,6 +268,24 @@ def test_concurrent_identical_requests_cause_one_synthesis(app: Flask) -> None:
     assert gate.calls == [TEXT]
 
 
+def test_status_long_polls_until_the_job_is_settled(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    gate = Gate(service_of(app))
+    client = app.test_client()
+    queued = client.post("/api/speech", json={"text": TEXT}).get_json()
+    assert gate.wait_entered() == TEXT
+    assert client.get(f"{queued['status_url']}?wait=0.2").get_json()["status"] == "running"
+    answers: list[dict] = []
+    poll = threading.Thread(
+        target=lambda: answers.append(client.get(f"{queued['status_url']}?wait=60").get_json())
+    )
+    poll.start()
+    gate.open()
+    poll.join(60)
+    assert answers and answers[0]["status"] == "done" and answers[0]["progress"] == 1
+    _error(client.get(f"{queued['status_url']}?wait=soon"), 400, "bad-wait")
+
+
 def test_a_full_queue_answers_503_with_retry_after(make_app: Callable[..., Flask]) -> None:
     app = make_app(queue_size=1)
     gate = Gate(service_of(app))

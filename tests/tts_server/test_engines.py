@@ -1,5 +1,6 @@
 """The engines on real backends: the espeak-ng binary, and tiny Bark / VITS run by transformers."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from tts_server.engines import PAGE_LANGUAGES, Engine, EngineUnavailable, make_e
 from tts_server.engines.bark import presets_by_language
 from tts_server.engines.vits import model_language
 from tts_server.speech import speak
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _loaded(**settings: object) -> Engine:
@@ -132,3 +135,10 @@ def test_bark_stops_generating_when_its_job_is_stopped(tiny_bark: Path) -> None:
     finally:
         job_deadline.close()
         deadline.set_current(None)
+
+
+def test_the_sidecar_offers_the_page_languages_of_the_settings_schema() -> None:
+    """The sidecar ships without the site, so it keeps the codes of the page's languages; the
+    language table itself is web/settings-schema.json, and this keeps the two from drifting."""
+    schema = json.loads((REPO_ROOT / "web" / "settings-schema.json").read_text(encoding="utf-8"))
+    assert list(PAGE_LANGUAGES) == [language["code"] for language in schema["languages"]]

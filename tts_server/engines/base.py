@@ -9,7 +9,8 @@ from ..audio import Samples
 from ..config import Config
 from ..text import MAX_PIECE_CHARS
 
-# The languages the page offers; an engine lists the ones it can speak.
+# The codes of the languages the page offers (its table: web/settings-schema.json; a test
+# keeps the two equal); an engine lists the ones it can speak.
 PAGE_LANGUAGES = ("pt", "en", "es", "fr", "de", "it", "pl", "ru", "tr", "zh", "ja", "ko", "hi")
 
 

@@ -3,7 +3,8 @@
 // download and folds into a one-line summary once they are all in; the rows stay as a record of
 // which files each model needed (they show the dtype's files, e.g. *_quantized.onnx).
 
-import { formatBytes, plural } from './format.js';
+import { formatBytes } from './format.js';
+import { bind, say, t } from './i18n.js';
 
 const rows = new Map();  // "model file" -> {row, bar, size, bytes, complete}
 let openedByUs = false;
@@ -27,25 +28,27 @@ function rowFor(model, file) {
   const bar = document.createElement('progress');
   bar.max = 100;
   bar.value = 0;
-  bar.setAttribute('aria-label', `Download of ${file} (${model})`);
+  say(bar, 'downloads.bar-label', { file, model }, 'aria-label');
   const size = document.createElement('span');
   size.className = 'download-size';
   row.append(label, bar, size);
-  document.getElementById('download-list').append(row);
+  document.getElementById('download-list')?.append(row);
   entry = { row, bar, size, bytes: 0, complete: false };
   rows.set(key, entry);
   return entry;
 }
 
 function summarize() {
-  const panel = document.getElementById('downloads');
+  const panel = /** @type {HTMLDetailsElement} */ (document.getElementById('downloads'));
   const all = [...rows.values()];
   const waiting = all.filter((entry) => !entry.complete).length;
   const bytes = formatBytes(all.reduce((sum, entry) => sum + entry.bytes, 0));
   const models = new Set(all.map((entry) => entry.row.dataset.model)).size;
-  document.getElementById('downloads-summary').textContent = waiting > 0
-    ? `Downloading model files: ${all.length - waiting} of ${all.length} ready`
-    : `Model files: ${plural(all.length, 'file')} of ${plural(models, 'model')}${bytes ? `, ${bytes}` : ''}`;
+  const summary = /** @type {HTMLElement} */ (document.getElementById('downloads-summary'));
+  const files = all.length;
+  bind(summary, () => (waiting > 0
+    ? t('downloads.downloading', { ready: files - waiting, files })
+    : t('downloads.summary', { files, models, bytes })));
   panel.hidden = all.length === 0;
   if (waiting > 0 && !panel.open) {
     panel.open = true;

@@ -13,18 +13,6 @@ export function formatBytes(bytes) {
   return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** "1 image", "3 images". */
-export function plural(count, word) {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-/** "1st", "2nd", "3rd", "4th", "11th", "21st". */
-export function ordinal(n) {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] || 'th');
-  return `${n}${suffix}`;
-}
-
 /** A language's name from the worker's table ([{code, name}]); the code when it is not there. */
 export function languageName(languages, code) {
   return languages.find((language) => language.code === code)?.name || code;

@@ -2,30 +2,28 @@
 // an address typed into #image-url. The latest one given wins: choosing files clears the
 // address, typing an address forgets the chosen files.
 
+import { say } from './i18n.js';
+
 let pendingFiles = [];
 let onSelectionChange = () => {};
 
-const urlInput = () => document.getElementById('image-url');
-const fileInput = () => document.getElementById('image-file');
+const urlInput = () => /** @type {HTMLInputElement} */ (document.getElementById('image-url'));
+const fileInput = () => /** @type {HTMLInputElement} */ (document.getElementById('image-file'));
 
-function describe(files) {
-  if (files.length === 0) return '';
-  if (files.length === 1) return `Chosen: ${files[0].name || 'a pasted image'}`;
-  return `Chosen: ${files.length} images`;
-}
+const selection = () => /** @type {HTMLElement} */ (document.getElementById('selection'));
 
 function useFiles(files) {
   if (files.length === 0) return;
   pendingFiles = files;
   urlInput().value = '';
-  document.getElementById('selection').textContent = describe(files);
+  say(selection(), 'sources.chosen', { count: files.length, name: files[0].name });
   onSelectionChange();
 }
 
 function forgetFiles() {
   pendingFiles = [];
   fileInput().value = '';
-  document.getElementById('selection').textContent = '';
+  say(selection(), 'empty');
 }
 
 /** Put an address in #image-url as if the user had typed it. */
@@ -98,15 +96,15 @@ export function initImageSources(onChange) {
 
 /**
  * What Generate should run, as `{items, problem}`: items are `{url}` or `{blob, name}`; problem
- * is a sentence for the user when there is nothing usable.
+ * is the catalog key of the sentence for the user when there is nothing usable.
  */
 export function currentSelection() {
   if (pendingFiles.length > 0) {
-    return { items: pendingFiles.map((file) => ({ blob: file, name: file.name || 'pasted image' })) };
+    return { items: pendingFiles.map((file) => ({ blob: file, name: file.name || '' })) };
   }
   const typed = urlInput().value.trim();
   if (!typed) {
-    return { problem: 'Give an image first: choose or drop a file, paste one, type its address or pick a sample photo.' };
+    return { problem: 'sources.none' };
   }
   let url;
   try {
@@ -115,7 +113,7 @@ export function currentSelection() {
     url = null;
   }
   if (!url || !['http:', 'https:'].includes(url.protocol)) {
-    return { problem: 'That address is not a web link. Type an address that starts with http:// or https://, or choose a file instead.' };
+    return { problem: 'sources.not-a-link' };
   }
   return { items: [{ url: url.href, name: url.pathname.split('/').pop() || url.host }] };
 }

@@ -4,7 +4,10 @@
 // by the file's absolute URL; this view reads the same cache from the page (same origin).
 
 import { el } from './dom.js';
-import { formatBytes, plural } from './format.js';
+import { formatBytes } from './format.js';
+import { bind, say, t } from './i18n.js';
+import { watch } from './store.js';
+import { store } from './page-store.js';
 
 // env.cacheKey's default in @huggingface/transformers 4.3.1 (dist/transformers.js).
 const CACHE_NAME = 'transformers-cache';
@@ -76,117 +79,143 @@ async function clearModelCache() {
   return caches.delete(CACHE_NAME);
 }
 
-const SOURCE_LABEL = {
-  site: 'from this site', hub: 'from the Hugging Face hub', runtime: 'the engine that runs the models', other: 'other files',
-};
+
+function cacheButton(className, key) {
+  const node = el('button', { type: 'button', className: `button small ${className}` });
+  say(node, key);
+  return node;
+}
+
+/** One cached model as a list item: name, source, size and file count. */
+function modelItem(m) {
+  const source = el('span', { className: 'model-cache-source' });
+  bind(source, () => ` (${t(`cache.source.${m.source}`)})`);
+  const files = el('span', { className: 'model-cache-files' });
+  bind(files, () => `, ${t('cache.files', { count: m.files.length })}`);
+  return el('li', { className: 'model-cache-item' },
+    el('span', { className: 'model-cache-name', textContent: m.model }), source,
+    el('span', { className: 'model-cache-size', textContent: ` ${formatBytes(m.bytes)}` }), files);
+}
 
 /**
- * Render the view into `section` and keep it up to date.
- * @param {HTMLElement} section the page's #model-cache container
- * @param {{modelsBase: () => string}} options where the site's models live (changes with settings)
- * @returns {{refresh: () => Promise<void>}}
+ * The view in a section (the main page's #model-cache; another page may make its own): the
+ * models in Cache Storage, kept up to date with `refresh()`, and a Clear with a confirmation.
  */
-function initModelCache(section, { modelsBase }) {
-  const summary = el('p', { className: 'model-cache-summary', role: 'status' });
-  const list = el('ul', { className: 'model-cache-list' });
-  const refreshButton = el('button', { type: 'button', className: 'button small secondary model-cache-refresh', textContent: 'Refresh' });
-  const clearButton = el('button', { type: 'button', className: 'button small secondary model-cache-clear', textContent: 'Clear models…' });
-  const confirmBox = el('div', { className: 'model-cache-confirm', hidden: true });
-  const confirmText = el('p', { className: 'model-cache-confirm-text' });
-  const confirmYes = el('button', { type: 'button', className: 'button small primary model-cache-confirm-yes', textContent: 'Yes, delete them' });
-  const confirmNo = el('button', { type: 'button', className: 'button small secondary model-cache-confirm-no', textContent: 'Cancel' });
-  confirmBox.append(confirmText, confirmYes, confirmNo);
-  if (!section.querySelector('h2')) section.append(el('h2', { textContent: 'Models in this browser' }));
-  section.append(summary, list, el('div', { className: 'model-cache-actions' }, refreshButton, clearButton), confirmBox);
-
-  if (typeof caches === 'undefined') {
-    // Cache Storage exists only in secure contexts (https, or localhost / 127.0.0.1).
-    summary.textContent = 'This browser does not offer Cache Storage here (the page needs https or localhost), so models are not kept between visits.';
-    refreshButton.disabled = clearButton.disabled = true;
-    return { refresh: async () => {} };
+export class ModelCacheView {
+  /**
+   * @param {HTMLElement} section
+   * @param {{modelsBase: () => string}} options where the site's models live (changes with settings)
+   */
+  constructor(section, { modelsBase }) {
+    this.section = section;
+    this.modelsBase = modelsBase;
+    this.models = [];
+    this.refreshing = null;
+    this.again = false;
+    this.build();
+    if (typeof caches === 'undefined') {
+      // Cache Storage exists only in secure contexts (https, or localhost / 127.0.0.1).
+      say(this.summary, 'cache.unsupported');
+      this.refreshButton.disabled = this.clearButton.disabled = true;
+      this.refresh = async () => {};
+      return;
+    }
+    this.refreshButton.addEventListener('click', () => this.refresh());
+    this.clearButton.addEventListener('click', () => this.askClear());
+    this.confirmNo.addEventListener('click', () => { this.confirmBox.hidden = true; });
+    this.confirmYes.addEventListener('click', () => this.clear());
+    this.refresh();
   }
 
-  let models = [];
-  let refreshing = null;
+  build() {
+    this.summary = el('p', { className: 'model-cache-summary', role: 'status' });
+    this.list = el('ul', { className: 'model-cache-list' });
+    this.refreshButton = cacheButton('secondary model-cache-refresh', 'cache.refresh');
+    this.clearButton = cacheButton('secondary model-cache-clear', 'cache.clear');
+    this.confirmText = el('p', { className: 'model-cache-confirm-text' });
+    this.confirmYes = cacheButton('primary model-cache-confirm-yes', 'cache.confirm-yes');
+    this.confirmNo = cacheButton('secondary model-cache-confirm-no', 'cache.confirm-no');
+    this.confirmBox = el('div', { className: 'model-cache-confirm', hidden: true }, this.confirmText, this.confirmYes, this.confirmNo);
+    if (!this.section.querySelector('h2')) {
+      const heading = el('h2');
+      say(heading, 'cache.heading');
+      this.section.append(heading);
+    }
+    const actions = el('div', { className: 'model-cache-actions' }, this.refreshButton, this.clearButton);
+    this.section.append(this.summary, this.list, actions, this.confirmBox);
+  }
 
-  function render() {
-    list.replaceChildren(...models.map((m) => el('li', { className: 'model-cache-item' },
-      el('span', { className: 'model-cache-name', textContent: m.model }),
-      el('span', { className: 'model-cache-source', textContent: ` (${SOURCE_LABEL[m.source]})` }),
-      el('span', { className: 'model-cache-size', textContent: ` ${formatBytes(m.bytes)}` }),
-      el('span', { className: 'model-cache-files', textContent: `, ${plural(m.files.length, 'file')}` }),
-    )));
-    const total = models.reduce((sum, m) => sum + m.bytes, 0);
+  render() {
+    const models = this.models;
+    this.list.replaceChildren(...models.map(modelItem));
+    const total = formatBytes(models.reduce((sum, m) => sum + m.bytes, 0));
     const count = models.filter((m) => m.source !== 'runtime').length;
-    const engine = models.some((m) => m.source === 'runtime') ? ' and the ONNX Runtime engine' : '';
-    summary.textContent = models.length
-      ? `${plural(count, 'model')}${engine} stored, ${formatBytes(total)} in all.`
-      : 'No models are stored in this browser yet: they are saved here the first time they are used.';
-    section.dataset.models = String(count);
-    section.dataset.entries = String(models.length);
-    clearButton.disabled = models.length === 0;
+    const engine = models.some((m) => m.source === 'runtime');
+    if (models.length) say(this.summary, 'cache.summary', { count, engine, total });
+    else say(this.summary, 'cache.empty');
+    this.section.dataset.models = String(count);
+    this.section.dataset.entries = String(models.length);
+    this.clearButton.disabled = models.length === 0;
   }
 
-  async function load() {
+  async load() {
     try {
-      models = await listCachedModels(modelsBase());
-      render();
+      this.models = await listCachedModels(this.modelsBase());
+      this.render();
     } catch (err) {
       console.error('Reading the model cache failed', err);
-      summary.textContent = 'The list of stored models could not be read: the browser refused access to its storage. Reload the page and try again.';
+      say(this.summary, 'cache.read-failed');
     }
   }
 
-  // One refresh at a time; a request during one runs once more afterwards.
-  let again = false;
-  async function refresh() {
-    if (refreshing) { again = true; return refreshing; }
-    refreshing = (async () => {
-      do { again = false; await load(); } while (again);
-      refreshing = null;
+  /** Read the cache again; one read at a time, and a request during one runs once more. */
+  async refresh() {
+    if (this.refreshing) { this.again = true; return this.refreshing; }
+    this.refreshing = (async () => {
+      do { this.again = false; await this.load(); } while (this.again);
+      this.refreshing = null;
     })();
-    return refreshing;
+    return this.refreshing;
   }
 
-  refreshButton.addEventListener('click', () => refresh());
-  clearButton.addEventListener('click', () => {
-    const total = models.reduce((sum, m) => sum + m.bytes, 0);
-    confirmText.textContent = `Delete everything listed (${formatBytes(total)}) from this browser? It is downloaded again the next time it is needed.`;
-    confirmBox.hidden = false;
-    confirmYes.focus();
-  });
-  confirmNo.addEventListener('click', () => { confirmBox.hidden = true; });
-  confirmYes.addEventListener('click', async () => {
-    confirmBox.hidden = true;
+  askClear() {
+    const total = this.models.reduce((sum, m) => sum + m.bytes, 0);
+    say(this.confirmText, 'cache.confirm', { total: formatBytes(total) });
+    this.confirmBox.hidden = false;
+    this.confirmYes.focus();
+  }
+
+  async clear() {
+    this.confirmBox.hidden = true;
     try {
       await clearModelCache();
     } catch (err) {
       console.error('Clearing the model cache failed', err);
-      summary.textContent = 'The stored models could not be deleted: the browser refused. Try again, or clear the site data in the browser settings.';
+      say(this.summary, 'cache.delete-failed');
       return;
     }
-    await refresh();
-  });
-
-  refresh();
-  return { refresh };
+    await this.refresh();
+  }
 }
 
-/** Build the view in #model-cache; it refreshes whenever a job ends (models may have been added). */
+/**
+ * Build the view in #model-cache once the settings are known; it reads the cache again when
+ * the `models` path changes and whenever a job ends (models may have been added). A new
+ * language, voice or model adds no files until a job runs.
+ */
 export function mountModelCache() {
-  const section = document.getElementById('model-cache');
-  section.hidden = false;
-  let models = 'models/';  // config.json's default; the view's first read uses it
-  const view = initModelCache(section, { modelsBase: () => new URL(models, document.baseURI).href });
-  // Only the models path changes how the cache reads: a new language, voice or model adds no
-  // files until a job runs, and a job's end refreshes the view below.
-  document.addEventListener('legenda:settings', ({ detail }) => {
-    const next = detail.settings.models || models;
-    if (next === models) return;
-    models = next;
-    view.refresh();
+  const section = /** @type {HTMLElement} */ (document.getElementById('model-cache'));
+  let view = null;
+  watch(store, (state) => state.settings.models, (models) => {
+    if (!models) return;
+    if (!view) {
+      section.hidden = false;
+      view = new ModelCacheView(section, { modelsBase: () => new URL(store.get().settings.models, document.baseURI).href });
+    } else {
+      view.refresh();
+    }
   });
-  document.addEventListener('legenda:state', ({ detail }) => {
-    if (detail.state === 'done' || detail.state === 'error') view.refresh();
-  });
+  watch(store, (state) => state.pageState, ({ state }) => {
+    if (view && (state === 'done' || state === 'error')) view.refresh();
+  }, false);
 }

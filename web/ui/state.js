@@ -1,6 +1,10 @@
 // The page state in document.body.dataset.state (a public contract, see docs/architecture.md):
 // loading -> ready -> working -> done | error; from done or error a new job may start.
-// A fatal error (the runtime cannot work) is final until the page is reloaded.
+// A fatal error (the runtime cannot work) is final until the page is reloaded. Each change is
+// also written into the store (`pageState`), which the page's modules follow (ui/hooks.js
+// repeats it as the legenda:state event for outside scripts).
+
+import { store } from './page-store.js';
 
 const NEXT = {
   loading: ['ready', 'error'],
@@ -25,14 +29,14 @@ export function setState(state) {
     return;
   }
   document.body.dataset.state = state;
-  document.dispatchEvent(new CustomEvent('legenda:state', { detail: { state, previous: current } }));
+  store.update({ pageState: { state, previous: current } });
 }
 
 /** Enter `error` for good: the page cannot work until it is reloaded. */
 export function setFatal() {
   if (getState() !== 'error') {
     document.body.dataset.state = 'error';
-    document.dispatchEvent(new CustomEvent('legenda:state', { detail: { state: 'error', fatal: true } }));
+    store.update({ pageState: { state: 'error', previous: store.get().pageState.state, fatal: true } });
   }
   fatal = true;
 }

@@ -46,7 +46,8 @@ def test_python_sources_go_in_only_as_the_zip(built: tuple[Path, Path]) -> None:
     assert not (out / "py" / "legenda").exists()
     names = zipfile.ZipFile(io.BytesIO((out / "py" / "legenda.zip").read_bytes())).namelist()
     assert "legenda/worker_main.py" in names and "legenda/settings.py" in names
-    assert all(name.startswith("legenda/") and name.endswith(".py") for name in names)
+    assert "legenda/settings-schema.json" in names  # the package reads its settings from it
+    assert all(name.startswith("legenda/") and name.endswith((".py", ".json")) for name in names)
 
 
 def test_the_wheel_is_a_wheel(built: tuple[Path, Path]) -> None:

@@ -1,7 +1,6 @@
 """The language table sent to the page."""
 
 from legenda.languages import (
-    DEFAULT_LANGUAGE,
     LANGUAGES,
     language,
     language_table,
@@ -16,14 +15,13 @@ def test_the_required_languages_are_there_and_pt_comes_first() -> None:
     codes = [entry.code for entry in LANGUAGES]
     assert set(codes) >= REQUIRED
     assert len(codes) == len(set(codes))
-    assert codes[0] == DEFAULT_LANGUAGE == "pt"
+    assert codes[0] == "pt"
 
 
 def test_portuguese_is_brazilian() -> None:
     pt = language("pt")
     assert pt.nllb == "por_Latn"
     assert pt.name == "Português (Brasil)"
-    assert pt.speech == "pt"
 
 
 def test_nllb_codes_are_flores_codes() -> None:
@@ -40,6 +38,5 @@ def test_english_skips_translation() -> None:
 
 def test_table_for_the_page() -> None:
     table = language_table()
-    assert table[0] == {"code": "pt", "name": "Português (Brasil)", "nllb": "por_Latn",
-                        "speech": "pt"}
+    assert table[0] == {"code": "pt", "name": "Português (Brasil)", "nllb": "por_Latn"}
     assert {row["code"] for row in table} == {entry.code for entry in LANGUAGES}

@@ -3,11 +3,20 @@
 from dataclasses import fields
 
 import pytest
-from legenda.settings import _PARSERS, Settings, resolve_settings
+from legenda.schema import setting_specs
+from legenda.settings import _PARSERS, Settings, default_settings, resolve_settings
 
 
-def test_every_setting_has_a_parser() -> None:
-    assert set(_PARSERS) == {field.name for field in fields(Settings)}
+def test_the_worker_settings_are_the_schemas_worker_keys() -> None:
+    worker_keys = {spec["key"] for spec in setting_specs("worker")}
+    assert set(_PARSERS) == {field.name for field in fields(Settings)} == worker_keys
+    # Settings the worker does not use never reach it (the page keeps them).
+    assert not worker_keys & {"tts", "tts_key", "voice", "isolate", "ui_lang"}
+
+
+def test_defaults_come_from_the_schema() -> None:
+    defaults = {spec["key"]: spec["default"] for spec in setting_specs("worker")}
+    assert default_settings().as_dict() == defaults
 
 
 def test_defaults_are_the_real_models() -> None:
@@ -25,7 +34,7 @@ def test_query_string_values_are_parsed() -> None:
         "caption_model": "legenda-test/tiny-vit-gpt2", "dtype": "FP32", "device": "webgpu",
         "lang": "es", "remote_models": "0", "models": "/models", "max_new_tokens": "12",
         "do_sample": "1", "temperature": "0.7", "top_k": "5", "num_beams": "2",
-        "repetition_penalty": "1.5", "no_repeat_ngram_size": "0", "tts": "http://h:5000/",
+        "repetition_penalty": "1.5", "no_repeat_ngram_size": "0",
     }
     settings, problems = resolve_settings(raw)
     assert problems == []
@@ -38,7 +47,6 @@ def test_query_string_values_are_parsed() -> None:
     assert settings.temperature == pytest.approx(0.7)
     assert settings.repetition_penalty == pytest.approx(1.5)
     assert settings.no_repeat_ngram_size == 0
-    assert settings.tts == "http://h:5000"
 
 
 def test_json_values_are_parsed() -> None:
@@ -51,35 +59,40 @@ def test_json_values_are_parsed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "says"),
+    ("name", "value", "accepts"),
     [
-        ("dtype", "q9", "one of q8, fp32, fp16, q4"),
-        ("device", "cuda", "one of wasm, webgpu"),
-        ("lang", "xx", "one of pt, en, es"),
-        ("max_new_tokens", "abc", "whole number from 1 to 256"),
-        ("max_new_tokens", "0", "whole number from 1 to 256"),
-        ("max_new_tokens", True, "whole number"),
-        ("temperature", "0", "above 0 to 5"),
-        ("temperature", "nan", "above 0 to 5"),
-        ("repetition_penalty", "0.5", "from 1 to 3"),
-        ("remote_models", "maybe", "0 or 1"),
-        ("caption_model", "../../etc/passwd", "model id"),
-        ("caption_model", "a/b/c", "model id"),
-        ("models", "https://elsewhere.example/models/", "path on this site"),
-        ("models", "//elsewhere.example/models/", "path on this site"),
-        ("tts", "ftp://h", "http:// or https://"),
-        ("dtype", 8, "must be text"),
+        ("dtype", "q9", {"kind": "choice", "choices": ["q8", "fp32", "fp16", "q4"]}),
+        ("device", "cuda", {"kind": "choice", "choices": ["wasm", "webgpu"]}),
+        ("max_new_tokens", "abc", {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("max_new_tokens", "0", {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("max_new_tokens", True, {"kind": "int", "min": 1, "max": 256, "min_open": False}),
+        ("temperature", "0", {"kind": "float", "min": 0.0, "max": 5.0, "min_open": True}),
+        ("temperature", "nan", {"kind": "float", "min": 0.0, "max": 5.0, "min_open": True}),
+        ("repetition_penalty", "0.5",
+         {"kind": "float", "min": 1.0, "max": 3.0, "min_open": False}),
+        ("remote_models", "maybe", {"kind": "flag"}),
+        ("caption_model", "../../etc/passwd", {"kind": "model"}),
+        ("caption_model", "a/b/c", {"kind": "model"}),
+        ("models", "https://elsewhere.example/models/", {"kind": "path"}),
+        ("models", "//elsewhere.example/models/", {"kind": "path"}),
+        ("dtype", 8, {"kind": "text"}),
     ],
 )
-def test_a_bad_value_keeps_the_default_and_says_why(name: str, value: object, says: str) -> None:
+def test_a_bad_value_keeps_the_default_and_says_why(
+    name: str, value: object, accepts: dict[str, object]
+) -> None:
     settings, problems = resolve_settings({name: value})
-    assert getattr(settings, name) == getattr(Settings(), name)
-    assert len(problems) == 1
-    problem = problems[0]
-    assert problem.setting == name
-    assert says in problem.message
-    assert problem.message.startswith(f"The setting {name} ")
-    assert problem.as_dict()["code"] == "bad-setting"
+    assert getattr(settings, name) == getattr(default_settings(), name)
+    [problem] = problems
+    said = problem.as_dict()
+    assert (said["code"], said["key"], said["setting"]) == ("bad-setting", "bad-setting", name)
+    assert said["params"]["accepts"] == accepts
+    assert said["params"]["value"] == str(value)
+
+
+def test_a_bad_language_lists_the_table() -> None:
+    [problem] = resolve_settings({"lang": "xx"})[1]
+    assert problem.accepts["choices"][:3] == ["pt", "en", "es"]
 
 
 def test_a_bad_value_keeps_the_previous_value_on_configure() -> None:
@@ -88,21 +101,27 @@ def test_a_bad_value_keeps_the_previous_value_on_configure() -> None:
     assert second.dtype == "fp32"  # kept, not reset to the default
     assert second.lang == "de"
     assert [problem.setting for problem in problems] == ["dtype"]
-    assert "using “fp32” instead" in problems[0].message
+    assert problems[0].as_dict()["params"]["kept"] == "fp32"
 
 
-def test_problem_messages_show_numbers_plainly() -> None:
+def test_kept_values_are_written_as_the_form_writes_them() -> None:
     _, problems = resolve_settings({"max_new_tokens": "lots", "remote_models": "?"})
-    said = {problem.setting: problem.message for problem in problems}
-    assert "using 30 instead" in said["max_new_tokens"]
-    assert "using 1 instead" in said["remote_models"]
+    kept = {problem.setting: problem.as_dict()["params"]["kept"] for problem in problems}
+    assert kept == {"max_new_tokens": "30", "remote_models": "1"}
 
 
-def test_empty_values_mean_default_except_for_speech() -> None:
-    settings, problems = resolve_settings({"dtype": "", "models": "", "tts": "", "voice": ""})
+def test_empty_values_mean_default() -> None:
+    settings, problems = resolve_settings({"dtype": "", "models": ""})
     assert problems == []
     assert settings.dtype == "q8" and settings.models == "models/"
-    assert settings.tts == ""  # empty turns speech off
+
+
+def test_a_problem_carries_the_parameters_the_page_words() -> None:
+    _, problems = resolve_settings({"max_new_tokens": "lots"})
+    assert problems[0].as_dict()["params"] == {
+        "setting": "max_new_tokens", "value": "lots", "kept": "30",
+        "accepts": {"kind": "int", "min": 1, "max": 256, "min_open": False},
+    }
 
 
 def test_unknown_keys_are_ignored() -> None:
@@ -122,7 +141,7 @@ def test_caption_generation_arguments() -> None:
 
 
 def test_model_key_changes_with_dtype_and_device_only() -> None:
-    base = Settings()
+    base = default_settings()
     model = base.caption_model
     assert resolve_settings({"lang": "es"}, base)[0].model_key(model) == base.model_key(model)
     assert resolve_settings({"dtype": "fp32"}, base)[0].model_key(model) != base.model_key(model)

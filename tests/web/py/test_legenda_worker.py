@@ -67,10 +67,10 @@ class FakeImages:
     """Item urls starting with "bad" are not images."""
 
     async def load(self, item: dict[str, Any]) -> Any:
-        from legenda.errors import not_an_image
+        from legenda.errors import ImageSource, not_an_image
 
         if str(item.get("url", "")).startswith("bad"):
-            raise not_an_image("The address", "text/html")
+            raise not_an_image(ImageSource("address", str(item["url"])), "text/html")
         return f"image:{item['url']}"
 
 
@@ -125,13 +125,10 @@ def test_init_answers_settings_languages_and_problems(legenda: types.SimpleNames
     settings = of_type(sent, "settings")[0]
     assert settings["settings"]["caption_model"] == "t/cap"
     assert settings["settings"]["device"] == "wasm"  # this fake browser has no WebGPU
-    assert settings["notices"] == [
-        "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
-    ]
+    assert settings["notices"] == [{"key": "no-webgpu"}]
     assert [problem["setting"] for problem in settings["problems"]] == ["dtype"]
     assert settings["languages"][0]["code"] == "pt"
-    ready = legenda.worker_main.READY_MESSAGE
-    assert sent[-1] == {"type": "stage", "stage": "ready", "message": ready}
+    assert sent[-1] == {"type": "stage", "stage": "ready", "params": {}}
 
 
 def test_a_run_captions_in_batches_then_translates_each_item(
@@ -152,10 +149,13 @@ def test_a_run_captions_in_batches_then_translates_each_item(
     [error] = of_type(sent, "item-error")
     assert (error["itemId"], error["code"]) == ("i2", "not-an-image")
     assert sent[-1] == {"type": "done", "jobId": "j"}
-    stages = [message["message"] for message in of_type(sent, "stage")]
-    assert "Loading the captioning model (t/cap, q8)…" in stages
-    assert "Captioning images 1–4 of 6…" in stages and "Captioning images 5–6 of 6…" in stages
-    assert "Translating to Português (Brasil)…" in stages
+    stages = [(message["stage"], message["params"]) for message in of_type(sent, "stage")]
+    assert ("model", {"role": "captioning", "model": "t/cap", "dtype": "q8", "webgpu": False}) in (
+        stages
+    )
+    assert ("captioning", {"first": 1, "last": 4, "total": 6}) in stages
+    assert ("captioning", {"first": 5, "last": 6, "total": 6}) in stages
+    assert ("translating", {"lang": "pt"}) in stages
 
 
 def test_models_load_once_and_again_only_when_model_dtype_or_device_change(
@@ -191,7 +191,8 @@ def test_a_missing_captioning_model_fails_every_item_once_and_the_run_ends(
     errors = of_type(sent, "item-error")
     assert [error["itemId"] for error in errors] == [f"i{n}" for n in range(6)]
     assert {error["code"] for error in errors} == {"model-not-found"}
-    assert "config.json" in errors[0]["message"] and "make models" in errors[0]["message"]
+    assert errors[0]["key"] == "model-missing-local"
+    assert errors[0]["params"]["file"] == "config.json"
     assert len(pipelines.loads) == 1  # not retried for the second batch
     assert sent[-1] == {"type": "done", "jobId": "j"}
 
@@ -203,7 +204,8 @@ def test_a_failing_translation_keeps_the_caption(legenda: types.SimpleNamespace)
     [error] = of_type(sent, "item-error")
     assert error["code"] == "inference-failed"
     assert error["caption"] == "A cat on a couch"
-    assert "memory access" not in error["message"]
+    assert error["key"] == "inference-failed"
+    assert "memory access" not in str(error["params"])
     assert sent[-1]["type"] == "done"
 
 
@@ -217,7 +219,7 @@ def test_an_unexpected_failure_still_ends_the_run(legenda: types.SimpleNamespace
     handle(worker, init(), run("a", "b"))
     errors = of_type(sent, "item-error")
     assert [error["code"] for error in errors] == ["runtime-failed", "runtime-failed"]
-    assert "KeyError" not in errors[0]["message"]
+    assert errors[0]["key"] == "unexpected" and "KeyError" not in str(errors[0]["params"])
     assert sent[-1] == {"type": "done", "jobId": "j"}
 
 
@@ -241,3 +243,20 @@ def test_a_missing_translation_model_is_tried_once_per_job_and_captions_survive(
     assert pipelines.loads.count(("translation", "t/mt", "q8")) == 1
     handle(worker, run("d", job="next"))  # a new job tries again (the files may be there now)
     assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2
+
+
+def test_translate_translates_captions_again_without_captioning(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    again = {"type": "translate", "jobId": "j", "items": [
+        {"itemId": "i0", "caption": "A cat"}, {"itemId": "i1", "caption": "A dog"},
+    ]}
+    handle(worker, init(), {"type": "configure", "config": {"lang": "es"}}, again)
+    assert pipelines.caption_calls == []  # no image fetched or captioned
+    results = of_type(sent, "result")
+    assert [(r["itemId"], r["caption"], r["lang"]) for r in results] == [
+        ("i0", "A cat", "es"), ("i1", "A dog", "es"),
+    ]
+    assert results[0]["translation"] == "[spa_Latn] A cat"
+    assert sent[-1] == {"type": "done", "jobId": "j"}

@@ -31,6 +31,3 @@ class Captioner:
         if not all(captions):
             raise empty_output(self.pipeline.role, model)
         return captions
-
-    async def caption(self, image: Any, settings: Settings) -> str:
-        return (await self.caption_batch([image], settings))[0]

@@ -1,39 +1,37 @@
-"""Failures as sentences for a person: what went wrong and what to do.
+"""Failures as codes with parameters, which the page words in its own language.
 
-Everything the worker reports goes through a ``LegendaError`` (a code from the worker protocol
-and a message). The raw JavaScript / Transformers.js messages are mapped here, from plain
-strings, so the mapping is tested in CPython; the raw text itself goes to the console only.
+Everything the worker reports goes through a ``LegendaError``: a code from the worker protocol,
+a ``key`` naming the sentence the page says (web/ui/i18n/<lang>.js, ``error.<key>``) and its
+``params``. Python writes no sentence: the page's catalogs are the one place for the words. The
+raw JavaScript / Transformers.js messages are mapped here, from plain strings, so the mapping is
+tested in CPython; the raw text itself goes to the console only.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 IMAGE_UNREACHABLE = "image-unreachable"
 NOT_AN_IMAGE = "not-an-image"
 MODEL_NOT_FOUND = "model-not-found"
 BAD_SETTING = "bad-setting"
-NO_WASM = "no-wasm"  # sent by worker.js itself: without WebAssembly there is no Python
 RUNTIME_FAILED = "runtime-failed"
 INFERENCE_FAILED = "inference-failed"
 
-SELF_HOST_HINT = (
-    "To self-host it, run `make models` (or copy the model's files into models/{model}/ "
-    "before `make site`) and point the `models` setting at where they are served."
-)
-
 
 class LegendaError(Exception):
-    """A failure with a protocol code and a message fit for the page's status line."""
+    """A failure: a protocol ``code``, and the ``key`` and ``params`` the page words."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, key: str, params: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{code}: {key} {params or {}}")
         self.code = code
-        self.message = message
+        self.key = key
+        self.params = params or {}
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "key": self.key, "params": self.params}
 
 
 @dataclass(frozen=True)
@@ -79,129 +77,78 @@ def _file_in_model(location: str, model: str) -> str:
     return rest
 
 
-def _model(role: str, model: str) -> str:
-    """How every message names a model: "The captioning model “org/name”"."""
-    return f"The {role} model “{model}”"
-
-
 def model_load_error(place: ModelPlace, raw: str) -> LegendaError:
-    """Map a failure to load a pipeline to a message naming the model (and the file)."""
-    subject = _model(place.role, place.model)
-    where = f"{place.local_path}{place.model}/ on this site"
-    hint = SELF_HOST_HINT.format(model=place.model)
+    """Map a failure to load a pipeline to what the page says (naming the model and file)."""
+    params: dict[str, Any] = {"role": place.role, "model": place.model,
+                              "where": f"{place.local_path}{place.model}/"}
     missing = _MISSING_FILE.search(raw)
     if missing:
         file = _file_in_model(missing.group(2), place.model)
-        if file.endswith(".onnx"):  # the weights: often only this dtype is missing
-            what = f"its {place.dtype} weights ({file}) are"
-            check = "Check the model id, or try another dtype (q8 and fp32 are the most common). "
-        else:
-            what, check = f"its file {file} is", "Check the model id. "
+        # The weights (.onnx): often only this dtype is missing.
+        params.update(file=file, dtype=place.dtype, weights=file.endswith(".onnx"))
         if _REMOTE_REFUSED.search(raw) or not place.remote_allowed:
-            return LegendaError(
-                MODEL_NOT_FOUND,
-                f"{subject} was not found: {what} not at {where}, and remote models are off "
-                f"(remote_models=0). {check}{hint} Or allow remote models (remote_models=1) "
-                "to download it from the Hugging Face hub.",
-            )
-        return LegendaError(
-            MODEL_NOT_FOUND,
-            # Transformers.js reports a download cut off midway as a missing file too.
-            f"{subject} could not be loaded: {what} neither at {where} nor on the Hugging Face "
-            f"hub, or the download failed. {check}{hint}",
-        )
+            return LegendaError(MODEL_NOT_FOUND, "model-missing-local", params)
+        # Transformers.js reports a download cut off midway as a missing file too.
+        return LegendaError(MODEL_NOT_FOUND, "model-missing", params)
     if _WEBGPU_FAILURE.search(raw):  # before _NO_BACKEND: no WebGPU backend is WebGPU's fault
-        return LegendaError(
-            INFERENCE_FAILED,
-            f"{subject} could not start on WebGPU in this browser. Choose the wasm device "
-            "(device=wasm) and try again.",
-        )
+        return LegendaError(INFERENCE_FAILED, "model-webgpu", params)
     if _NO_BACKEND.search(raw):
-        return LegendaError(
-            RUNTIME_FAILED,
-            "ONNX Runtime, which runs the models, could not start: its files on this site "
-            "(vendor/ort/) are missing or damaged. Reload the page; if you host the site "
-            "yourself, build it again with `make site`.",
-        )
+        return LegendaError(RUNTIME_FAILED, "no-backend", params)
     if _NETWORK_FAILURE.search(raw):
-        return LegendaError(
-            MODEL_NOT_FOUND,
-            f"{subject} could not be downloaded: the Hugging Face hub did not answer (are you "
-            f"offline?) and it is not at {where}. Check your connection. {hint}",
-        )
-    return LegendaError(
-        INFERENCE_FAILED,
-        f"{subject} could not be loaded: its files may be damaged or of a kind this page "
-        "cannot run. Try another model or dtype; the browser console has the details.",
-    )
+        return LegendaError(MODEL_NOT_FOUND, "model-offline", params)
+    return LegendaError(INFERENCE_FAILED, "model-broken", params)
 
 
 def inference_error(role: str, model: str) -> LegendaError:
     """A model that loaded but failed while running."""
-    return LegendaError(
-        INFERENCE_FAILED,
-        f"{_model(role, model)} failed while working on this image. Try again, or try "
-        "another image or model; the browser console has the details.",
-    )
+    return LegendaError(INFERENCE_FAILED, "inference-failed", {"role": role, "model": model})
 
 
 def empty_output(role: str, model: str) -> LegendaError:
-    return LegendaError(
-        INFERENCE_FAILED,
-        f"{_model(role, model)} gave no text for this image. Try another image, or "
-        "other generation settings (for example more max_new_tokens).",
-    )
+    return LegendaError(INFERENCE_FAILED, "empty-output", {"role": role, "model": model})
 
 
-def _image_unreachable(url: str, reason: str) -> LegendaError:
+def _image_unreachable(url: str, reason: str, status: int = 0) -> LegendaError:
+    """``reason``: "missing" (404/410), "status" (another HTTP status) or "timeout" (no
+    answer in time, or CORS: fetch cannot tell them apart)."""
     return LegendaError(
-        IMAGE_UNREACHABLE,
-        f"The image at {url} could not be loaded: {reason}. Check the address, or save the "
-        "image and choose it as a file.",
+        IMAGE_UNREACHABLE, "image-unreachable", {"url": url, "reason": reason, "status": status}
     )
 
 
 def image_http_error(url: str, status: int) -> LegendaError:
-    reason = "it does not exist there" if status in (404, 410) else f"the server answered {status}"
-    return _image_unreachable(url, reason)
+    return _image_unreachable(url, "missing" if status in (404, 410) else "status", status)
 
 
 def image_fetch_failed(url: str) -> LegendaError:
-    return _image_unreachable(
-        url,
-        "the server did not answer in time, or it does not let other sites read its images "
-        "(CORS)",
-    )
+    return _image_unreachable(url, "timeout")
 
 
 def bad_image_url(url: str) -> LegendaError:
-    return LegendaError(
-        IMAGE_UNREACHABLE,
-        f"“{url}” is not a web address of an image. Paste an address starting with http:// "
-        "or https://, or choose a file.",
-    )
+    return LegendaError(IMAGE_UNREACHABLE, "bad-image-url", {"url": url})
 
 
-def not_an_image(source: str, content_type: str) -> LegendaError:
-    return LegendaError(
-        NOT_AN_IMAGE,
-        f"{source} is not an image (it is {content_type or 'of an unknown type'}). Use a "
-        "direct link to a JPEG, PNG, WebP or GIF image, or choose an image file.",
-    )
+@dataclass(frozen=True)
+class ImageSource:
+    """Where an image came from, to name it: a file (by name, "" when it has none) or an
+    address."""
+
+    kind: str  # "file" or "address"
+    name: str
+
+    def params(self) -> dict[str, str]:
+        return {"source": self.kind, "name": self.name}
 
 
-def undecodable_image(source: str) -> LegendaError:
-    return LegendaError(
-        NOT_AN_IMAGE,
-        f"{source} could not be read as an image: it may be damaged or in a format this "
-        "browser cannot decode. Try a JPEG, PNG, WebP or GIF image.",
-    )
+def not_an_image(source: ImageSource, content_type: str) -> LegendaError:
+    return LegendaError(NOT_AN_IMAGE, "not-an-image", {**source.params(), "type": content_type})
+
+
+def undecodable_image(source: ImageSource) -> LegendaError:
+    return LegendaError(NOT_AN_IMAGE, "undecodable-image", source.params())
 
 
 def unexpected(what: str) -> LegendaError:
-    """Anything not foreseen: say what was being done, never the raw error."""
-    return LegendaError(
-        RUNTIME_FAILED,
-        f"Something went wrong while {what}. Reload the page and try again; the browser "
-        "console has the details.",
-    )
+    """Anything not foreseen: say what was being done (``what``: "job" or "start"), never the
+    raw error."""
+    return LegendaError(RUNTIME_FAILED, "unexpected", {"what": what})

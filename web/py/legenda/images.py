@@ -8,6 +8,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException  # type: ignore[import-not-found]
 
 from .errors import (
+    ImageSource,
     bad_image_url,
     image_fetch_failed,
     image_http_error,
@@ -27,7 +28,7 @@ def _content_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
-def _check_type(source: str, header: str | None) -> None:
+def _check_type(source: ImageSource, header: str | None) -> None:
     """Refuse what says it is something else (an HTML page, a PDF) before decoding it."""
     content_type = _content_type(header)
     if not content_type.startswith("image/") and content_type not in _UNTYPED:
@@ -43,7 +44,7 @@ class ImageLoader:
         if item.get("blob") is not None:
             blob = item["blob"]
             name = str(item.get("name") or getattr(blob, "name", "") or "")
-            source = f"The file “{name}”" if name else "The chosen file"
+            source = ImageSource("file", name)
             _check_type(source, getattr(blob, "type", ""))
             return await self._decode(blob, source)
         url = str(item.get("url") or "").strip()
@@ -66,7 +67,7 @@ class ImageLoader:
             raise image_fetch_failed(shown) from None
         if not response.ok:
             raise image_http_error(shown, int(response.status))
-        source = f"The address {shown}"
+        source = ImageSource("address", shown)
         _check_type(source, response.headers.get("content-type"))
         try:
             blob = await response.blob()
@@ -75,7 +76,7 @@ class ImageLoader:
             raise image_fetch_failed(shown) from None
         return await self._decode(blob, source)
 
-    async def _decode(self, blob: Any, source: str) -> Any:
+    async def _decode(self, blob: Any, source: ImageSource) -> Any:
         try:
             return await self._runtime.raw_image_class().fromBlob(blob)
         except JsException as failure:

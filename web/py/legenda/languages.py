@@ -1,13 +1,17 @@
-"""The target languages: those that both NLLB (translation) and Bark (speech) cover.
+"""The target languages: those that both NLLB (translation) and the speech sidecar cover.
 
-English is the captioning model's own language, so choosing it skips translation.
+The table itself lives once, in web/settings-schema.json (``languages``); the page reads it
+from there too. English is the captioning model's own language, so choosing it skips
+translation.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-SOURCE_LANGUAGE = "en"  # what the captioning models write
+from .schema import schema
+
+SOURCE_LANGUAGE: str = schema()["source_language"]  # what the captioning models write
 
 
 @dataclass(frozen=True)
@@ -15,25 +19,9 @@ class Language:
     code: str  # what the page, the settings and the speech sidecar call it
     name: str  # the language's name in itself, shown in the page and in status messages
     nllb: str  # NLLB-200's code (FLORES-200), the translation model's tgt_lang
-    speech: str  # the language the speech sidecar is asked for
 
 
-LANGUAGES: tuple[Language, ...] = (
-    Language("pt", "Português (Brasil)", "por_Latn", "pt"),
-    Language("en", "English", "eng_Latn", "en"),
-    Language("es", "Español", "spa_Latn", "es"),
-    Language("fr", "Français", "fra_Latn", "fr"),
-    Language("de", "Deutsch", "deu_Latn", "de"),
-    Language("it", "Italiano", "ita_Latn", "it"),
-    Language("pl", "Polski", "pol_Latn", "pl"),
-    Language("ru", "Русский", "rus_Cyrl", "ru"),
-    Language("tr", "Türkçe", "tur_Latn", "tr"),
-    Language("zh", "中文（简体）", "zho_Hans", "zh"),
-    Language("ja", "日本語", "jpn_Jpan", "ja"),
-    Language("ko", "한국어", "kor_Hang", "ko"),
-    Language("hi", "हिन्दी", "hin_Deva", "hi"),
-)
-DEFAULT_LANGUAGE = "pt"
+LANGUAGES: tuple[Language, ...] = tuple(Language(**entry) for entry in schema()["languages"])
 _BY_CODE = {language.code: language for language in LANGUAGES}
 
 

@@ -1,9 +1,9 @@
 """Transformers.js, imported from the site's own copy and set up from the settings.
 
-Pitfalls this module exists for (docs/stack-notes): transformers-js-py loads Transformers.js
-from a CDN unless given a URL; importing it turns local models off; ``localModelPath`` must be
-a path, not a URL; nested env objects must be set on the raw JS object; and Transformers.js
-points ONNX Runtime's wasm files at a CDN on import.
+Pitfalls this module exists for (docs/architecture.md, "Transformers.js in Pyodide"):
+transformers-js-py loads Transformers.js from a CDN unless given a URL; importing it turns
+local models off; ``localModelPath`` must be a path, not a URL; nested env objects must be set
+on the raw JS object; and Transformers.js points ONNX Runtime's wasm files at a CDN on import.
 """
 
 from __future__ import annotations
@@ -59,24 +59,22 @@ class Runtime:
         env.localModelPath = self.local_model_path(settings)
 
     def local_model_path(self, settings: Settings) -> str:
-        # A path, not a URL (pitfall 3), resolved against the site so "models/" works under a
-        # sub-path such as GitHub Pages' /<repo>/.
+        # A path, not a URL (Transformers.js misreads a URL here), resolved against the site
+        # so "models/" works under a sub-path such as GitHub Pages' /<repo>/.
         return str(js.URL.new(settings.models, self.site.site_base).pathname)
 
     def usable_device(self, wanted: str) -> tuple[str, str | None]:
-        """The device to use for ``wanted``, and a sentence when it had to differ."""
+        """The device to use for ``wanted``, and a notice's key when it had to differ (the page
+        words it: ``notice.<key>``)."""
         if wanted == "webgpu" and not self.site.has_webgpu:
-            return "wasm", "This browser has no WebGPU, so the models run on WebAssembly (wasm)."
+            return "wasm", "no-webgpu"
         if wanted == "webgpu" and self.ort_build == _ORT_BUILDS["wasm"]:
             # The asyncify build runs both devices; the plain one, already loaded, only wasm.
-            return "wasm", (
-                "WebGPU takes effect after a page reload; until then the models run on "
-                "WebAssembly (wasm)."
-            )
+            return "wasm", "webgpu-after-reload"
         return wanted, None
 
     def _choose_ort_build(self, device: str) -> None:
-        # ONNX Runtime reads wasmPaths once, when its first session starts (pitfalls 4, 5).
+        # ONNX Runtime reads wasmPaths once, when its first session starts (docs/architecture.md).
         if self.ort_build is not None:
             return
         build = _ORT_BUILDS[device]
@@ -125,11 +123,10 @@ class LazyPipeline:
     def is_loaded(self, settings: Settings) -> bool:
         return self._pipe is not None and self._key == settings.model_key(self.model(settings))
 
-    def loading_message(self, settings: Settings) -> str:
-        device = ", WebGPU" if settings.device == "webgpu" else ""
-        return (
-            f"Loading the {self.role} model ({self.model(settings)}, {settings.dtype}{device})…"
-        )
+    def loading_params(self, settings: Settings) -> dict[str, Any]:
+        """What the page's "loading the model" status names."""
+        return {"role": self.role, "model": self.model(settings), "dtype": settings.dtype,
+                "webgpu": settings.device == "webgpu"}
 
     async def get(self, settings: Settings) -> Any:
         if self.is_loaded(settings):

@@ -1,9 +1,12 @@
-"""Every setting the worker uses, with its default, and the one place that validates them.
+"""The worker's settings, derived from web/settings-schema.json, and the one place that validates
+them.
 
-The page gathers raw values (web/config.json, saved settings, query parameters: strings or JSON
-values) and sends them here. ``resolve_settings`` turns them into a ``Settings`` and a list of
-problems: a bad value keeps the previous (or default) value and yields a sentence naming the
-setting and what it accepts, so one typo in a URL never stops the page.
+The page gathers raw values (the schema's defaults, config.json, saved settings, query
+parameters: strings or JSON values) and sends the worker's share here (``side`` "worker" or
+"both" in the schema). ``resolve_settings`` turns them into a ``Settings`` and a list of
+problems: a bad value keeps the previous (or default) value and yields a ``bad-setting`` problem
+with parameters (the setting, the value, what it accepts, what is used instead) that the page
+words in its own language, so one typo in a URL never stops the page.
 """
 
 from __future__ import annotations
@@ -15,37 +18,31 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .errors import BAD_SETTING
-from .languages import DEFAULT_LANGUAGE, LANGUAGES, is_supported
-
-DTYPES = ("q8", "fp32", "fp16", "q4")
-DEVICES = ("wasm", "webgpu")
+from .languages import LANGUAGES
+from .schema import setting_specs
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Models (ids on the Hugging Face hub, or folders under `models` on this site).
-    caption_model: str = "Xenova/vit-gpt2-image-captioning"
-    translation_model: str = "Xenova/nllb-200-distilled-600M"  # NLLB language codes
-    dtype: str = "q8"  # weights to load: q8 (int8, small and fast on wasm), fp32, fp16, q4
-    device: str = "wasm"  # wasm everywhere; webgpu where the browser has it
-    lang: str = DEFAULT_LANGUAGE  # target language (languages.py); "en" skips translation
-    # Speech sidecar base URL (empty: no speech) and voice (empty: the sidecar's default).
-    tts: str = "http://127.0.0.1:5000"
-    voice: str = ""
-    # Where self-hosted models live on this site, relative to the page or absolute.
-    models: str = "models/"
-    remote_models: bool = True  # may models come from the Hugging Face hub
-    # Caption generation, as taught in the course.
-    max_new_tokens: int = 30
-    do_sample: bool = False  # greedy unless sampling is asked for
-    temperature: float = 1.0  # only with do_sample
-    top_k: int = 50  # only with do_sample
-    num_beams: int = 1  # Transformers.js 4.x keeps only the best beam's first choice
-    repetition_penalty: float = 1.2  # > 1 discourages tokens already generated
-    no_repeat_ngram_size: int = 3  # no 3-word phrase twice (0 = off): vit-gpt2 loops otherwise
-    # Translation: Transformers.js defaults to 256 new tokens whatever the model says.
-    translation_max_new_tokens: int = 128
-    batch_size: int = 4  # images per captioning call when several are given
+    """The worker's settings: the schema's worker keys (a test keeps the two lists equal), typed
+    for mypy. Defaults, bounds and choices come from the schema (``default_settings``)."""
+
+    caption_model: str
+    translation_model: str
+    dtype: str
+    device: str
+    models: str
+    remote_models: bool
+    max_new_tokens: int
+    do_sample: bool
+    temperature: float
+    top_k: int
+    repetition_penalty: float
+    no_repeat_ngram_size: int
+    num_beams: int
+    translation_max_new_tokens: int
+    batch_size: int
+    lang: str
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,17 +65,27 @@ class Settings:
         return (model, self.dtype, self.device)
 
 
+def default_settings() -> Settings:
+    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("worker")})
+
+
 @dataclass(frozen=True)
 class SettingProblem:
     setting: str
-    message: str
+    value: Any  # what was given
+    kept: Any  # what is used instead
+    accepts: dict[str, Any]  # what the setting accepts: {"kind": ..., bounds or choices}
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": BAD_SETTING, "setting": self.setting, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": BAD_SETTING, "key": BAD_SETTING, "setting": self.setting,
+            "params": {"setting": self.setting, "value": str(self.value),
+                       "kept": plain(self.kept), "accepts": self.accepts},
+        }
 
 
 class _Invalid(ValueError):
-    """A value a setting does not accept; the message says what it does accept."""
+    """A value a setting does not accept."""
 
 
 Parser = Callable[[Any], Any]
@@ -90,18 +97,8 @@ _MODEL_ID = re.compile(r"^([\w.\-]+/)?[\w.\-]{1,96}$")
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid("must be text")
+        raise _Invalid({"kind": "text"})
     return value.strip()
-
-
-def _choice(options: tuple[str, ...]) -> Parser:
-    def parse(value: Any) -> str:
-        text = _text(value).lower()
-        if text not in options:
-            raise _Invalid(f"must be one of {', '.join(options)}")
-        return text
-
-    return parse
 
 
 def _flag(value: Any) -> bool:
@@ -112,40 +109,48 @@ def _flag(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _Invalid("must be 0 or 1")
+    raise _Invalid()
 
 
-def _number(value: Any, kind: Callable[[str], Any], accepts: str) -> Any:
+def _number(value: Any, kind: Callable[[str], Any]) -> Any:
     """``value`` as ``kind`` (int or float); True/False are flags, not numbers."""
     if isinstance(value, bool):
-        raise _Invalid(accepts)
+        raise _Invalid()
     try:
         return kind(str(value).strip())
     except ValueError:
-        raise _Invalid(accepts) from None
+        raise _Invalid() from None
 
 
-def _integer(low: int, high: int) -> Parser:
-    accepts = f"must be a whole number from {low} to {high}"
-
+def _integer(spec: dict[str, Any]) -> Parser:
     def parse(value: Any) -> int:
-        number: int = _number(value, int, accepts)
-        if not low <= number <= high:
-            raise _Invalid(accepts)
+        number: int = _number(value, int)
+        if not spec["min"] <= number <= spec["max"]:
+            raise _Invalid()
         return number
 
     return parse
 
 
-def _decimal(low: float, high: float, low_open: bool = False) -> Parser:
-    accepts = f"must be a number {'above' if low_open else 'from'} {low:g} to {high:g}"
+def _decimal(spec: dict[str, Any]) -> Parser:
+    low, high, low_open = spec["min"], spec["max"], spec.get("min_open", False)
 
     def parse(value: Any) -> float:
-        number: float = _number(value, float, accepts)
+        number: float = _number(value, float)
         too_low = number <= low if low_open else number < low
         if not math.isfinite(number) or too_low or number > high:
-            raise _Invalid(accepts)
+            raise _Invalid()
         return number
+
+    return parse
+
+
+def _choice(options: list[str]) -> Parser:
+    def parse(value: Any) -> str:
+        text = _text(value).lower()
+        if text not in options:
+            raise _Invalid()
+        return text
 
     return parse
 
@@ -153,96 +158,68 @@ def _decimal(low: float, high: float, low_open: bool = False) -> Parser:
 def _model_id(value: Any) -> str:
     text = _text(value)
     if not _MODEL_ID.match(text) or ".." in text:
-        raise _Invalid("must be a model id like Xenova/vit-gpt2-image-captioning")
+        raise _Invalid()
     return text
-
-
-def _language(value: Any) -> str:
-    code = _text(value).lower()
-    if not is_supported(code):
-        codes = ", ".join(language.code for language in LANGUAGES)
-        raise _Invalid(f"must be one of {codes}")
-    return code
 
 
 def _models_path(value: Any) -> str:
     # A path on the site's own origin: never a scheme or a "//host" that would leave it.
     text = _text(value)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", text) or text.startswith("//") or "\\" in text:
-        raise _Invalid("must be a path on this site, like models/ or /models/")
+        raise _Invalid()
     return text if text.endswith("/") else text + "/"
 
 
-def _sidecar_url(value: Any) -> str:
-    text = _text(value)
-    if text and not re.match(r"^https?://[^/\s]+(/\S*)?$", text):
-        raise _Invalid("must be an http:// or https:// address, or empty to turn speech off")
-    return text.rstrip("/")
+def _accepts(spec: dict[str, Any]) -> dict[str, Any]:
+    """What a setting accepts, as parameters for the sentence that says so."""
+    kind = spec["type"]
+    if kind == "language":
+        return {"kind": "choice", "choices": [entry.code for entry in LANGUAGES]}
+    if kind == "choice":
+        return {"kind": "choice", "choices": spec["choices"]}
+    if kind in ("int", "float"):
+        return {"kind": kind, "min": spec["min"], "max": spec["max"],
+                "min_open": spec.get("min_open", False)}
+    return {"kind": kind}
 
 
-def _voice(value: Any) -> str:
-    text = _text(value)
-    if len(text) > 100:
-        raise _Invalid("must be a voice preset name, like v2/pt_speaker_0")
-    return text
+def _parser(spec: dict[str, Any]) -> Parser:
+    kind = spec["type"]
+    if kind in ("choice", "language"):
+        return _choice(_accepts(spec)["choices"])
+    builders: dict[str, Callable[[dict[str, Any]], Parser]] = {
+        "int": _integer, "float": _decimal,
+        "flag": lambda _: _flag, "model": lambda _: _model_id, "path": lambda _: _models_path,
+    }
+    return builders[kind](spec)
 
 
-_PARSERS: dict[str, Parser] = {
-    "caption_model": _model_id,
-    "translation_model": _model_id,
-    "dtype": _choice(DTYPES),
-    "device": _choice(DEVICES),
-    "lang": _language,
-    "tts": _sidecar_url,
-    "voice": _voice,
-    "models": _models_path,
-    "remote_models": _flag,
-    "max_new_tokens": _integer(1, 256),
-    "do_sample": _flag,
-    "temperature": _decimal(0.0, 5.0, low_open=True),
-    "top_k": _integer(0, 1000),
-    "num_beams": _integer(1, 8),
-    "repetition_penalty": _decimal(1.0, 3.0),
-    "no_repeat_ngram_size": _integer(0, 10),
-    "translation_max_new_tokens": _integer(1, 512),
-    "batch_size": _integer(1, 16),
-}
-# Settings where an empty value means something (no speech, default voice); for the others an
-# empty value (e.g. `?dtype=`) means "not given".
-_EMPTY_MEANS_SOMETHING = {"tts", "voice"}
+_SPECS = {spec["key"]: spec for spec in setting_specs("worker")}
+_PARSERS: dict[str, Parser] = {key: _parser(spec) for key, spec in _SPECS.items()}
 
 
 def resolve_settings(
     raw: Mapping[str, Any], base: Settings | None = None
 ) -> tuple[Settings, list[SettingProblem]]:
-    """Apply ``raw`` over ``base`` (defaults when None). Unknown keys are ignored: the page's
-    config may carry keys of its own."""
-    current = base or Settings()
+    """Apply ``raw`` over ``base`` (defaults when None). Keys the worker does not use are
+    ignored: the page's settings carry keys of its own."""
+    current = base or default_settings()
     changes: dict[str, Any] = {}
     problems: list[SettingProblem] = []
     for name, parse in _PARSERS.items():
-        if name not in raw or raw[name] is None:
-            continue
-        value = raw[name]
-        if value == "" and name not in _EMPTY_MEANS_SOMETHING:
-            continue
+        value = raw.get(name)
+        if value is None or (value == "" and not _SPECS[name].get("empty_ok")):
+            continue  # an empty value (e.g. `?dtype=`) means "not given"
         try:
             changes[name] = parse(value)
         except _Invalid as invalid:
-            kept = getattr(current, name)
-            problems.append(
-                SettingProblem(
-                    name,
-                    f"The setting {name} {invalid} (it was “{value}”); using "
-                    f"{_shown(kept)} instead.",
-                )
-            )
+            accepts = invalid.args[0] if invalid.args else _accepts(_SPECS[name])
+            problems.append(SettingProblem(name, value, getattr(current, name), accepts))
     return replace(current, **changes), problems
 
 
-def _shown(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A value as the page's form writes it (flags as 1/0)."""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, str):
-        return f"“{value}”" if value else "nothing"
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -19,17 +19,15 @@ from .images import ImageLoader
 from .languages import Language, language, language_table, needs_translation
 from .playground import GENERATION_MESSAGES, Playground
 from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
-from .settings import Settings, resolve_settings
+from .settings import Settings, default_settings, resolve_settings
 from .translator import Translator
-
-READY_MESSAGE = "Ready: choose an image, or paste its address."
 
 
 class Worker:
     def __init__(self, post: Callable[[Any], None], runtime: Runtime) -> None:
         self._post_js = post
         self.runtime = runtime
-        self.settings = Settings()
+        self.settings = default_settings()
         self.captioner = Captioner(runtime)
         self.translator = Translator(runtime)
         self.images = ImageLoader(runtime)
@@ -39,8 +37,9 @@ class Worker:
     def post(self, message: dict[str, Any]) -> None:
         self._post_js(js_object(message))
 
-    def stage(self, stage: str, message: str, **ids: Any) -> None:
-        self.post({"type": "stage", "stage": stage, "message": message, **ids})
+    def stage(self, stage: str, params: dict[str, Any] | None = None, **ids: Any) -> None:
+        """A status for the page, which words ``stage`` with ``params`` (``stage.<stage>``)."""
+        self.post({"type": "stage", "stage": stage, "params": params or {}, **ids})
 
     async def handle(self, message: Any) -> None:
         """One message from the page (a JS object or a dict)."""
@@ -50,6 +49,8 @@ class Worker:
             await self._configure(data.get("config") or {}, first=kind == "init")
         elif kind == "run":
             await self._run(str(data.get("jobId", "")), list(data.get("items") or []))
+        elif kind == "translate":
+            await self._retranslate(str(data.get("jobId", "")), list(data.get("items") or []))
         elif kind in GENERATION_MESSAGES:
             await self.playground.handle(kind, data)
         else:
@@ -64,7 +65,7 @@ class Worker:
     async def _configure(self, raw: Any, first: bool) -> None:
         try:
             if not self._started:
-                self.stage("runtime", "Loading Transformers.js…")
+                self.stage("runtime", {"part": "transformers"})
                 await self.runtime.load()
                 self._started = True
             base = None if first else self.settings
@@ -76,7 +77,7 @@ class Worker:
             self.runtime.apply(settings)
         except Exception as failure:  # noqa: BLE001 - nothing may escape without a message
             log_failure("starting the runtime", failure)
-            self.post({"type": "fatal", **unexpected("starting the page's runtime").as_dict()})
+            self.post({"type": "fatal", **unexpected("start").as_dict()})
             return
         self.post(
             {
@@ -84,10 +85,10 @@ class Worker:
                 "settings": settings.as_dict(),
                 "languages": language_table(),
                 "problems": [problem.as_dict() for problem in problems],
-                "notices": [notice] if notice else [],
+                "notices": [{"key": notice}] if notice else [],
             }
         )
-        self.stage("ready", READY_MESSAGE)
+        self.stage("ready")
 
     async def _run(self, job_id: str, items: list[Any]) -> None:
         # A configure arriving mid-job waits in worker.js's queue: a job keeps its settings.
@@ -105,8 +106,23 @@ class Worker:
         except Exception as failure:  # noqa: BLE001 - every run must end with `done`
             log_failure("a job", failure)
             self._fail_unreported(
-                job, range(len(job.items)), unexpected("working on this image")
+                job, range(len(job.items)), unexpected("job")
             )
+        finally:
+            self.post({"type": "done", "jobId": job.id})
+
+    async def _retranslate(self, job_id: str, items: list[Any]) -> None:
+        """Translate captions already made into the current ``lang``: no image is fetched or
+        captioned again. Answers like a run: one ``result`` or ``item-error`` each, then
+        ``done``."""
+        plain = [_plain_item(item) for item in items]
+        job = _Job(job_id, self.settings, plain)
+        try:
+            for index, item in enumerate(plain):
+                await self._translate_item(job, index, str(item.get("caption") or ""))
+        except Exception as failure:  # noqa: BLE001 - every translate must end with `done`
+            log_failure("a translation", failure)
+            self._fail_unreported(job, range(len(job.items)), unexpected("job"))
         finally:
             self.post({"type": "done", "jobId": job.id})
 
@@ -127,8 +143,9 @@ class Worker:
         if not loaded:
             return
         await self._load(job, self.captioner.pipeline)
-        message = _captioning_message(batch[0], len(batch), len(job.items))
-        self.stage("captioning", message, jobId=job.id)
+        last = min(batch[0] + len(batch), len(job.items))
+        params = {"first": batch[0] + 1, "last": last, "total": len(job.items)}
+        self.stage("captioning", params, jobId=job.id)
         captions = await self.captioner.caption_batch(images, job.settings)
         for index, caption in zip(loaded, captions, strict=True):
             await self._translate_item(job, index, caption)
@@ -159,15 +176,14 @@ class Worker:
             raise job.translation_failure
         await self._load(job, self.translator.pipeline)
         self.stage(
-            "translating", f"Translating to {target.name}…",
-            jobId=job.id, itemId=job.items[index]["itemId"],
+            "translating", {"lang": target.code}, jobId=job.id, itemId=job.items[index]["itemId"]
         )
         return await self.translator.translate(caption, target.code, job.settings)
 
     async def _load(self, job: _Job, pipeline: LazyPipeline) -> None:
         """Load the job's model for ``pipeline``, saying so on the page when it is not loaded."""
         if not pipeline.is_loaded(job.settings):
-            self.stage("model", pipeline.loading_message(job.settings), jobId=job.id)
+            self.stage("model", pipeline.loading_params(job.settings), jobId=job.id)
             await pipeline.get(job.settings)
 
     def _item_error(
@@ -196,15 +212,6 @@ class _Job:
         size = self.settings.batch_size
         for start in range(0, len(self.items), size):
             yield list(range(start, min(start + size, len(self.items))))
-
-
-def _captioning_message(offset: int, size: int, total: int) -> str:
-    if total == 1:
-        return "Captioning…"
-    last = min(offset + size, total)
-    if last == offset + 1:
-        return f"Captioning image {last} of {total}…"
-    return f"Captioning images {offset + 1}–{last} of {total}…"
 
 
 def _plain(value: Any) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+// The settings schema's logic (web/ui/schema.js) against the real web/settings-schema.json.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, workerShare, withoutKeys,
+} from '../../web/ui/schema.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../web/settings-schema.json', import.meta.url), 'utf8'));
+
+test('every setting is complete: a side, a group, words in both languages', () => {
+  const groups = new Set(schema.groups.map((g) => g.id));
+  const keys = allKeys(schema);
+  assert.equal(new Set(keys).size, keys.length);
+  for (const spec of schema.settings) {
+    assert.ok(['worker', 'page', 'both'].includes(spec.side), spec.key);
+    assert.ok(groups.has(spec.group), spec.key);
+    assert.ok(spec.label.en && spec.label.pt, spec.key);
+    if (spec.type === 'choice') assert.ok(spec.choices.includes(spec.default) || spec.browser_default, spec.key);
+    if (spec.type === 'int' || spec.type === 'float') assert.ok(spec.min <= spec.default && spec.default <= spec.max, spec.key);
+  }
+});
+
+test('ui_lang defaults to pt for any pt-* browser, else en', () => {
+  assert.equal(defaults(schema, 'pt-BR').ui_lang, 'pt');
+  assert.equal(defaults(schema, 'pt-PT').ui_lang, 'pt');
+  assert.equal(defaults(schema, 'en-US').ui_lang, 'en');
+  assert.equal(defaults(schema, 'es').ui_lang, 'en');
+  assert.equal(defaults(schema, '').ui_lang, 'en');
+});
+
+test('every key can come from the query string, and other parameters are ignored', () => {
+  const query = new URLSearchParams(Object.fromEntries(allKeys(schema).map((key) => [key, `v-${key}`])));
+  query.set('not_a_setting', '1');
+  const found = fromQuery(schema, `?${query}`);
+  assert.deepEqual(Object.keys(found).sort(), allKeys(schema).sort());
+  assert.equal(found.batch_size, 'v-batch_size');
+});
+
+test('saved settings keep only the schema keys', () => {
+  assert.deepEqual(fromSaved(schema, { batch_size: '2', theme: 'dark' }), { batch_size: '2' });
+  assert.deepEqual(fromSaved(schema, ['x']), {});
+  assert.deepEqual(fromSaved(schema, null), {});
+});
+
+test('the worker gets only its share: never the speech server, its key, the voice or the page', () => {
+  const share = workerShare(schema, defaults(schema, 'en'));
+  for (const key of ['tts', 'tts_key', 'voice', 'isolate', 'ui_lang']) assert.ok(!(key in share), key);
+  for (const key of ['caption_model', 'lang', 'models', 'batch_size', 'translation_max_new_tokens']) assert.ok(key in share, key);
+});
+
+test('a share link carries every setting but the secret key, isolate only when on', () => {
+  const values = { ...defaults(schema, 'en'), tts_key: 'secret', batch_size: 2 };
+  const url = new URL(shareLink(schema, 'http://h/app/?batch_size=9&x=1#top', values));
+  assert.equal(url.searchParams.get('batch_size'), '2');
+  assert.equal(url.searchParams.get('x'), '1');
+  assert.equal(url.hash, '');
+  assert.ok(!url.searchParams.has('tts_key'));
+  assert.ok(!url.searchParams.has('isolate'));
+  assert.equal(new URL(shareLink(schema, 'http://h/', { ...values, isolate: true })).searchParams.get('isolate'), '1');
+  for (const key of allKeys(schema).filter((k) => !['tts_key', 'isolate'].includes(k))) assert.ok(url.searchParams.has(key), key);
+});
+
+test('the page resolves its own settings: good values apply, bad ones keep the base and say why', () => {
+  const base = defaults(schema, 'en');
+  const good = resolvePageSettings(schema, { tts: 'http://h:5000/', ui_lang: 'PT', isolate: 'yes', tts_key: 'k-1' }, base);
+  assert.deepEqual(good.problems, []);
+  assert.equal(good.values.tts, 'http://h:5000');
+  assert.equal(good.values.ui_lang, 'pt');
+  assert.equal(good.values.isolate, true);
+  assert.equal(good.values.tts_key, 'k-1');
+  const bad = resolvePageSettings(schema, { tts: 'ftp://h', ui_lang: 'xx', isolate: 'maybe', tts_key: 'a b' }, base);
+  assert.deepEqual(bad.problems.map((p) => p.setting).sort(), ['isolate', 'tts', 'tts_key', 'ui_lang']);
+  assert.equal(bad.values.tts, base.tts);
+  const ttsProblem = bad.problems.find((p) => p.setting === 'tts');
+  assert.deepEqual(ttsProblem.params, { setting: 'tts', value: 'ftp://h', kept: base.tts, accepts: { kind: 'url' } });
+  assert.equal(bad.problems.find((p) => p.setting === 'tts_key').params.value, '…', 'a key is never shown');
+  assert.equal(resolvePageSettings(schema, { tts: '' }, base).values.tts, '', 'empty turns speech off');
+});
+
+test('form text, links and address helpers', () => {
+  assert.equal(asText(true), '1');
+  assert.equal(asText(false), '0');
+  assert.equal(asText(null), '');
+  assert.equal(asText(1.5), '1.5');
+  assert.equal(withoutKeys('http://h/?lang=es&x=1', ['lang']), 'http://h/?x=1');
+  assert.ok(specsFor(schema, 'playground').every((spec) => !spec.pages || spec.pages.includes('playground')));
+  assert.ok(specsFor(schema, 'playground').some((spec) => spec.key === 'dtype'));
+  assert.ok(!specsFor(schema, 'playground').some((spec) => spec.key === 'batch_size'));
+});

@@ -1,0 +1,36 @@
+"""The site's settings schema (web/settings-schema.json), read once.
+
+The same file drives the page (web/ui/schema.js), this package (settings.py, languages.py),
+`make models` and the README's settings table. In the built site the file sits inside this
+package's zip (scripts/build_site.py puts it there); in the source tree it is web/'s.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FILE_NAME = "settings-schema.json"
+_CANDIDATES = (
+    Path(__file__).with_name(FILE_NAME),  # the built package (py/legenda.zip, unpacked)
+    Path(__file__).resolve().parents[2] / FILE_NAME,  # web/settings-schema.json
+)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    for path in _CANDIDATES:
+        if path.is_file():
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return data
+    raise FileNotFoundError(f"{FILE_NAME} is missing next to the legenda package")
+
+
+def setting_specs(side: str | None = None) -> list[dict[str, Any]]:
+    """The settings, in order; with ``side``, only those the worker ("worker") sees."""
+    specs: list[dict[str, Any]] = schema()["settings"]
+    if side == "worker":
+        return [spec for spec in specs if spec["side"] in ("worker", "both")]
+    return specs
