@@ -61,11 +61,11 @@ def shipped_dtypes(files: list[str]) -> list[str]:
     ]
 
 
-def plan_download(model_id: str, files: list[str], dtype: str) -> tuple[list[str], str | None]:
+def plan_download(model_id: str, files: list[str], dtype: str) -> tuple[list[str], str]:
     """The patterns to fetch for ``dtype`` or, when the repo lacks it, for the dtype the page
-    would load instead (and a sentence saying so). Raises LegendaError without ONNX weights."""
-    chosen, notice = choose_dtype(model_id, dtype, shipped_dtypes(files), "wasm")
-    return browser_patterns(chosen, onnx_parts(files)), notice
+    would load instead (returned too). Raises LegendaError without ONNX weights."""
+    chosen, _notice = choose_dtype(model_id, dtype, shipped_dtypes(files), "wasm")
+    return browser_patterns(chosen, onnx_parts(files)), chosen
 
 
 def site_defaults() -> dict[str, object]:
@@ -77,8 +77,16 @@ def site_defaults() -> dict[str, object]:
 
 
 def default_browser_models() -> list[str]:
+    """The caption page's two models, then the playground's defaults (generate, chat, and the
+    models compared), each once. The WebGPU-only chat model (gigabytes) is not among them."""
     defaults = site_defaults()
-    return [str(defaults["caption_model"]), str(defaults["translation_model"])]
+    suggested = json.loads(SCHEMA.read_text(encoding="utf-8"))["playground_models"]
+    models = [
+        str(defaults["caption_model"]), str(defaults["translation_model"]),
+        suggested["generate"][0], suggested["chat"][0],
+        *str(defaults["compare_models"]).split(","),
+    ]
+    return list(dict.fromkeys(model.strip() for model in models if model.strip()))
 
 
 def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
@@ -86,14 +94,17 @@ def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> Non
 
     for model_id in model_ids:
         target = dest / model_id
+        files = list_repo_files(model_id)
         try:
-            patterns, notice = plan_download(model_id, list_repo_files(model_id), dtype)
-        except LegendaError as problem:
-            print(f"{model_id}: skipped. {problem.message}", file=sys.stderr)
+            patterns, chosen = plan_download(model_id, files, dtype)
+        except LegendaError:
+            print(f"{model_id}: skipped, it has no ONNX weights the page can run (a repo "
+                  "converted for Transformers.js has an onnx/ folder).", file=sys.stderr)
             continue
-        print(f"{model_id} ({dtype}) -> {target}", flush=True)
-        if notice:
-            print(f"  {notice}", flush=True)
+        print(f"{model_id} ({chosen}) -> {target}", flush=True)
+        if chosen != dtype:
+            print(f"  it has no {dtype} weights: its {chosen} weights, which the page loads "
+                  f"instead (it ships {', '.join(shipped_dtypes(files))})", flush=True)
         snapshot_download(model_id, local_dir=target, allow_patterns=patterns)
 
 

@@ -49,18 +49,18 @@ def test_fp32_fetches_the_plain_weights_only() -> None:
 def test_a_decoder_only_model_fetches_its_one_onnx_file_for_the_dtype() -> None:
     files = _repo_files(chat_model())
     assert shipped_dtypes(files) == ["fp32", "q8"]
-    patterns, notice = plan_download("legenda-test/tiny-smollm2", files, "q8")
+    patterns, chosen = plan_download("legenda-test/tiny-smollm2", files, "q8")
     selected = set(filter_repo_objects(files, allow_patterns=patterns))
     assert {name for name in selected if name.endswith(".onnx")} == {"onnx/model_quantized.onnx"}
     assert {"tokenizer_config.json", "tokenizer.json", "config.json"} <= selected
-    assert notice is None
+    assert chosen == "q8"
 
 
 def test_a_repo_without_the_dtype_gets_the_one_the_page_would_load() -> None:
     # HuggingFaceTB/SmolLM2-135M-Instruct's onnx/ folder, which has no q8 file.
     files = ["config.json", "tokenizer.json", "onnx/model.onnx", "onnx/model_fp16.onnx",
              "onnx/model_q4.onnx", "onnx/model_q4f16.onnx"]
-    patterns, notice = plan_download("HuggingFaceTB/SmolLM2-135M-Instruct", files, "q8")
+    patterns, chosen = plan_download("HuggingFaceTB/SmolLM2-135M-Instruct", files, "q8")
     selected = set(filter_repo_objects(files, allow_patterns=patterns))
     assert selected == {"config.json", "tokenizer.json", "onnx/model_q4.onnx"}
-    assert notice is not None and "no q8 weights" in notice
+    assert chosen == "q4"

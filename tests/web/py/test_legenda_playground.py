@@ -274,11 +274,13 @@ def test_stages_say_what_is_loaded_and_with_which_weights(
     handle(worker, INIT, generate(), generate(job="again"))
     assert library.loads == [("text-generation", "t/smol", "q8"),
                              ("text-generation", "t/smol", "q4")]
-    stages = [message["message"] for message in of_type(sent, "stage")]
-    assert stages.count("Loading the model t/smol…") == 1  # loaded once for both jobs
-    assert "Generating with t/smol (q4)…" in stages
-    notices = of_type(sent, "notice")
-    assert notices[0]["message"].startswith("The model “t/smol” has no q8 weights, so its q4")
+    stages = [(m["stage"], m["params"]) for m in of_type(sent, "stage") if "jobId" in m]
+    assert stages.count(("generation-model", {"model": "t/smol"})) == 1  # once for both jobs
+    assert ("generating", {"model": "t/smol", "dtype": "q4"}) in stages
+    notice = of_type(sent, "notice")[0]
+    assert (notice["key"], notice["model"]) == ("dtype-fallback", "t/smol")
+    assert notice["params"] == {"model": "t/smol", "wanted": "q8", "dtype": "q4",
+                                "shipped": "fp32, fp16, q4"}
 
 
 def test_stop_ends_the_generation_within_a_token_and_keeps_the_text(
@@ -364,7 +366,7 @@ def test_a_model_without_chat_template_cannot_chat(legenda: types.SimpleNamespac
     handle(worker, INIT, chat("Oi", "a", model="t/t5"), chat("Oi", "b", model="t/base"))
     errors = of_type(sent, "generation-error")
     assert [error["code"] for error in errors] == ["no-chat-template", "no-chat-template"]
-    assert "t/t5" in errors[0]["message"] and "Qwen2.5" in errors[0]["message"]
+    assert [error["params"] for error in errors] == [{"model": "t/t5"}, {"model": "t/base"}]
     assert [message["jobId"] for message in of_type(sent, "done")] == ["a", "b"]
 
 
@@ -392,8 +394,8 @@ def test_compare_runs_one_model_after_the_other_and_keeps_going_after_a_failure(
     ("message", "code"),
     [
         (generate(prompt="  "), "empty-prompt"),
-        (generate(top_p="2"), "bad-parameter"),
-        ({"type": "compare", "jobId": "g", "prompt": "x", "models": []}, "bad-parameter"),
+        (generate(top_p="2"), "bad-setting"),
+        ({**generate(), "model": ""}, "bad-setting"),
         ({**generate(), "model": "t/nowhere"}, "model-not-found"),
         ({**generate(), "model": "t/vision"}, "not-a-text-model"),
     ],
@@ -406,9 +408,9 @@ def test_each_refused_job_has_its_error_and_ends(
     library.configs["t/vision"]["unsupported"] = "vision-encoder-decoder"
     handle(worker, INIT, message)
     [error] = of_type(sent, "generation-error")
-    assert error["code"] == code and error["message"].endswith(".")
+    assert error["code"] == code and error["key"] and "message" not in error
     assert sent[-1] == {"type": "done", "jobId": "g"}
-    if code in ("empty-prompt", "bad-parameter"):
+    if code in ("empty-prompt", "bad-setting"):
         assert library.loads == []  # refused before loading anything
 
 
@@ -422,7 +424,9 @@ def test_running_out_of_memory_is_said_and_the_next_chat_starts_clean(
     library.failure = "RangeError: Array buffer allocation failed"
     handle(worker, chat("Mais", "c2"))
     [error] = of_type(sent, "generation-error")
-    assert error["code"] == "out-of-memory" and "RangeError" not in error["message"]
+    assert error == {"type": "generation-error", "jobId": "c2", "model": "t/smol",
+                     "code": "out-of-memory", "key": "out-of-memory",
+                     "params": {"model": "t/smol"}}
     library.failure = None
     handle(worker, chat("De novo", "c3"))
     assert "past_key_values" not in library.generate_calls[-1]  # the half-used cache is gone
@@ -450,5 +454,6 @@ def test_a_webgpu_only_model_says_why_it_cannot_run_here(legenda: types.SimpleNa
     worker, sent, library = make_worker(legenda)  # this fake browser has no WebGPU
     handle(worker, INIT, {**generate(), "device": "webgpu"})
     [error] = of_type(sent, "generation-error")
-    assert "needs WebGPU" in error["message"] and "no WebGPU" in error["message"]
+    assert (error["key"], error["params"]) == ("needs-webgpu", {"model": "t/smol",
+                                                                 "why": "no-webgpu"})
     assert library.loads == []

@@ -1,134 +1,69 @@
-"""What the playground's text generation decides without a browser: parameters, figures, the
-chat's reusable key/value cache, the dtype to load and the errors for a person.
+"""What the playground's text generation decides without a browser: the generation keyword
+arguments, figures, the chat's reusable key/value cache, the dtype to load and its errors.
 
 generator.py drives Transformers.js with these; everything here is plain Python and tested in
-CPython.
+CPython. The parameters' bounds are the settings schema's (settings.py checks them); errors are
+codes with a ``key`` and ``params`` the page words (``error.<key>`` in web/ui/i18n/).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LegendaError, missing_file
+from .errors import BAD_SETTING, INFERENCE_FAILED, LegendaError, missing_file
+from .settings import Settings, resolve_settings
 
 EMPTY_PROMPT = "empty-prompt"
 NO_CHAT_TEMPLATE = "no-chat-template"
 NOT_A_TEXT_MODEL = "not-a-text-model"
-BAD_PARAMETER = "bad-parameter"
 OUT_OF_MEMORY = "out-of-memory"
 
 TEXT_GENERATION = "text-generation"
 TEXT2TEXT = "text2text-generation"
+ROLE = "generation"  # how errors name these models: "The text-generation model “…”"
 
-DEFAULT_SYSTEM_PROMPT = "Você é um assistente virtual prestativo. Responda somente em Português."
+# The course's generation arguments: the schema's settings of the same names.
+PARAMETERS = ("max_new_tokens", "do_sample", "temperature", "top_k", "top_p", "repetition_penalty")
+SAMPLING_ONLY = ("temperature", "top_k", "top_p")
 
 
 # --- parameters ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Bound:
-    """One generation parameter: its kind, range and default, and a sentence for the form."""
-
-    kind: type  # int, float or bool
-    default: Any
-    low: float = 0
-    high: float = 0
-    low_open: bool = False  # the range excludes ``low``
-    help: str = ""
-
-    def accepts(self) -> str:
-        if self.kind is bool:
-            return "0 or 1"
-        if self.kind is int:
-            return f"a whole number from {self.low:g} to {self.high:g}"
-        return f"a number {'above' if self.low_open else 'from'} {self.low:g} to {self.high:g}"
+def job_settings(settings: Settings, params: Mapping[str, Any] | None) -> Settings:
+    """``settings`` with a job's own ``params`` over them, checked by the schema's rules.
+    Raises LegendaError(bad-setting) naming the first parameter out of range."""
+    given = {key: value for key, value in (params or {}).items() if key in PARAMETERS}
+    resolved, problems = resolve_settings(given, settings)
+    if problems:
+        problem = problems[0].as_dict()
+        raise LegendaError(BAD_SETTING, BAD_SETTING, problem["params"])
+    return resolved
 
 
-# The course's generation arguments, with the bounds the page's form and the worker both keep.
-PARAMETERS: dict[str, Bound] = {
-    "max_new_tokens": Bound(
-        int, 128, 1, 2048,
-        help="The most tokens (word pieces) to generate; the answer may end sooner.",
-    ),
-    "do_sample": Bound(
-        bool, True,
-        help="Sample each token from the model's probabilities (1) or always take the most "
-        "likely one (0, greedy: the same text every time).",
-    ),
-    "temperature": Bound(
-        float, 0.7, 0, 5, low_open=True,
-        help="With sampling: below 1 sharpens the choice (safer text), above 1 flattens it "
-        "(more surprising text).",
-    ),
-    "top_k": Bound(
-        int, 50, 0, 1000,
-        help="With sampling: choose only among the k most likely tokens (0 = no limit).",
-    ),
-    "top_p": Bound(
-        float, 0.95, 0, 1, low_open=True,
-        help="With sampling: choose only among the most likely tokens that together reach "
-        "this probability (nucleus sampling; 1 = no limit).",
-    ),
-    "repetition_penalty": Bound(
-        float, 1.1, 1, 3,
-        help="Above 1 makes tokens already in the text less likely (fewer loops).",
-    ),
-}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _parse(name: str, bound: Bound, value: Any) -> Any:
-    problem = LegendaError(
-        BAD_PARAMETER,
-        f"The generation parameter {name} must be {bound.accepts()} (it was “{value}”). "
-        "Change it in the form and try again.",
-    )
-    text = str(value).strip().lower()
-    if bound.kind is bool:
-        if isinstance(value, bool):
-            return value
-        if text in _TRUE | _FALSE:
-            return text in _TRUE
-        raise problem
-    if isinstance(value, bool):
-        raise problem
-    try:
-        number = bound.kind(text)
-    except ValueError:
-        raise problem from None
-    too_low = number <= bound.low if bound.low_open else number < bound.low
-    if not math.isfinite(number) or too_low or number > bound.high:
-        raise problem
-    return number
-
-
-def generation_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Every parameter of ``raw`` checked (missing or empty ones take their default), as
-    Transformers.js generation keyword arguments. Raises LegendaError(bad-parameter)."""
-    raw = raw or {}
-    params = {}
-    for name, bound in PARAMETERS.items():
-        value = raw.get(name)
-        params[name] = bound.default if value is None or value == "" else _parse(name, bound, value)
-    if not params["do_sample"]:  # greedy: the sampling knobs would only warn
-        for name in ("temperature", "top_k", "top_p"):
-            del params[name]
-    return params
+def generation_kwargs(settings: Settings) -> dict[str, Any]:
+    """Transformers.js generation keyword arguments from the settings (greedy: no sampling
+    knobs, which would only warn)."""
+    kwargs = {key: getattr(settings, key) for key in PARAMETERS}
+    if not settings.do_sample:
+        for key in SAMPLING_ONLY:
+            del kwargs[key]
+    return kwargs
 
 
 def check_prompt(prompt: Any, what: str = "prompt") -> str:
     text = prompt if isinstance(prompt, str) else ""
     if not text.strip():
-        raise LegendaError(
-            EMPTY_PROMPT, f"The {what} is empty: write something for the model to answer."
-        )
+        raise LegendaError(EMPTY_PROMPT, EMPTY_PROMPT, {"what": what})
     return text
+
+
+def model_list(text: str) -> list[str]:
+    """The models of a compare_models value ("a/b, c/d")."""
+    return [model.strip() for model in text.split(",") if model.strip()]
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -182,7 +117,7 @@ class Conversation:
     text only needs its tail read: the cache covers the rest.
     """
 
-    system: str = DEFAULT_SYSTEM_PROMPT
+    system: str = ""
     turns: list[dict[str, str]] = field(default_factory=list)
     cached_text: str = ""
     cached_ids: list[int] = field(default_factory=list)
@@ -227,21 +162,18 @@ _FALLBACKS = {
 
 def choose_dtype(
     model: str, wanted: str, available: Sequence[str], device: str
-) -> tuple[str, str | None]:
-    """The dtype to load and, when it is not ``wanted``, a sentence saying so."""
+) -> tuple[str, dict[str, Any] | None]:
+    """The dtype to load and, when it is not ``wanted``, a notice saying so (its ``key`` and
+    ``params``, worded by the page)."""
     if wanted in available:
         return wanted, None
     for dtype in _FALLBACKS.get(device, _FALLBACKS["wasm"]):
         if dtype in available:
-            return dtype, (
-                f"The model “{model}” has no {wanted} weights, so its {dtype} weights are used "
-                f"(it ships {', '.join(available)})."
-            )
+            params = {"model": model, "wanted": wanted, "dtype": dtype,
+                      "shipped": ", ".join(available)}
+            return dtype, {"key": "dtype-fallback", "params": params}
     raise LegendaError(
-        NOT_A_TEXT_MODEL,
-        f"The model “{model}” has no ONNX weights this page can run"
-        + (f" (it ships {', '.join(available)})" if available else "")
-        + ". Choose a model converted for Transformers.js (an onnx/ folder).",
+        NOT_A_TEXT_MODEL, "no-onnx-weights", {"model": model, "shipped": ", ".join(available)}
     )
 
 
@@ -271,36 +203,16 @@ def not_a_text_model(model: str, raw: str) -> LegendaError | None:
     found = _UNSUPPORTED.search(raw)
     if not found:
         return None
-    kind = f" (it is a {found.group(1)} model)" if found.group(1) else ""
-    return LegendaError(
-        NOT_A_TEXT_MODEL,
-        f"The model “{model}” is not a text-generation or text2text-generation model{kind}, "
-        "so it cannot write text from a prompt. Choose a model such as "
-        "HuggingFaceTB/SmolLM2-135M-Instruct or Xenova/flan-t5-small.",
-    )
+    params = {"model": model, "kind": found.group(1)}
+    return LegendaError(NOT_A_TEXT_MODEL, NOT_A_TEXT_MODEL, params)
 
 
 def no_chat_template(model: str) -> LegendaError:
-    return LegendaError(
-        NO_CHAT_TEMPLATE,
-        f"The model “{model}” has no chat template, so it cannot hold a conversation. Choose "
-        "an instruct (chat) model, such as onnx-community/Qwen2.5-0.5B-Instruct, or use this "
-        "one in the generate or compare mode.",
-    )
+    return LegendaError(NO_CHAT_TEMPLATE, NO_CHAT_TEMPLATE, {"model": model})
 
 
 def generation_failed(model: str, raw: str) -> LegendaError:
     """A failure while generating: out of memory, or anything else."""
     if _OUT_OF_MEMORY.search(raw):
-        return LegendaError(
-            OUT_OF_MEMORY,
-            f"The model “{model}” ran out of memory while generating. Ask for fewer tokens "
-            "(max_new_tokens), start a new chat (Reset), close other tabs, or choose a smaller "
-            "model or dtype (q8, q4).",
-        )
-    return LegendaError(
-        "inference-failed",
-        f"The model “{model}” failed while generating. Try again, or try another model; "
-        "the browser console has the details.",
-    )
-
+        return LegendaError(OUT_OF_MEMORY, OUT_OF_MEMORY, {"model": model})
+    return LegendaError(INFERENCE_FAILED, "generation-failed", {"model": model})

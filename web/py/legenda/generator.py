@@ -25,8 +25,9 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, create_proxy, to_js  # type: ignore[import-not-found]
 
-from .errors import LegendaError, ModelPlace, model_load_error
+from .errors import RUNTIME_FAILED, LegendaError, ModelPlace, model_load_error
 from .generation import (
+    ROLE,
     TEXT2TEXT,
     Conversation,
     Figures,
@@ -40,8 +41,6 @@ from .generation import (
 )
 from .runtime import Runtime, js_object, log_failure
 from .settings import Settings
-
-ROLE = "text-generation"
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Loaded:
     task: str
     wanted: tuple[str, str]  # the (dtype, device) the settings asked for
     dtype: str  # the dtype loaded: the asked one, or the closest the repo ships
-    notice: str | None  # why the dtype differs from the setting, if it does
+    notice: dict[str, Any] | None  # why the dtype differs from the setting ({key, params})
 
 
 class ModelSlot:
@@ -334,7 +333,7 @@ class Generator:
 
     def _pipe(self) -> Any:
         if self.slot.pipe is None:
-            raise LegendaError("runtime-failed", "No model is loaded. Reload the page.")
+            raise LegendaError(RUNTIME_FAILED, "unexpected", {"what": "job"})
         return self.slot.pipe
 
     def _loaded(self) -> Loaded:

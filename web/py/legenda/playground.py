@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
-from .errors import LegendaError, unexpected
-from .generation import check_prompt, generation_params
+from .errors import BAD_SETTING, INFERENCE_FAILED, LegendaError, unexpected
+from .generation import check_prompt, generation_kwargs, job_settings, model_list
 from .generator import Generator, Piece
 from .runtime import Runtime, log_failure
 from .settings import Settings
@@ -55,35 +55,33 @@ class Playground:
             self._stopped_early.discard(job_id)
             self.generator.interrupt()
         try:
-            if kind == "generate":
-                await self._generate(job_id, data)
-            elif kind == "chat":
-                await self._chat(job_id, data)
-            else:
-                await self._compare(job_id, data)
+            await self._job(kind, job_id, data)
         except LegendaError as failure:
             self._error(job_id, failure, data.get("model"))
         except Exception as failure:  # noqa: BLE001 - every job must end with `done`
             log_failure(f"a {kind} job", failure)
-            self._error(job_id, unexpected("generating text"), data.get("model"))
+            self._error(job_id, unexpected("job"), data.get("model"))
         finally:
             self._job_id = None
             self._post({"type": "done", "jobId": job_id})
 
-    async def _generate(self, job_id: str, data: dict[str, Any]) -> None:
-        prompt = check_prompt(data.get("prompt"))
-        params = generation_params(data.get("params"))
-        model = str(data.get("model") or "")
-        await self._load(job_id, model, data)
-        pieces = self.generator.generate(prompt, **params)
-        await self._relay(job_id, model, pieces)
-
-    async def _chat(self, job_id: str, data: dict[str, Any]) -> None:
+    async def _job(self, kind: str, job_id: str, data: dict[str, Any]) -> None:
+        """One generate/chat/compare job, with the settings in force and its own ``params``
+        (checked by the schema's rules) over them."""
+        settings = job_settings(self._settings(), data.get("params"))
+        params = generation_kwargs(settings)
+        if kind == "compare":
+            await self._compare(job_id, data, settings, params)
+            return
+        model = str(data.get("model") or settings.model)
+        if kind == "generate":
+            prompt = check_prompt(data.get("prompt"))
+            await self._load(job_id, model, data, settings)
+            await self._relay(job_id, model, self.generator.generate(prompt, **params))
+            return
         message = check_prompt(data.get("message"), "message")
-        params = generation_params(data.get("params"))
-        model = str(data.get("model") or "")
         system = data.get("system")
-        await self._load(job_id, model, data)
+        await self._load(job_id, model, data, settings)
         pieces = self.generator.chat(
             message,
             system=None if system is None else str(system),
@@ -92,54 +90,51 @@ class Playground:
         )
         await self._relay(job_id, model, pieces)
 
-    async def _compare(self, job_id: str, data: dict[str, Any]) -> None:
+    async def _compare(
+        self, job_id: str, data: dict[str, Any], settings: Settings, params: dict[str, Any]
+    ) -> None:
         """One model after the other (two are never in memory at once); a model that fails
         gets its error and the next one runs."""
         prompt = check_prompt(data.get("prompt"))
-        params = generation_params(data.get("params"))
-        models = [str(model) for model in data.get("models") or [] if str(model).strip()]
+        given = data.get("models")
+        models = [str(m) for m in given if str(m).strip()] if given else model_list(
+            settings.compare_models
+        )
         if not models:
-            raise LegendaError(
-                "bad-parameter", "Choose at least one model to compare (compare_models)."
-            )
+            raise LegendaError(BAD_SETTING, "no-compare-models")
         for model in models:
             if self.generator.interrupted:
                 return
             try:
-                await self._load(job_id, model, data)
+                await self._load(job_id, model, data, settings)
                 await self._relay(job_id, model, self.generator.generate(prompt, **params))
             except LegendaError as failure:
                 self._error(job_id, failure, model)
 
-    async def _load(self, job_id: str, model: str, data: dict[str, Any]) -> None:
+    async def _load(
+        self, job_id: str, model: str, data: dict[str, Any], settings: Settings
+    ) -> None:
         if not model:
-            raise LegendaError("bad-parameter", "Choose a model (the model setting is empty).")
-        settings = self._job_settings(data)
+            raise LegendaError(BAD_SETTING, "no-model")
+        settings = self._with_device(data, model, settings)
+        ids = {"jobId": job_id, "model": model}
         if not self.generator.slot.is_loaded(model, settings):
-            self._post({
-                "type": "stage", "stage": "model", "jobId": job_id, "model": model,
-                "message": f"Loading the model {model}…",
-            })
+            self._post({"type": "stage", "stage": "generation-model", **ids,
+                        "params": {"model": model}})
         loaded = await self.generator.load(model, settings)
         if loaded.notice:
-            self._post({"type": "notice", "jobId": job_id, "model": model,
-                        "message": loaded.notice})
-        self._post({
-            "type": "stage", "stage": "generating", "jobId": job_id, "model": model,
-            "message": f"Generating with {model} ({loaded.dtype})…",
-        })
+            self._post({"type": "notice", **ids, **loaded.notice})
+        self._post({"type": "stage", "stage": "generating", **ids,
+                    "params": {"model": model, "dtype": loaded.dtype}})
 
-    def _job_settings(self, data: dict[str, Any]) -> Settings:
-        """The settings, with the job's `device: "webgpu"` (a model that needs WebGPU) when
-        this browser can give it."""
-        settings = self._settings()
+    def _with_device(self, data: dict[str, Any], model: str, settings: Settings) -> Settings:
+        """``settings`` with the job's `device: "webgpu"` (a model that needs WebGPU) when this
+        browser can give it."""
         if data.get("device") == "webgpu" and settings.device != "webgpu":
             device, notice = self.generator.runtime.usable_device("webgpu")
             if notice is not None:
-                raise LegendaError(
-                    "inference-failed",
-                    f"The model {data.get('model')} needs WebGPU. {notice}",
-                )
+                params = {"model": model, "why": notice}
+                raise LegendaError(INFERENCE_FAILED, "needs-webgpu", params)
             settings = replace(settings, device=device)
         return settings
 
