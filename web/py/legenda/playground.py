@@ -60,7 +60,7 @@ class Playground:
             self._error(job_id, failure, data.get("model"))
         except Exception as failure:  # noqa: BLE001 - every job must end with `done`
             log_failure(f"a {kind} job", failure)
-            self._error(job_id, unexpected("job"), data.get("model"))
+            self._error(job_id, unexpected("generation"), data.get("model"))
         finally:
             self._job_id = None
             self._post({"type": "done", "jobId": job_id})
