@@ -82,6 +82,8 @@ def test_generate_streams_the_text_token_by_token(app: LegendaApp) -> None:
     figures = stats(app)
     assert figures["tokens"] == 120  # the tiny model never ends early
     assert figures["ttft-ms"] > 0 and figures["tokens-per-s"] > 0
+    # The model cache view (shared with the caption page) lists the model this page used.
+    expect(app.page.locator("#model-cache")).to_contain_text(CHAT_MODEL)
     app.screenshot("playground-generate")
 
 
@@ -215,3 +217,15 @@ def test_the_pages_link_to_each_other(app: LegendaApp) -> None:
     app.page.wait_for_url(re.compile(r"playground\.html"))
     app.page.locator('a[href="./"]').first.click()
     app.page.wait_for_url(re.compile(r"/(\?.*)?$"))
+
+
+def test_the_playground_in_portuguese_shows_no_english(app: LegendaApp) -> None:
+    from test_page_settings import english_on_page  # the caption page's check, one place
+
+    open_playground(app, ui_lang="pt", mode="chat", model=T5_MODEL)
+    assert app.page.evaluate("document.documentElement.lang") == "pt-BR"
+    app.page.locator("#message").fill("Oi")
+    app.page.locator("#send").click()
+    assert_error(app, "chat template")  # the sentence names the concept in both languages
+    assert "não tem" in app.status_text()
+    assert english_on_page(app) == []
