@@ -137,7 +137,7 @@ def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]
         figures[f"chat turn {turn} first token ms, no cache"] = without[turn - 1]
     figures[f"chat turn {TURNS}: no cache / cache"] = without[-1] / with_cache[-1]
     stop = _job(page, {"type": "generate", "jobId": "stop", "model": CHAT_MODEL,
-                       "prompt": "Um gato", "params": {**GREEDY, "max_new_tokens": "2048"}},
+                       "prompt": "Um gato", "params": {**GREEDY, "max_new_tokens": "256"}},
                 stop_after_first=True)
     done = next(m["t"] for m in stop["messages"] if m["type"] == "generated")
     figures["stop: interrupt -> generated ms"] = done - stop["interrupted_at"]
