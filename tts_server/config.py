@@ -45,6 +45,8 @@ class Config:
     workers: int = 1  # LEGENDA_TTS_WORKERS: jobs synthesized at once
     max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
     torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
+    bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
+    bark_sdpa: bool = False  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
 
     @property
     def model_id(self) -> str:
@@ -88,6 +90,19 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str 
     return raw.lower()
 
 
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+          "0": False, "false": False, "no": False, "off": False}
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    if raw.lower() not in _FLAGS:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not one of: 1, 0, true, false, on, off.")
+    return _FLAGS[raw.lower()]
+
+
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
 
 
@@ -122,6 +137,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "workers": _number(env, "TTS_WORKERS", int, 1),
         "max_wait_s": _number(env, "MAX_WAIT_S", float, 0),
         "torch_threads": _number(env, "TORCH_THREADS", int, 0),
+        "bark_int8": _flag(env, "BARK_INT8"),
+        "bark_sdpa": _flag(env, "BARK_SDPA"),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 
