@@ -46,6 +46,11 @@ class Settings:
     # Translation: Transformers.js defaults to 256 new tokens whatever the model says.
     translation_max_new_tokens: int = 128
     batch_size: int = 4  # images per captioning call when several are given
+    # Performance (docs/performance.md): ONNX Runtime's wasm threads (0 = its own choice: one
+    # unless the page is cross-origin isolated, then half the cores), and whether the translation
+    # model loads while the captioning model loads and runs (1) or after it (0).
+    threads: int = 0
+    load_together: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -206,6 +211,8 @@ _PARSERS: dict[str, Parser] = {
     "no_repeat_ngram_size": _integer(0, 10),
     "translation_max_new_tokens": _integer(1, 512),
     "batch_size": _integer(1, 16),
+    "threads": _integer(0, 16),
+    "load_together": _flag,
 }
 # Settings where an empty value means something (no speech, default voice); for the others an
 # empty value (e.g. `?dtype=`) means "not given".
