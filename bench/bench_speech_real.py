@@ -138,6 +138,93 @@ def bench_bark(variants: tuple[Variant, ...]) -> list[dict[str, Any]]:
     return rows
 
 
+AB_SEMANTIC_TOKENS = 100  # ~2 s of speech: short enough to alternate the variants
+
+
+def _compiled(model: Any, inputs: Any) -> dict[str, list[float]]:
+    """int8 + SDPA with each stage's forward under torch.compile: the first call (compiling)
+    and the second, timed apart."""
+    import torch
+
+    for name in ("semantic", "coarse_acoustics", "fine_acoustics"):
+        stage = getattr(model, name)
+        stage.forward = torch.compile(stage.forward, dynamic=True)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            model.generate(**inputs, semantic_max_new_tokens=AB_SEMANTIC_TOKENS)
+        runs.append(time.perf_counter() - start)
+        print(f"    torch.compile run: {runs[-1]:.1f} s", flush=True)
+    return {"int8 + SDPA + torch.compile, 1st call (compiles)": runs[:1],
+            "int8 + SDPA + torch.compile, 2nd call": runs[1:]}
+
+
+def _batched(engine: Any, rounds: int) -> dict[str, list[float]]:
+    """Two sentences one call after the other vs both in one batched call (int8 + SDPA),
+    alternated; seconds per sentence."""
+    import torch
+
+    texts = [specs.SENTENCE, SECOND_SENTENCE]
+    voice = engine.default_voice("pt")
+    inputs = {n: engine.processor(texts[:n] if n > 1 else texts[0], voice_preset=voice,
+                                  return_tensors="pt") for n in (1, 2)}
+    times: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for label, calls, batch in (("one after the other", 2, 1), ("in one batched call", 1, 2)):
+            torch.manual_seed(0)
+            start = time.perf_counter()
+            with torch.inference_mode():
+                for _ in range(calls):
+                    engine.model.generate(**inputs[batch],
+                                          semantic_max_new_tokens=AB_SEMANTIC_TOKENS)
+            name = f"int8 + SDPA, 2 sentences {label}, 1 thread"
+            times.setdefault(name, []).append((time.perf_counter() - start) / 2)
+            print(f"    {name}: {times[name][-1]:.1f} s per sentence", flush=True)
+    return times
+
+
+def bench_bark_ab(rounds: int, compile_too: bool = False) -> list[dict[str, Any]]:
+    """Bark's options alternated (A B C D A B C D...) on one thread, so a busy machine's swings
+    fall on every variant alike: two models (fp32 and int8), SDPA switched on and off on each."""
+    import torch
+
+    from tts_server.engines.bark import use_sdpa
+
+    torch.set_num_threads(1)
+    folder = bark_twin()
+    engines = {int8: _engine("bark", folder, Variant("", 1, int8=bool(int8))) for int8 in (0, 1)}
+    voice = engines[0].default_voice("pt")
+    inputs = engines[0].processor(specs.SENTENCE, voice_preset=voice, return_tensors="pt")
+    times: dict[str, list[float]] = {}
+    audio = 0.0
+    for _ in range(rounds):
+        for int8, sdpa in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            model = engines[int8].model
+            for module in model.modules():  # back to the eager attention, then SDPA if asked
+                module.__dict__.pop("_attn", None)
+            if sdpa:
+                use_sdpa(model)
+            torch.manual_seed(0)
+            start = time.perf_counter()
+            with torch.inference_mode():
+                wave = model.generate(**inputs, semantic_max_new_tokens=AB_SEMANTIC_TOKENS)
+            name = f"{'int8' if int8 else 'fp32'}{' + SDPA' if sdpa else ''}, 1 thread, A/B"
+            times.setdefault(name, []).append(time.perf_counter() - start)
+            audio = wave.shape[-1] / 24_000
+            print(f"    {name}: {times[name][-1]:.1f} s", flush=True)
+    times.update(_batched(engines[1], rounds))
+    if compile_too:
+        times.update(_compiled(engines[1].model, inputs))
+    base = statistics.median(next(iter(times.values())))
+    rows = []
+    for name, runs in times.items():
+        row = _row(name, statistics.median(runs), audio, 1)
+        rows.append(row | {"runs_s": runs, "vs_fp32": statistics.median(runs) / base})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("fast", "bark"), help="only espeak+VITS, or only Bark")
@@ -145,7 +232,13 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also try torch.compile on Bark")
     parser.add_argument("--variants", type=int, default=len(BARK_VARIANTS),
                         help="run only the first N Bark variants")
+    parser.add_argument("--ab", type=int, default=0, metavar="ROUNDS",
+                        help="only Bark's options alternated, ROUNDS times, on a short sentence")
     args = parser.parse_args()
+    if args.ab:
+        rows = bench_bark_ab(args.ab, args.compile)
+        _write(rows, "-ab")
+        return
     print(f"Speech at real size, sentence: {specs.SENTENCE!r}", flush=True)
     rows = []
     if args.only != "bark":
@@ -153,8 +246,11 @@ def main() -> None:
     if args.only != "fast":
         variants = BARK_VARIANTS[: args.variants] + ((COMPILE_VARIANT,) if args.compile else ())
         rows += bench_bark(variants)
+    _write(rows, f"-{args.only}" if args.only else "")
+
+
+def _write(rows: list[dict[str, Any]], suffix: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = f"-{args.only}" if args.only else ""
     (RESULTS / f"speech{suffix}.json").write_text(json.dumps(rows, indent=1) + "\n")
     chart = bar_chart(RESULTS / f"speech{suffix}.svg",
                       "Speech on a 2-core CPU: real-time factor (lower is faster)", "x",

@@ -109,8 +109,11 @@ def measure(name: str, arch: str, spec: specs.Seq2Seq) -> dict[str, Any]:
     model = _model(arch, spec)
     built = time.perf_counter() - start
     params = sum(p.numel() for p in model.parameters())
-    step = sum(p.numel() for p in model.get_decoder().parameters())
-    step += spec.vocab * spec.d_model  # the output layer (tied: counted once above)
+    # What one step multiplies by: the decoder's layers and the output layer (the input
+    # embedding is only looked up, one row).
+    decoder = model.get_decoder()
+    step = sum(p.numel() for p in decoder.parameters()) - decoder.embed_tokens.weight.numel()
+    step += spec.vocab * spec.d_model
     row = {"name": name, "params_M": params / 1e6, "step_weights_M": step / 1e6,
            "build_s": built, "fp32_ms_per_token": _per_token_ms(model),
            "fp32_head_ms": _head_ms(model)}

@@ -89,6 +89,7 @@ class Bench:
             if worker != "bare":
                 figures |= self._jobs(page, origin, warm)
             figures["progress messages"] = bb.count(page, "m.type === 'progress'")
+            figures["harness main thread busy"] = bb.main_thread_s(page) * 1000
             return figures | launched.memory.figures()
 
     def _worker_url(self, origin: str, worker: str, query: dict[str, str]) -> str:
@@ -144,6 +145,7 @@ class Bench:
         page.wait_for_function("document.body.dataset.state === 'ready'", timeout=900_000)
         ready = bb.first_t(page, "m.stage === 'ready'") or 0.0
         page.locator("#image-url").fill(self.image)
+        busy = bb.main_thread_s(page)
         start = bb.now(page)
         page.locator("#generate").click()
         page.wait_for_function("['done', 'error'].includes(document.body.dataset.state)",
@@ -152,10 +154,12 @@ class Bench:
         job = page.evaluate(
             "(s) => window.msgs.find(m => m.t >= s && m.jobId)?.jobId", start)
         stages = bb.job_stages(page, job, start)
+        busy = bb.main_thread_s(page) - busy
         end = start + stages["total"]
         return {"start-up (page open to ready)": ready,
                 **{f"Generate to done: {k}": v for k, v in stages.items()},
                 **bb.blocking(page, start, end),
+                "main thread busy (Generate to done)": busy * 1000,
                 "progress messages (Generate to done)": bb.count(
                     page, "m.type === 'progress'", start)}
 
@@ -263,6 +267,7 @@ def _serve(work: Path, models: Path, isolate: bool) -> str:
         mounts={f"{bb.PREFIX}models/": models, "/bench/": work / "bench",
                 "/bench-images/": work / "images"},
     )
+    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a closed tab
     serve_in_thread(server)
     return f"http://127.0.0.1:{server.server_port}"
 

@@ -5,6 +5,7 @@ processes can be found, memory sampled per Chromium process, and timing from wor
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, CDPSession, Page, Playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "/legenda/"
+# How long a step may take before the bench gives up (a real-size first load on a busy 2-core
+# machine takes minutes).
+WAIT_S = float(os.environ.get("BENCH_WAIT_S", 900))
 # Records every message a page's (or harness's) workers send, with its time since page start.
 TAP_WORKERS = """
 window.msgs = [];
@@ -79,6 +83,7 @@ def chromium(playwright: Playwright) -> Iterator[Chromium]:
 def tapped_page(launched: Chromium, worker_query: dict[str, str] | None = None) -> Page:
     page = launched.browser.new_page()
     page.add_init_script(f"window.workerQuery = {worker_query or {}!r};" + TAP_WORKERS)
+    main_thread_s(page)  # metrics on from the start
     return page
 
 
@@ -105,7 +110,8 @@ def _processes(tag: str) -> dict[int, str]:
         try:
             stat = (proc / "stat").read_text()
             # Chromium rewrites its children's titles: switches may be split by spaces.
-            cmdlines[int(proc.name)] = (proc / "cmdline").read_bytes().decode().replace("\0", " ").split()
+            raw = (proc / "cmdline").read_bytes().decode()
+            cmdlines[int(proc.name)] = raw.replace("\0", " ").split()
         except OSError:
             continue
         parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
@@ -172,7 +178,7 @@ def first_t(page: Page, predicate: str, after: float = 0.0) -> float | None:
     return None if value is None else float(value)
 
 
-def wait_message(page: Page, predicate: str, timeout_s: float = float(__import__("os").environ.get("BENCH_WAIT_S", 900))) -> None:
+def wait_message(page: Page, predicate: str, timeout_s: float = WAIT_S) -> None:
     """Wait for a message matching ``predicate``; stop at once on a worker's failure."""
     failed = "['worker-error', 'fatal'].includes(m.type)"
     page.wait_for_function(f"window.msgs.some(m => ({predicate}) || {failed})",
@@ -214,6 +220,20 @@ def blocking(page: Page, start: float, end: float) -> dict[str, float]:
 def count(page: Page, predicate: str, start: float = 0.0) -> int:
     return int(page.evaluate(
         f"(start) => window.msgs.filter(m => m.t >= start && ({predicate})).length", start))
+
+
+_SESSIONS: dict[int, CDPSession] = {}
+
+
+def main_thread_s(page: Page) -> float:
+    """Seconds the page's main thread has spent running tasks so far (Chromium's TaskDuration):
+    many short tasks (a flood of messages) add up here though none is a long task. One
+    DevTools session per page, kept: enabling the metrics again starts them from zero."""
+    if id(page) not in _SESSIONS:
+        _SESSIONS[id(page)] = page.context.new_cdp_session(page)
+        _SESSIONS[id(page)].send("Performance.enable")
+    metrics = _SESSIONS[id(page)].send("Performance.getMetrics")["metrics"]
+    return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
 
 
 def now(page: Page) -> float:

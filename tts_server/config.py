@@ -46,7 +46,7 @@ class Config:
     max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
     torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
     bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
-    bark_sdpa: bool = False  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
+    bark_sdpa: bool = True  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
 
     @property
     def model_id(self) -> str:

@@ -5,10 +5,11 @@ speaker_embeddings_path.json holds, so a local folder offers exactly the presets
 torch and transformers are imported when the weights load, so the voices are known at once.
 
 CPU speed-ups (measured at bark-small's size in docs/performance.md), each a setting:
-``LEGENDA_BARK_INT8`` quantizes the three GPT stages' Linear layers to int8 (dynamic), and
-``LEGENDA_BARK_SDPA`` computes attention with PyTorch's fused scaled_dot_product_attention,
-which transformers 4.57 does not offer for Bark. ``synthesize_batch`` says several sentences
-in one generate call.
+``LEGENDA_BARK_SDPA`` (on by default) computes attention with PyTorch's fused
+scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
+``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
+(0.7x alone, 0.5x with SDPA). ``synthesize_batch`` says several sentences in one generate
+call (measured, not used by the sidecar: no faster on a CPU).
 """
 
 from __future__ import annotations

@@ -297,6 +297,20 @@ def test_a_missing_translation_model_is_tried_once_per_job_and_captions_survive(
     assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2
 
 
+def test_a_background_load_that_failed_is_tried_again_by_the_next_job(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    pipelines.missing.update({"t/cap", "t/mt"})  # the network dropped: both loads fail
+    handle(worker, init(), run("a"))
+    assert of_type(sent, "item-error")[0]["code"] == "model-not-found"
+    pipelines.missing.clear()  # back again: the same image works, translation included
+    handle(worker, run("a", job="again"))
+    [result] = of_type(sent, "result")
+    assert result["translation"] == "[por_Latn] A cat on a couch"
+    assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2
+
+
 @pytest.mark.parametrize(("together", "before_captioning"), [
     ("1", {"load image-to-text", "load translation"}),
     ("0", {"load image-to-text"}),

@@ -153,10 +153,15 @@ class LazyPipeline:
         return await self._load(settings)
 
     def _loading_task(self) -> asyncio.Future[Any] | None:
-        """The background load, unless there is none or it was cancelled (its loop ended)."""
-        if self._loading is None or self._loading[1].cancelled():
+        """The background load, unless there is none, it was cancelled (its loop ended) or it
+        failed and nobody asked for it since: the next job tries again (the files may be there
+        now), as a load that fails in get() is tried again."""
+        if self._loading is None:
             return None
-        return self._loading[1]
+        task = self._loading[1]
+        if task.cancelled() or (task.done() and task.exception() is not None):
+            return None
+        return task
 
     async def _load(self, settings: Settings) -> Any:
         await self.dispose()
