@@ -53,7 +53,7 @@ window.send = (m) => { w.postMessage(m); return performance.now(); };
 </script>"""
 RESULTS = ROOT / "bench" / "results"
 WARM_RUNS = 3
-SECTIONS = ("bridge", "cuts", "threads", "page")
+SECTIONS = ("bridge", "cuts", "threads", "page", "memory")
 Figures = dict[str, float]
 
 
@@ -242,6 +242,26 @@ def page(bench: Bench, rounds: int) -> dict[str, Figures]:
             columns[f"{visit}, {name}"] = _median([v[visit] for v in visits])
     _table(f"The page, Generate clicked at ready (median of {rounds})", columns,
            ratio=("first visit, ~10/s (shipped)", "first visit, every event"))
+    return columns
+
+
+SESSION_OPTIONS = {
+    "ONNX Runtime defaults": {},
+    "no CPU memory arena": {"enableCpuMemArena": False},
+    "no weight pre-packing": {"extra": {"session": {"disable_prepacking": "1"}}},
+}
+
+
+def memory(bench: Bench, rounds: int) -> dict[str, Figures]:
+    """Where the renderer's memory goes: ONNX Runtime session options tried on the plain
+    Transformers.js worker (bench only; the product keeps the defaults unless one helps)."""
+    columns = {
+        name: _repeat(rounds, lambda o=options: bench.worker_round(
+            "plain", query={"session": json.dumps(o)}))
+        for name, options in SESSION_OPTIONS.items()
+    }
+    _table(f"Memory: ONNX Runtime session options, plain worker (median of {rounds})", columns,
+           ratio=("no weight pre-packing", "ONNX Runtime defaults"))
     return columns
 
 

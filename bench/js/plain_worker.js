@@ -1,7 +1,8 @@
 // The same caption + translate job as web/worker.js, written straight against Transformers.js
 // (no Pyodide, no Python): what the product worker is measured against. It answers the
 // product's messages (init, run) with the same stages, so the bench times both alike.
-// Query: ?tjs=<URL of transformers.min.js>&ort=<URL of the vendor/ort/ folder>.
+// Query: ?tjs=<URL of transformers.min.js>&ort=<URL of the vendor/ort/ folder>, and
+// &session=<JSON ONNX Runtime session options> to try options on memory.
 
 const params = new URL(import.meta.url).searchParams;
 // Imported before any message is handled, but the handler is set at once: a module worker
@@ -15,7 +16,10 @@ const pipes = {};
 async function load(task, model, role, jobId) {
   if (!pipes[task]) {
     post({ type: "stage", stage: "model", message: `Loading the ${role} model`, jobId });
-    pipes[task] = await pipeline(task, model, { dtype: config.dtype ?? "q8", device: "wasm" });
+    const session_options = JSON.parse(params.get("session") || "{}");
+    pipes[task] = await pipeline(task, model, {
+      dtype: config.dtype ?? "q8", device: "wasm", session_options,
+    });
   }
   return pipes[task];
 }

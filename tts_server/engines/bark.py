@@ -9,7 +9,7 @@ CPU speed-ups (measured at bark-small's size in docs/performance.md), each a set
 scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
 ``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
 (0.7x alone, 0.5x with SDPA). ``synthesize_batch`` says several sentences in one generate
-call (measured, not used by the sidecar: no faster on a CPU).
+call (0.46-0.90x the time per sentence on a CPU); speech.py still says one sentence per call.
 """
 
 from __future__ import annotations
