@@ -9,6 +9,7 @@ of the output layer it cannot decode are zero, and no token ends a reply.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,12 @@ def build(model_dir: Path, spec: specs.Llama) -> None:
 
     tokenizer = _tokenizer()
     tokenizer.save_pretrained(model_dir)
+    # transformers 4.57 writes the template to chat_template.jinja; the hub repo (and
+    # Transformers.js's apply_chat_template) has it in tokenizer_config.json too.
+    config_file = model_dir / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    config["chat_template"] = CHAT_TEMPLATE
+    config_file.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     ids = {"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 2}
     torch.manual_seed(0)
     config = LlamaConfig(
