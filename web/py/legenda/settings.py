@@ -43,6 +43,8 @@ class Settings:
     translation_max_new_tokens: int
     batch_size: int
     lang: str
+    threads: int
+    load_together: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
