@@ -193,7 +193,8 @@ def job_stages(page: Page, job: str, sent: float) -> dict[str, float]:
     of_job = f"m.jobId === '{job}'"
     errors = page.evaluate(f"window.msgs.filter(m => {of_job} && m.type === 'item-error')")
     if errors:
-        raise SystemExit(f"the worker reported an error: {errors[0]['key']} {errors[0].get('params')}")
+        first = errors[0]
+        raise SystemExit(f"the worker reported an error: {first['key']} {first.get('params')}")
     captioning = first_t(page, f"{of_job} && m.stage === 'captioning'")
     translating = first_t(page, f"{of_job} && m.stage === 'translating'")
     done = first_t(page, f"{of_job} && m.type === 'done'")
