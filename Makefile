@@ -10,7 +10,7 @@ HOST    ?= 127.0.0.1
 SITE_PORT ?= 8000
 TTS_PORT  ?= 5000
 
-.PHONY: setup site run test lint bench models test-models clean
+.PHONY: setup site run test lint bench bench-models bench-real models test-models clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,7 +42,7 @@ run: setup site
 	@echo "Legenda: open http://$(HOST):$(SITE_PORT)/  (speech sidecar on http://$(HOST):$(TTS_PORT)/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) -m tts_server --host $(HOST) --port $(TTS_PORT) & \
-	$(PY) scripts/serve_site.py --root $(SITE) --host $(HOST) --port $(SITE_PORT) & \
+	$(PY) scripts/serve_site.py --root $(SITE) --host $(HOST) --port $(SITE_PORT) --isolate & \
 	wait
 
 # The page's JavaScript: ESLint, TypeScript over its JSDoc types (no build step), and the pure
@@ -68,6 +68,18 @@ bench: setup site
 	$(PY) bench/bench_worker.py
 	$(PY) bench/bench_queue.py
 	$(PY) bench/bench_generation.py
+
+# Full-size random-weight twins of the default models, for the real-size benchmarks: minutes and
+# gigabytes each, cached in ~/.cache/legenda/bench-models; never part of `make test`. TWINS picks
+# some (captioner bark vits chat nllb); nllb, the NLLB-600M twin, needs about 18 GB of RAM.
+TWINS ?=
+bench-models: $(VENV)/.installed
+	nice -n 19 $(PY) -m tests.model_factory.real_size $(TWINS)
+
+bench-real: bench-models site
+	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
+	nice -n 19 $(PY) bench/bench_speech_real.py
+	nice -n 19 $(PY) bench/bench_worker.py --real
 
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed

@@ -1,4 +1,5 @@
-// ESLint for the page's JavaScript (web/) and its Node unit tests (tests/js/): `make lint`.
+// ESLint for the page's JavaScript (web/), the benchmarks' workers (bench/js/) and the Node unit
+// tests (tests/js/): `make lint`.
 import js from '@eslint/js';
 import globals from 'globals';
 
@@ -11,6 +12,10 @@ export default [
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_' }] },
   },
   { files: ['web/worker.js'], languageOptions: { globals: { ...globals.worker } } },
+  {
+    files: ['bench/js/**/*.js'],
+    languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.worker } },
+  },
   {
     files: ['tests/js/**/*.js', 'eslint.config.js'],
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.node } },

@@ -1,150 +1,349 @@
-"""Benchmark of the browser engine (prints figures; not a test).
+"""Benchmark of the browser side (prints figures; not a test).
 
-Builds the site, generates the tiny test models, serves both under a sub-path and drives
-web/worker.js directly (no page UI) in headless Chromium, timing from the worker's own
-messages:
-  - worker start -> Python runtime up -> `ready` (Pyodide, the wheel, Transformers.js);
-  - the first caption, split into captioning-model load and captioning, then the first
-    translation, split into translation-model load and translating;
-  - warm captions and translations (models loaded);
-  - a batch of 8 images (two captioning calls of 4).
-Each round uses a fresh browser, so nothing comes from a cache.
+Builds the site, serves it with the models under a sub-path, and measures in headless Chromium,
+each figure side by side in the same run (fresh browsers: nothing cached unless said):
 
-Run: ``.venv/bin/python bench/bench_worker.py [--rounds N] [--isolate]``.
+  bridge     the product's worker (Pyodide + transformers-js-py) vs the same job written straight
+             against Transformers.js in a plain worker (bench/js/plain_worker.js), and start-up
+             vs bare Pyodide + the Transformers.js import (bench/js/bare_worker.js);
+  cuts       before/after each start-up cut: progress relayed on every event vs ~10 a second,
+             the translation model loaded after captioning vs while captioning;
+  threads    ONNX Runtime with 1 and 2 wasm threads on a cross-origin isolated server (COOP/COEP)
+             vs not isolated: time per generated token, warm;
+  page       the real page (index.html), Generate clicked at ready: first visit and revisit
+             (models from Cache Storage), Generate-to-done by stage, the longest main-thread task
+             and total blocking time, progress messages, with and without the progress throttle;
+  and everywhere the peak memory (PSS) by Chromium process.
+
+Token counts are pinned (tests/model_factory/real_size/specs.py): a caption of 12 tokens and a
+translation of 15, what real models produce for a typical photo. ``--real`` uses the full-size
+vit-gpt2 twin (``make bench-models``), and the NLLB-600M twin too with ``--nllb`` (built where
+there are ~18 GB of RAM; otherwise the tiny NLLB translates).
+
+Run: ``make bench`` (tiny models) or ``make bench-real``; ``--only bridge,page`` picks sections.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import json
+import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, Playwright, sync_playwright  # noqa: E402
 
+from bench import browser as bb  # noqa: E402
+from bench.svg_plot import bar_chart  # noqa: E402
 from scripts import build_site  # noqa: E402
 from scripts.serve_site import make_server, serve_in_thread  # noqa: E402
 from tests.model_factory import captioner_model, link_models, translator_model  # noqa: E402
+from tests.model_factory.real_size import specs  # noqa: E402
 
-PREFIX = "/legenda/"
-HARNESS = """<!doctype html><meta charset="utf-8"><title>worker bench</title><script type="module">
-window.msgs = [];
-window.start = (url) => {
-  window.t0 = performance.now();
-  window.w = new Worker(url, {type: "module"});
-  w.onmessage = (e) => window.msgs.push({...e.data, t: performance.now() - window.t0});
-};
-window.send = (m) => { w.postMessage(m); return performance.now() - window.t0; };
+HARNESS = """<!doctype html><meta charset="utf-8"><title>worker bench</title><script>
+window.start = (url) => { window.w = new Worker(url, { type: "module" }); };
+window.send = (m) => { w.postMessage(m); return performance.now(); };
 </script>"""
-WARM_RUNS = 5
-BATCH = 8
+RESULTS = ROOT / "bench" / "results"
+WARM_RUNS = 3
+SECTIONS = ("bridge", "cuts", "threads", "page", "memory")
+Figures = dict[str, float]
 
 
-def _browser_settings() -> Any:
-    spec = importlib.util.spec_from_file_location("pw_config", ROOT / "playwright.config.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+class Bench:
+    """The served site and models, and one way to run each kind of measurement."""
+
+    def __init__(self, playwright: Playwright, origin: str, isolated: str, models: dict[str, str]):
+        self.playwright = playwright
+        self.origin, self.isolated = origin, isolated
+        self.config = {
+            **models, "remote_models": "0", "models": "models/",
+            "max_new_tokens": specs.CAPTION_TOKENS,
+            "translation_max_new_tokens": specs.TRANSLATION_TOKENS,
+        }
+        self.image = f"{origin}/bench-images/photo.png"
+
+    # --- a worker in the harness page ------------------------------------------------------
+
+    def worker_round(self, worker: str, config: dict[str, Any] | None = None,
+                     query: dict[str, str] | None = None, origin: str | None = None,
+                     warm: int = WARM_RUNS) -> Figures:
+        origin = origin or self.origin
+        with bb.chromium(self.playwright) as launched:
+            page = bb.tapped_page(launched)
+            page.goto(f"{origin}/bench/harness.html")
+            url = self._worker_url(origin, worker, query or {})
+            page.evaluate("(url) => start(url)", url)
+            if worker != "bare":
+                page.evaluate("(c) => send({type: 'init', config: c})",
+                              {**self.config, **(config or {})})
+            bb.wait_message(page, "m.stage === 'ready'")
+            figures = {"ready": bb.first_t(page, "m.stage === 'ready'") or 0.0}
+            if worker != "bare":
+                figures |= self._jobs(page, origin, warm)
+            figures["progress messages"] = bb.count(page, "m.type === 'progress'")
+            figures["harness main thread busy"] = bb.main_thread_s(page) * 1000
+            return figures | launched.memory.figures()
+
+    def _worker_url(self, origin: str, worker: str, query: dict[str, str]) -> str:
+        site = f"{origin}{bb.PREFIX}"
+        vendor = {"tjs": f"{site}vendor/transformers/transformers.min.js",
+                  "ort": f"{site}vendor/ort/", "site": site, "pyodide": f"{site}vendor/pyodide/"}
+        path = {"product": f"{site}worker.js", "plain": f"{origin}/bench/js/plain_worker.js",
+                "bare": f"{origin}/bench/js/bare_worker.js"}[worker]
+        if worker != "product":
+            query = {**vendor, **query}
+        from urllib.parse import urlencode
+
+        return f"{path}?{urlencode(query)}" if query else path
+
+    def _jobs(self, page: Page, origin: str, warm: int) -> Figures:
+        image = f"{origin}/bench-images/photo.png"
+
+        def job(name: str) -> Figures:
+            item = {"itemId": name, "url": image}
+            sent = float(page.evaluate(
+                "(m) => send(m)", {"type": "run", "jobId": name, "items": [item]}))
+            bb.wait_message(page, f"m.type === 'done' && m.jobId === '{name}'")
+            return bb.job_stages(page, name, sent)
+
+        figures = {f"first job: {k}": v for k, v in job("first").items()}
+        runs = [job(f"warm{n}") for n in range(warm)]
+        for key in ("captioning", "translating", "total"):
+            figures[f"warm job: {key}"] = statistics.median(run[key] for run in runs)
+        figures["warm ms per caption token"] = (
+            figures["warm job: captioning"] / specs.CAPTION_TOKENS)
+        figures["warm ms per translation token"] = (
+            figures["warm job: translating"] / specs.TRANSLATION_TOKENS)
+        return figures
+
+    # --- the real page ---------------------------------------------------------------------
+
+    def page_round(self, query: dict[str, str]) -> dict[str, Figures]:
+        """First visit, then a revisit in the same browser (models in Cache Storage)."""
+        from urllib.parse import urlencode
+
+        page_query = {**{k: str(v) for k, v in self.config.items()}, "tts": ""}
+        url = f"{self.origin}{bb.PREFIX}?{urlencode(page_query)}"
+        visits = {}
+        with bb.chromium(self.playwright) as launched:
+            page = bb.tapped_page(launched, query)
+            for visit in ("first visit", "revisit"):
+                launched.memory.reset()
+                visits[visit] = self._visit(page, url) | launched.memory.figures()
+        return visits
+
+    def _visit(self, page: Page, url: str) -> Figures:
+        page.goto(url)
+        page.wait_for_function("document.body.dataset.state === 'ready'", timeout=900_000)
+        ready = bb.first_t(page, "m.stage === 'ready'") or 0.0
+        page.locator("#image-url").fill(self.image)
+        busy = bb.main_thread_s(page)
+        start = bb.now(page)
+        page.locator("#generate").click()
+        page.wait_for_function("['done', 'error'].includes(document.body.dataset.state)",
+                               timeout=900_000)
+        assert page.evaluate("document.body.dataset.state") == "done", page.inner_text("#status")
+        job = page.evaluate(
+            "(s) => window.msgs.find(m => m.t >= s && m.jobId)?.jobId", start)
+        stages = bb.job_stages(page, job, start)
+        busy = bb.main_thread_s(page) - busy
+        end = start + stages["total"]
+        return {"start-up (page open to ready)": ready,
+                **{f"Generate to done: {k}": v for k, v in stages.items()},
+                **bb.blocking(page, start, end),
+                "main thread busy (Generate to done)": busy * 1000,
+                "progress messages (Generate to done)": bb.count(
+                    page, "m.type === 'progress'", start)}
 
 
-def _first(page: Page, predicate: str) -> float:
-    return float(page.evaluate(f"window.msgs.find(m => {predicate}).t"))
+# --- sections ----------------------------------------------------------------------------------
+
+def _median(rounds: list[Figures]) -> Figures:
+    return {key: statistics.median(r[key] for r in rounds if key in r) for key in rounds[0]}
 
 
-def _job(page: Page, job: str, count: int = 1) -> dict[str, float]:
-    items = [{"itemId": f"{job}-{n}", "url": "/bench-images/photo.png"} for n in range(count)]
-    sent = float(page.evaluate("(m) => send(m)", {"type": "run", "jobId": job, "items": items}))
-    page.wait_for_function(
-        f"window.msgs.some(m => m.type === 'done' && m.jobId === '{job}')", timeout=300_000
+def _repeat(rounds: int, measure: Callable[[], Figures]) -> Figures:
+    return _median([measure() for _ in range(rounds)])
+
+
+def _table(title: str, columns: dict[str, Figures], ratio: tuple[str, str] | None = None) -> None:
+    names = list(columns)
+    print(f"\n== {title} ==")
+    header = "".join(f"{name[:22]:>24}" for name in names)
+    print(f"  {'(ms unless said)':40}{header}" + ("     ratio" if ratio else ""))
+    keys = [k for k in columns[names[0]] if all(k in c for c in columns.values())]
+    for key in keys:
+        cells = "".join(f"{columns[n][key]:24.0f}" for n in names)
+        extra = ""
+        if ratio and columns[ratio[1]][key]:
+            extra = f"   x{columns[ratio[0]][key] / columns[ratio[1]][key]:.2f}"
+        print(f"  {key[:40]:40}{cells}{extra}")
+
+
+def bridge(bench: Bench, rounds: int) -> dict[str, Figures]:
+    columns = {
+        "product worker": _repeat(rounds, lambda: bench.worker_round("product")),
+        "plain Transformers.js": _repeat(rounds, lambda: bench.worker_round("plain")),
+    }
+    bare = _repeat(rounds, lambda: bench.worker_round("bare"))
+    _table("Bridge: product worker vs plain Transformers.js worker "
+           f"(median of {rounds})", columns, ratio=("product worker", "plain Transformers.js"))
+    product_ready = columns["product worker"]["ready"]
+    print(f"  start-up: product ready {product_ready:.0f} ms vs bare Pyodide + Transformers.js "
+          f"import {bare['ready']:.0f} ms: x{product_ready / bare['ready']:.2f}")
+    return columns | {"bare Pyodide + Transformers.js": bare}
+
+
+CUTS = {
+    "before: every event, one after other": ({"load_together": "0"}, {"progress-ms": "0"}),
+    "progress ~10/s": ({"load_together": "0"}, {}),
+    "load together": ({}, {"progress-ms": "0"}),
+    "both (as shipped)": ({}, {}),
+}
+
+
+def cuts(bench: Bench, rounds: int) -> dict[str, Figures]:
+    columns = {
+        name: _repeat(rounds, lambda c=config, q=query: bench.worker_round(
+            "product", config=c, query=q, warm=1))
+        for name, (config, query) in CUTS.items()
+    }
+    _table(f"Cuts, product worker, first visit (median of {rounds})", columns,
+           ratio=("both (as shipped)", "before: every event, one after other"))
+    return columns
+
+
+def threads(bench: Bench, rounds: int) -> dict[str, Figures]:
+    columns = {
+        "not isolated": _repeat(rounds, lambda: bench.worker_round("product")),
+        "isolated, 1 thread": _repeat(rounds, lambda: bench.worker_round(
+            "product", config={"threads": 1}, origin=bench.isolated)),
+        "isolated, 2 threads": _repeat(rounds, lambda: bench.worker_round(
+            "product", config={"threads": 2}, origin=bench.isolated)),
+    }
+    _table(f"Threads: ONNX Runtime wasm threads (median of {rounds})", columns,
+           ratio=("isolated, 2 threads", "isolated, 1 thread"))
+    return columns
+
+
+def page(bench: Bench, rounds: int) -> dict[str, Figures]:
+    columns: dict[str, Figures] = {}
+    for name, query in (("every event", {"progress-ms": "0"}), ("~10/s (shipped)", {})):
+        visits = [bench.page_round(query) for _ in range(rounds)]
+        for visit in ("first visit", "revisit"):
+            columns[f"{visit}, {name}"] = _median([v[visit] for v in visits])
+    _table(f"The page, Generate clicked at ready (median of {rounds})", columns,
+           ratio=("first visit, ~10/s (shipped)", "first visit, every event"))
+    return columns
+
+
+SESSION_OPTIONS = {
+    "ONNX Runtime defaults": {},
+    "no CPU memory arena": {"enableCpuMemArena": False},
+    "no weight pre-packing": {"extra": {"session": {"disable_prepacking": "1"}}},
+}
+
+
+def memory(bench: Bench, rounds: int) -> dict[str, Figures]:
+    """Where the renderer's memory goes: ONNX Runtime session options tried on the plain
+    Transformers.js worker (bench only; the product keeps the defaults unless one helps)."""
+    columns = {
+        name: _repeat(rounds, lambda o=options: bench.worker_round(
+            "plain", query={"session": json.dumps(o)}))
+        for name, options in SESSION_OPTIONS.items()
+    }
+    _table(f"Memory: ONNX Runtime session options, plain worker (median of {rounds})", columns,
+           ratio=("no weight pre-packing", "ONNX Runtime defaults"))
+    return columns
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+def _models(real: bool, nllb: bool) -> tuple[dict[str, str], list[Path]]:
+    if not real:
+        return ({"caption_model": "legenda-test/tiny-vit-gpt2",
+                 "translation_model": "legenda-test/tiny-nllb"},
+                [captioner_model(), translator_model()])
+    from tests.model_factory.real_size import captioner_twin, translator_twin
+
+    caption = captioner_twin()
+    translate = translator_twin() if nllb else translator_model()
+    return ({"caption_model": f"{caption.parent.name}/{caption.name}",
+             "translation_model": f"{translate.parent.name}/{translate.name}"},
+            [caption, translate])
+
+
+def _serve(work: Path, models: Path, isolate: bool) -> str:
+    server = make_server(
+        work / "site", prefix=bb.PREFIX, isolate=isolate, quiet=True,
+        mounts={f"{bb.PREFIX}models/": models, "/bench/": work / "bench",
+                "/bench-images/": work / "images"},
     )
-    of_job = f"m.jobId === '{job}'"
-    errors = page.evaluate(f"window.msgs.filter(m => {of_job} && m.type === 'item-error')")
-    if errors:
-        raise SystemExit(f"the worker reported an error: {errors[0]['message']}")
-    captioning = _first(page, f"{of_job} && m.stage === 'captioning'")
-    translating = _first(page, f"{of_job} && m.stage === 'translating'")
-    loading_translation = "m.stage === 'model' && m.params.role === 'translation'"
-    translation_load = page.evaluate(f"window.msgs.find(m => {of_job} && {loading_translation})?.t")
-    captioned = float(translation_load) if translation_load is not None else translating
-    done = _first(page, f"{of_job} && m.type === 'done'")
-    return {
-        "until captioning": captioning - sent,  # image fetch + captioning-model load if any
-        "captioning": captioned - captioning,
-        "translation load": translating - captioned,
-        "translating": done - translating,
-        "total": done - sent,
-    }
+    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a closed tab
+    serve_in_thread(server)
+    return f"http://127.0.0.1:{server.server_port}"
 
 
-def _round(page: Page, origin: str) -> dict[str, float]:
-    page.goto(f"{origin}/bench/harness.html")
-    page.evaluate(f"start('{PREFIX}worker.js')")
-    config = {
-        "caption_model": "legenda-test/tiny-vit-gpt2",
-        "translation_model": "legenda-test/tiny-nllb",
-        "remote_models": "0",
-        "models": "models/",
-    }
-    page.evaluate("(c) => send({type: 'init', config: c})", config)
-    page.wait_for_function("window.msgs.some(m => m.stage === 'ready')", timeout=300_000)
-    figures = {
-        "python runtime up": _first(page, "m.message === 'Loading Transformers.js…'"),
-        "ready": _first(page, "m.stage === 'ready'"),
-    }
-    first = _job(page, "first")
-    figures.update({f"first job: {key}": value for key, value in first.items()})
-    warm = [_job(page, f"warm{n}") for n in range(WARM_RUNS)]
-    for key in ("captioning", "translating", "total"):
-        figures[f"warm job: {key}"] = statistics.median(job[key] for job in warm)
-    figures[f"batch of {BATCH}: total"] = _job(page, "batch", BATCH)["total"]
-    return figures
+def _prepare(work: Path, model_dirs: list[Path]) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    build_site.build(work / "site", models=work / "no-models")
+    shutil.copytree(ROOT / "bench" / "js", work / "bench" / "js")
+    (work / "bench" / "harness.html").write_text(HARNESS)
+    (work / "images").mkdir()
+    pixels = np.random.default_rng(0).integers(0, 256, size=(480, 640, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(work / "images" / "photo.png")
+    return link_models(work / "models", *model_dirs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--isolate", action="store_true", help="COOP/COEP: threaded ONNX Runtime")
+    parser.add_argument("--rounds", type=int, default=1, help="fresh browsers per figure")
+    parser.add_argument("--real", action="store_true", help="the full-size vit-gpt2 twin")
+    parser.add_argument("--nllb", action="store_true", help="and the NLLB-600M twin (18 GB)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=", ".join(SECTIONS))
     args = parser.parse_args()
-    browser_settings = _browser_settings()
+    chosen = [s for s in args.only.split(",") if s]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}: choose from {SECTIONS}")
+    models, model_dirs = _models(args.real, args.nllb)
+    size = "real-size" if args.real else "tiny"
+    print(f"Browser benchmark, {size} models: {models}")
+    results: dict[str, Any] = {"models": models}
     with tempfile.TemporaryDirectory(prefix="legenda-bench-") as tmp:
         work = Path(tmp)
-        build_site.build(work / "site", models=work / "no-models")
-        models = link_models(work / "models", captioner_model(), translator_model())
-        (work / "bench").mkdir()
-        (work / "bench" / "harness.html").write_text(HARNESS)
-        (work / "images").mkdir()
-        from PIL import Image
-
-        Image.new("RGB", (320, 240), (180, 120, 60)).save(work / "images" / "photo.png")
-        server = make_server(
-            work / "site", prefix=PREFIX, isolate=args.isolate, quiet=True,
-            mounts={f"{PREFIX}models/": models, "/bench/": work / "bench",
-                    "/bench-images/": work / "images"},
-        )
-        serve_in_thread(server)
-        origin = f"http://127.0.0.1:{server.server_port}"
-        rounds = []
+        linked = _prepare(work, model_dirs)
         with sync_playwright() as playwright:
-            for _ in range(args.rounds):
-                browser = playwright.chromium.launch(
-                    executable_path=browser_settings.CHROMIUM_PATH,
-                    args=browser_settings.CHROMIUM_ARGS,
-                )
-                rounds.append(_round(browser.new_page(), origin))
-                browser.close()
-        server.shutdown()
-    print(f"Worker benchmark, tiny models, {args.rounds} fresh browsers "
-          f"({'cross-origin isolated' if args.isolate else 'not isolated'}), milliseconds:")
-    for key in rounds[0]:
-        values = [round(figures[key]) for figures in rounds]
-        print(f"  {key:32} median {statistics.median(values):7.0f}   all {values}")
+            bench = Bench(playwright, _serve(work, linked, False), _serve(work, linked, True),
+                          models)
+            for section in chosen:
+                results[section] = globals()[section](bench, args.rounds)
+    _save(results, size)
+
+
+def _save(results: dict[str, Any], size: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"browser-{size}.json").write_text(json.dumps(results, indent=1) + "\n")
+    rows = []
+    for section in SECTIONS:
+        for column, figures in results.get(section, {}).items():
+            for key in ("total", "first job: total", "Generate to done: total"):
+                if key in figures:
+                    rows.append((f"{section}: {column}", figures[key] / 1000))
+    if rows:
+        chart = bar_chart(RESULTS / f"browser-{size}.svg",
+                          f"First job, {size} models: Generate to done (s)", "s", rows)
+        print(f"\nFigures in {RESULTS / f'browser-{size}.json'}, chart in {chart}")
 
 
 if __name__ == "__main__":

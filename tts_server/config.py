@@ -56,6 +56,8 @@ class Config:
     max_audio_s: float = 300.0  # LEGENDA_MAX_AUDIO_S: seconds of audio per job
     max_long_polls: int = 8  # LEGENDA_MAX_LONG_POLLS: ?wait= requests held at once
     shutdown_grace_s: float = 10.0  # LEGENDA_SHUTDOWN_GRACE_S: time the running job gets
+    bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
+    bark_sdpa: bool = True  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
 
     @property
     def model_id(self) -> str:
@@ -97,6 +99,19 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str 
     if raw.lower() not in choices:
         raise ConfigError(f"{PREFIX}{name}={raw!r} is not one of: {', '.join(choices)}.")
     return raw.lower()
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+          "0": False, "false": False, "no": False, "off": False}
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    if raw.lower() not in _FLAGS:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not one of: 1, 0, true, false, on, off.")
+    return _FLAGS[raw.lower()]
 
 
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
@@ -192,6 +207,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "max_audio_s": _number(env, "MAX_AUDIO_S", float, 1),
         "max_long_polls": _number(env, "MAX_LONG_POLLS", int, 0),
         "shutdown_grace_s": _number(env, "SHUTDOWN_GRACE_S", float, 0),
+        "bark_int8": _flag(env, "BARK_INT8"),
+        "bark_sdpa": _flag(env, "BARK_SDPA"),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 

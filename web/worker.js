@@ -18,10 +18,25 @@ const PACKAGE_DIR = "/home/pyodide/legenda-site";
 const post = (message) => self.postMessage(message);
 
 // Transformers.js's progress_callback, one message per file event. "progress_total" (a sum
-// over files) is left out: the page draws one bar per file.
+// over files) is left out: the page draws one bar per file. Byte counts come hundreds of times
+// a second while files download: a file's latest "progress" waits and goes out with the others
+// still waiting, and the next batch waits PROGRESS_MS per message the last one sent, so the
+// page gets about 10 a second in all. Every other status (initiate, done, ready) goes at once,
+// after dropping that file's waiting count, so each bar ends where it should.
+const PROGRESS_MS = Number(new URL(import.meta.url).searchParams.get("progress-ms") ?? 100);
+const waitingProgress = new Map(); // "model/file" -> its latest progress message
+let progressTimer = null;
+
+const flushProgress = () => {
+  const batch = [...waitingProgress.values()];
+  waitingProgress.clear();
+  batch.forEach(post);
+  progressTimer = batch.length ? setTimeout(flushProgress, PROGRESS_MS * batch.length) : null;
+};
+
 const relayProgress = (info) => {
   if (!info || info.status === "progress_total") return;
-  post({
+  const message = {
     type: "progress",
     model: info.name ?? info.model ?? "", // "ready" names its model `model`
     file: info.file ?? "",
@@ -29,7 +44,15 @@ const relayProgress = (info) => {
     loaded: info.loaded ?? 0,
     total: info.total ?? 0,
     progress: info.progress ?? (["done", "ready"].includes(info.status) ? 100 : 0),
-  });
+  };
+  const key = `${message.model}/${message.file}`;
+  if (message.status !== "progress" || !(PROGRESS_MS > 0)) {
+    waitingProgress.delete(key);
+    post(message);
+    return;
+  }
+  waitingProgress.set(key, message);
+  progressTimer ??= setTimeout(flushProgress, PROGRESS_MS);
 };
 
 // `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>").

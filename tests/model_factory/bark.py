@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,17 +39,35 @@ def bark_model() -> Path:
     return cached_model(MODEL_ID, sys.modules[__name__], build_bark)
 
 
-def _sub_config(kind: type, vocab_in: int, vocab_out: int, **extra: object) -> object:
+@dataclass(frozen=True)
+class Shape:
+    """What sets a Bark's size: the tiny one here, bark-small's in tests/model_factory/real_size.
+    ``prompts`` are the lengths of a voice preset's semantic and coarse/fine prompts."""
+
+    width: int = WIDTH
+    layers: int = 1
+    heads: int = 1
+    full_codec: bool = False  # Encodec 24 kHz at its real size instead of a tiny one
+    semantic_tokens: int = SEMANTIC_MAX_NEW_TOKENS
+    prompts: tuple[int, int] = (16, 24)
+
+
+def _sub_config(
+    kind: type, shape: Shape, vocab_in: int, vocab_out: int, **extra: object
+) -> object:
     # bias=True: in transformers 4.57 building Bark from scratch with bias=False fails.
     return kind(
-        block_size=1024, input_vocab_size=vocab_in, output_vocab_size=vocab_out, num_layers=1,
-        num_heads=1, hidden_size=WIDTH, dropout=0.0, bias=True, **extra,
+        block_size=1024, input_vocab_size=vocab_in, output_vocab_size=vocab_out,
+        num_layers=shape.layers, num_heads=shape.heads, hidden_size=shape.width, dropout=0.0,
+        bias=True, **extra,
     )
 
 
-def _codec_config() -> EncodecConfig:
+def _codec_config(shape: Shape) -> EncodecConfig:
     from transformers import EncodecConfig
 
+    if shape.full_codec:
+        return EncodecConfig()  # its defaults are facebook/encodec_24khz, Bark's codec
     return EncodecConfig(
         hidden_size=WIDTH, num_filters=2, num_lstm_layers=1, codebook_size=1024,
         codebook_dim=WIDTH, upsampling_ratios=[8, 5, 4, 2], sampling_rate=24_000,
@@ -67,13 +86,14 @@ def _write_tokenizer(model_dir: Path) -> None:
                   model_max_length=512).save_pretrained(model_dir)
 
 
-def _write_presets(model_dir: Path, rng: np.random.Generator) -> None:
+def _write_presets(model_dir: Path, rng: np.random.Generator, shape: Shape) -> None:
     index: dict[str, object] = {"repo_or_path": "legenda-test/tiny-bark"}
+    semantic, acoustic = shape.prompts
     for preset in PRESETS:
         arrays = {
-            "semantic_prompt": rng.integers(0, 10_000, size=16),
-            "coarse_prompt": rng.integers(0, 1024, size=(2, 24)),
-            "fine_prompt": rng.integers(0, 1024, size=(8, 24)),
+            "semantic_prompt": rng.integers(0, 10_000, size=semantic),
+            "coarse_prompt": rng.integers(0, 1024, size=(2, acoustic)),
+            "fine_prompt": rng.integers(0, 1024, size=(8, acoustic)),
         }
         entry = {}
         for key, array in arrays.items():
@@ -85,7 +105,7 @@ def _write_presets(model_dir: Path, rng: np.random.Generator) -> None:
     (model_dir / "speaker_embeddings_path.json").write_text(json.dumps(index, indent=1))
 
 
-def _write_generation_config(model_dir: Path) -> None:
+def _write_generation_config(model_dir: Path, semantic_tokens: int) -> None:
     from transformers import GenerationConfig
     from transformers.models.bark.generation_configuration_bark import (
         BarkCoarseGenerationConfig,
@@ -96,7 +116,7 @@ def _write_generation_config(model_dir: Path) -> None:
     # BarkGenerationConfig.save_pretrained fails in 4.57: save a plain GenerationConfig holding
     # the three sub-configs as dicts, as the hub's generation_config.json does.
     semantic = BarkSemanticGenerationConfig(
-        max_new_tokens=SEMANTIC_MAX_NEW_TOKENS, do_sample=True, temperature=0.7
+        max_new_tokens=semantic_tokens, do_sample=True, temperature=0.7
     )
     coarse = BarkCoarseGenerationConfig(do_sample=True, temperature=0.7)
     fine = BarkFineGenerationConfig(temperature=0.5)
@@ -109,8 +129,8 @@ def _write_generation_config(model_dir: Path) -> None:
     ).save_pretrained(model_dir)
 
 
-def build_bark(model_dir: Path) -> None:
-    """Write the whole hub-layout model into ``model_dir``."""
+def build_bark(model_dir: Path, shape: Shape = Shape()) -> None:  # noqa: B008 - frozen
+    """Write the whole hub-layout model of ``shape`` into ``model_dir``."""
     import torch
     from transformers import BarkConfig, BarkModel
     from transformers.models.bark.configuration_bark import (
@@ -121,12 +141,12 @@ def build_bark(model_dir: Path) -> None:
 
     torch.manual_seed(SEED)
     config = BarkConfig.from_sub_model_configs(
-        _sub_config(BarkSemanticConfig, 129_600, 10_048),
-        _sub_config(BarkCoarseConfig, 12_096, 12_096),
-        _sub_config(BarkFineConfig, 1_056, 1_056, n_codes_total=8, n_codes_given=1),
-        _codec_config(),
+        _sub_config(BarkSemanticConfig, shape, 129_600, 10_048),
+        _sub_config(BarkCoarseConfig, shape, 12_096, 12_096),
+        _sub_config(BarkFineConfig, shape, 1_056, 1_056, n_codes_total=8, n_codes_given=1),
+        _codec_config(shape),
     )
     BarkModel(config).eval().save_pretrained(model_dir)
-    _write_generation_config(model_dir)
+    _write_generation_config(model_dir, shape.semantic_tokens)
     _write_tokenizer(model_dir)
-    _write_presets(model_dir, np.random.default_rng(SEED))
+    _write_presets(model_dir, np.random.default_rng(SEED), shape)

@@ -55,14 +55,16 @@ def cached_model(
     builder_module: ModuleType,
     build: Callable[[Path], None],
     helpers: tuple[ModuleType, ...] = (),
+    root: Path | None = None,
 ) -> Path:
     """Return ``<cache>/<key>/<model_id>``, calling ``build(folder)`` first if it is not there.
 
-    ``helpers`` are further modules whose code shapes the model (shared export code, say).
+    ``helpers`` are further modules whose code shapes the model (shared export code, say);
+    ``root`` another cache folder than ``CACHE_ROOT`` (the full-size twins have their own).
     The model is built in a temporary folder and renamed into place, so an interrupted build
     never leaves a half-written model behind.
     """
-    key_dir = CACHE_ROOT / cache_key(model_id, builder_module, helpers)
+    key_dir = (root or CACHE_ROOT) / cache_key(model_id, builder_module, helpers)
     target = key_dir / model_id
     if (target / _DONE_MARKER).exists():
         return target

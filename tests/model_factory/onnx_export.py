@@ -34,7 +34,28 @@ def export_onnx(
                 str(checkpoint), output=tmp, task=task, do_validation=False, local_files_only=True
             )
         for part in parts:
-            shutil.move(Path(tmp) / f"{part}.onnx", onnx_dir / f"{part}.onnx")
+            # A part over protobuf's 2 GB limit comes with its weights in <part>.onnx_data.
+            for produced in Path(tmp).glob(f"{part}.onnx*"):
+                shutil.move(produced, onnx_dir / produced.name)
+
+
+def store_weights_outside(model_dir: Path, part: str) -> None:
+    """Keep ``onnx/<part>.onnx``'s weights in ``<part>.onnx_data``, the name Transformers.js
+    asks for when a model uses external data.
+
+    A merged decoder at full size is over protobuf's 2 GB limit, so it must be stored this way;
+    the builders apply it whatever the size, so a reduced-size build runs the same code.
+    """
+    import onnx
+
+    path = model_dir / "onnx" / f"{part}.onnx"
+    model = onnx.load(path)  # external data, if any, comes back into memory
+    for old in path.parent.glob(f"{part}.onnx?*"):
+        old.unlink()
+    onnx.save_model(
+        model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+        location=f"{part}.onnx_data", size_threshold=1024,
+    )
 
 
 def quantize_parts(model_dir: Path, parts: Iterable[str] = ENCODER_DECODER_PARTS) -> None:

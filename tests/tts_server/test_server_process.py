@@ -110,15 +110,22 @@ def test_audio_survives_a_restart(sidecar: Callable[..., Sidecar], tmp_path: Pat
         assert wav.getframerate() == 22_050
 
 
-def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
-    env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_SIZE": "many"}
+def _refused_start_up(**variables: str) -> str:
+    """Start the sidecar with these LEGENDA_* variables, expect exit code 2 and no traceback,
+    and return what it printed on stderr."""
+    env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", **variables}
     result = subprocess.run(
         [sys.executable, "-m", "tts_server", "--port", "0"], cwd=REPO_ROOT, env=env,
         capture_output=True, text=True, timeout=TIMEOUT,
     )
     assert result.returncode == 2
-    assert "LEGENDA_QUEUE_SIZE='many' is not a whole number" in result.stderr
     assert "Traceback" not in result.stderr and "listening" not in result.stdout
+    return result.stderr
+
+
+def test_a_bad_setting_stops_start_up_naming_the_variable() -> None:
+    stderr = _refused_start_up(LEGENDA_QUEUE_SIZE="many")
+    assert "LEGENDA_QUEUE_SIZE='many' is not a whole number" in stderr
 
 
 def test_a_model_missing_offline_is_reported_not_fatal(
@@ -171,14 +178,9 @@ def test_a_hub_id_downloaded_before_loads_from_the_local_cache(
 def test_an_unusable_audio_dir_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
-    env = {**os.environ, "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_AUDIO_DIR": str(a_file)}
-    result = subprocess.run(
-        [sys.executable, "-m", "tts_server", "--port", "0"], cwd=REPO_ROOT, env=env,
-        capture_output=True, text=True, timeout=TIMEOUT,
+    assert "configuration error: LEGENDA_AUDIO_DIR=" in _refused_start_up(
+        LEGENDA_AUDIO_DIR=str(a_file)
     )
-    assert result.returncode == 2
-    assert "configuration error: LEGENDA_AUDIO_DIR=" in result.stderr
-    assert "Traceback" not in result.stderr and "listening" not in result.stdout
 
 
 def _fake_espeak_folder(folder: Path) -> Path:

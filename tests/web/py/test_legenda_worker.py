@@ -12,6 +12,7 @@ import types
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from fake_pyodide import FakeJsException, JsResult
 
 CAPTION = "a cat on a couch with a cat on a couch"  # vit-gpt2's loop, cleaned on the way
@@ -27,9 +28,15 @@ class FakePipelines:
         self.missing: set[str] = set()  # models whose config.json is "not found"
         self.broken_translation = False
         self.disposed = 0
+        self.events: list[str] = []  # "load <task>" when a load starts, "caption", in order
 
     async def create(self, task: str, model: str, dtype: str) -> Any:
         self.loads.append((task, model, dtype))
+        self.events.append(f"load {task}")
+        await asyncio.sleep(0)  # a real load awaits its files: other work may run meanwhile
+        return await self._create(task, model)
+
+    async def _create(self, task: str, model: str) -> Any:
         if model in self.missing:
             raise FakeJsException(
                 "Error: `local_files_only=true` or `env.allowRemoteModels=false` and file was "
@@ -39,6 +46,7 @@ class FakePipelines:
 
     async def _captioner(self, images: list[Any], options: dict[str, Any]) -> JsResult:
         self.caption_calls.append(len(images))
+        self.events.append("caption")
         assert options["no_repeat_ngram_size"] == 3 and options["repetition_penalty"] == 1.2
         return JsResult([[{"generated_text": CAPTION}] for _ in images])
 
@@ -193,7 +201,8 @@ def test_a_missing_captioning_model_fails_every_item_once_and_the_run_ends(
     assert {error["code"] for error in errors} == {"model-not-found"}
     assert errors[0]["key"] == "model-missing-local"
     assert errors[0]["params"]["file"] == "config.json"
-    assert len(pipelines.loads) == 1  # not retried for the second batch
+    # Not retried for the second batch (the translation model loaded alongside, once).
+    assert pipelines.loads.count(("image-to-text", "t/cap", "q8")) == 1
     assert sent[-1] == {"type": "done", "jobId": "j"}
 
 
@@ -260,3 +269,35 @@ def test_translate_translates_captions_again_without_captioning(
     ]
     assert results[0]["translation"] == "[spa_Latn] A cat"
     assert sent[-1] == {"type": "done", "jobId": "j"}
+
+
+def test_a_background_load_that_failed_is_tried_again_by_the_next_job(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    pipelines.missing.update({"t/cap", "t/mt"})  # the network dropped: both loads fail
+    handle(worker, init(), run("a"))
+    assert of_type(sent, "item-error")[0]["code"] == "model-not-found"
+    pipelines.missing.clear()  # back again: the same image works, translation included
+    handle(worker, run("a", job="again"))
+    [result] = of_type(sent, "result")
+    assert result["translation"] == "[por_Latn] A cat on a couch"
+    assert pipelines.loads.count(("translation", "t/mt", "q8")) == 2
+
+
+@pytest.mark.parametrize(("together", "before_captioning"), [
+    ("1", {"load image-to-text", "load translation"}),
+    ("0", {"load image-to-text"}),
+])
+def test_the_translation_model_loads_while_captioning_unless_told_not_to(
+    legenda: types.SimpleNamespace, together: str, before_captioning: set[str]
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init({"load_together": together}), run("a"))
+    captioning = pipelines.events.index("caption")
+    assert set(pipelines.events[:captioning]) == before_captioning
+    assert len(pipelines.loads) == 2  # loaded once either way
+    [result] = of_type(sent, "result")
+    assert result["translation"] == "[por_Latn] A cat on a couch"
+    roles = [m["params"]["role"] for m in of_type(sent, "stage") if m["stage"] == "model"]
+    assert "translation" in roles

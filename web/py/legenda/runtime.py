@@ -8,6 +8,7 @@ on the raw JS object; and Transformers.js points ONNX Runtime's wasm files at a 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,14 +74,19 @@ class Runtime:
             return "wasm", "webgpu-after-reload"
         return wanted, None
 
-    def _choose_ort_build(self, device: str) -> None:
-        # ONNX Runtime reads wasmPaths once, when its first session starts (docs/architecture.md).
+    def _choose_ort_build(self, settings: Settings) -> None:
+        # ONNX Runtime reads wasmPaths and numThreads once, when its first session starts
+        # (docs/architecture.md).
         if self.ort_build is not None:
             return
-        build = _ORT_BUILDS[device]
+        build = _ORT_BUILDS[settings.device]
         base = self.site.ort_base
         paths = {"mjs": f"{base}{build}.mjs", "wasm": f"{base}{build}.wasm"}
-        self._module.js_obj.env.backends.onnx.wasm.wasmPaths = js_object(paths)
+        wasm = self._module.js_obj.env.backends.onnx.wasm
+        wasm.wasmPaths = js_object(paths)
+        # Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
+        if settings.threads and getattr(js, "crossOriginIsolated", False):
+            wasm.numThreads = settings.threads
         self.ort_build = build
 
     def library(self) -> Any:
@@ -96,7 +102,7 @@ class Runtime:
         return self._module.js_obj.RawImage
 
     async def pipeline(self, task: str, model: str, settings: Settings) -> Any:
-        self._choose_ort_build(settings.device)
+        self._choose_ort_build(settings)
         options = {
             "dtype": settings.dtype,
             "device": settings.device,
@@ -116,6 +122,7 @@ class LazyPipeline:
         self._model_setting = model_setting  # the Settings field naming the model
         self._pipe: Any = None
         self._key: tuple[str, str, str] | None = None
+        self._loading: tuple[tuple[str, str, str], asyncio.Future[Any]] | None = None
 
     def model(self, settings: Settings) -> str:
         return str(getattr(settings, self._model_setting))
@@ -128,9 +135,41 @@ class LazyPipeline:
         return {"role": self.role, "model": self.model(settings), "dtype": settings.dtype,
                 "webgpu": settings.device == "webgpu"}
 
+    def start(self, settings: Settings) -> None:
+        """Begin loading in the background (files download while other work runs); ``get``
+        then waits for that load instead of starting another."""
+        if self.is_loaded(settings) or self._loading_task() is not None:
+            return
+        task = asyncio.ensure_future(self._load(settings))
+        # A failure is raised by get(); read it here too, so an unawaited one is not logged.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._loading = (settings.model_key(self.model(settings)), task)
+
     async def get(self, settings: Settings) -> Any:
         if self.is_loaded(settings):
             return self._pipe
+        task = self._loading_task()
+        key = self._loading[0] if self._loading else None
+        self._loading = None
+        if task is not None:
+            if not task.done():
+                await asyncio.wait([task])
+            if key == settings.model_key(self.model(settings)) and not task.cancelled():
+                return task.result()  # its LegendaError, if it failed
+        return await self._load(settings)
+
+    def _loading_task(self) -> asyncio.Future[Any] | None:
+        """The background load, unless there is none, it was cancelled (its loop ended) or it
+        failed and nobody asked for it since: the next job tries again (the files may be there
+        now), as a load that fails in get() is tried again."""
+        if self._loading is None:
+            return None
+        task = self._loading[1]
+        if task.cancelled() or (task.done() and task.exception() is not None):
+            return None
+        return task
+
+    async def _load(self, settings: Settings) -> Any:
         await self.dispose()
         model = self.model(settings)
         try:

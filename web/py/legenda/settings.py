@@ -46,6 +46,8 @@ class Settings:
     model: str  # the playground's generate/chat model ("" : the mode's default)
     compare_models: str  # the playground's compare models, comma-separated
     lang: str
+    threads: int
+    load_together: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -142,6 +142,8 @@ class Worker:
                 self._item_error(job, index, failure)
         if not loaded:
             return
+        if job.settings.load_together and needs_translation(job.settings.lang):
+            self.translator.pipeline.start(job.settings)  # loads while captioning goes on
         await self._load(job, self.captioner.pipeline)
         last = min(batch[0] + len(batch), len(job.items))
         params = {"first": batch[0] + 1, "last": last, "total": len(job.items)}

@@ -1,0 +1,30 @@
+"""Full-size random-weight twins of the default models, for benchmarks (never for CI).
+
+Same architecture, dimensions and vocabulary sizes as the hub repos (specs.py writes them out),
+the hub layout, q8 ONNX where the browser uses them, and token counts pinned so a run does the
+work of a real sentence. Built on demand (``make bench-models``) into their own cache
+(store.py); gigabytes and minutes each, so the test suite never asks for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.model_factory.real_size.captioner import captioner_twin
+from tests.model_factory.real_size.chat import chat_twin
+from tests.model_factory.real_size.speech import bark_twin, vits_twin
+from tests.model_factory.real_size.translator import translator_twin
+
+# What ``make bench-models`` builds by name; "nllb" needs ~18 GB of RAM (see translator.py).
+TWINS: dict[str, Callable[[], Path]] = {
+    "captioner": captioner_twin,
+    "bark": bark_twin,
+    "vits": vits_twin,
+    "chat": chat_twin,
+    "nllb": translator_twin,
+}
+DEFAULT = ("captioner", "bark", "vits", "chat")
+
+__all__ = ["DEFAULT", "TWINS", "bark_twin", "captioner_twin", "chat_twin", "translator_twin",
+           "vits_twin"]
