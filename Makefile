@@ -67,6 +67,7 @@ bench: setup site
 	$(PY) bench/bench_store.py
 	$(PY) bench/bench_worker.py
 	$(PY) bench/bench_queue.py
+	$(PY) bench/bench_generation.py
 
 # Full-size random-weight twins of the default models, for the real-size benchmarks: minutes and
 # gigabytes each, cached in ~/.cache/legenda/bench-models; never part of `make test`. TWINS picks
@@ -88,8 +89,8 @@ models: $(VENV)/.installed
 # them (gibberish text; the README shows the URL that selects them).
 test-models: $(VENV)/.installed
 	$(PY) -c "from pathlib import Path; from tests.model_factory import captioner_model, \
-	translator_model, link_models; print(link_models(Path('models'), captioner_model(), \
-	translator_model()) / 'legenda-test')"
+	translator_model, chat_model, t5_model, link_models; print(link_models(Path('models'), \
+	captioner_model(), translator_model(), chat_model(), t5_model()) / 'legenda-test')"
 
 clean:
 	rm -rf dist .pytest_cache .ruff_cache .mypy_cache

@@ -21,21 +21,51 @@ from pathlib import Path
 from tts_server.config import DEFAULT_MODELS, ENGINES  # the sidecar's own defaults
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "web" / "py"))
+from legenda.errors import LegendaError  # noqa: E402 - the page's own rule for dtypes
+from legenda.generation import choose_dtype  # noqa: E402
+
 SCHEMA = ROOT / "web" / "settings-schema.json"  # every setting and its default, once
 CONFIG = ROOT / "web" / "config.json"  # the site's own choices over the schema's defaults
 # What Transformers.js 4.x calls each dtype's files: onnx/<part><suffix>.onnx
-DTYPE_SUFFIX = {"fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4"}
-# The ONNX parts an encoder-decoder generation pipeline loads.
+DTYPE_SUFFIX = {
+    "fp32": "", "fp16": "_fp16", "q8": "_quantized", "q4": "_q4", "q4f16": "_q4f16",
+    "int8": "_int8", "uint8": "_uint8", "bnb4": "_bnb4",
+}
+# The ONNX parts an encoder-decoder generation pipeline loads, and a decoder-only one.
 ONNX_PARTS = ("encoder_model", "decoder_model_merged")
+DECODER_ONLY_PARTS = ("model",)
 
 
-def browser_patterns(dtype: str) -> list[str]:
-    """The files a Transformers.js captioning/translation pipeline reads for ``dtype``."""
+def browser_patterns(dtype: str, parts: tuple[str, ...] = ONNX_PARTS) -> list[str]:
+    """The files a Transformers.js pipeline reads for ``dtype`` (ONNX ``parts``)."""
     suffix = DTYPE_SUFFIX[dtype]
-    patterns = ["*.json", "*.txt", "*.model"]  # configs, tokenizers, sentencepiece models
-    for part in ONNX_PARTS:
+    patterns = ["*.json", "*.txt", "*.model", "*.jinja"]  # configs, tokenizers, chat templates
+    for part in parts:
         patterns += [f"onnx/{part}{suffix}.onnx", f"onnx/{part}{suffix}.onnx_data*"]
     return patterns
+
+
+def onnx_parts(files: list[str]) -> tuple[str, ...]:
+    """A decoder-only repo has onnx/model*.onnx; the others an encoder and a merged decoder."""
+    decoder_only = any(f.startswith("onnx/model") and f.endswith(".onnx") for f in files)
+    return DECODER_ONLY_PARTS if decoder_only else ONNX_PARTS
+
+
+def shipped_dtypes(files: list[str]) -> list[str]:
+    """The dtypes whose every ONNX part is among a repo's ``files``."""
+    parts, present = onnx_parts(files), set(files)
+    return [
+        dtype for dtype, suffix in DTYPE_SUFFIX.items()
+        if all(f"onnx/{part}{suffix}.onnx" in present for part in parts)
+    ]
+
+
+def plan_download(model_id: str, files: list[str], dtype: str) -> tuple[list[str], str]:
+    """The patterns to fetch for ``dtype`` or, when the repo lacks it, for the dtype the page
+    would load instead (returned too). Raises LegendaError without ONNX weights."""
+    chosen, _notice = choose_dtype(model_id, dtype, shipped_dtypes(files), "wasm")
+    return browser_patterns(chosen, onnx_parts(files)), chosen
 
 
 def site_defaults() -> dict[str, object]:
@@ -47,17 +77,35 @@ def site_defaults() -> dict[str, object]:
 
 
 def default_browser_models() -> list[str]:
+    """The caption page's two models, then the playground's defaults (generate, chat, and the
+    models compared), each once. The WebGPU-only chat model (gigabytes) is not among them."""
     defaults = site_defaults()
-    return [str(defaults["caption_model"]), str(defaults["translation_model"])]
+    suggested = json.loads(SCHEMA.read_text(encoding="utf-8"))["playground_models"]
+    models = [
+        str(defaults["caption_model"]), str(defaults["translation_model"]),
+        suggested["generate"][0], suggested["chat"][0],
+        *str(defaults["compare_models"]).split(","),
+    ]
+    return list(dict.fromkeys(model.strip() for model in models if model.strip()))
 
 
 def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import list_repo_files, snapshot_download
 
     for model_id in model_ids:
         target = dest / model_id
-        print(f"{model_id} ({dtype}) -> {target}", flush=True)
-        snapshot_download(model_id, local_dir=target, allow_patterns=browser_patterns(dtype))
+        files = list_repo_files(model_id)
+        try:
+            patterns, chosen = plan_download(model_id, files, dtype)
+        except LegendaError:
+            print(f"{model_id}: skipped, it has no ONNX weights the page can run (a repo "
+                  "converted for Transformers.js has an onnx/ folder).", file=sys.stderr)
+            continue
+        print(f"{model_id} ({chosen}) -> {target}", flush=True)
+        if chosen != dtype:
+            print(f"  it has no {dtype} weights: its {chosen} weights, which the page loads "
+                  f"instead (it ships {', '.join(shipped_dtypes(files))})", flush=True)
+        snapshot_download(model_id, local_dir=target, allow_patterns=patterns)
 
 
 def download_speech_model(engine: str, model_id: str | None) -> None:

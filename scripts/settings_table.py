@@ -40,6 +40,7 @@ def _accepts(spec: dict[str, Any]) -> str:
     return {
         "flag": "`0` \\| `1`", "language": "a language code (below)",
         "model": "a model id, `name` or `org/name`", "path": "a path on this site",
+        "models": "model ids, comma-separated", "text": "text",
         "url": "an http(s) address, or empty", "voice": "a voice name, or empty",
         "password": "a key, or empty",
     }[spec["type"]]

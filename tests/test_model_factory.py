@@ -21,7 +21,15 @@ import pytest
 from PIL import Image
 from tokenizers import Tokenizer
 
-from tests.model_factory import cache, captioner_model, corpus, link_models, translator_model
+from tests.model_factory import (
+    cache,
+    captioner_model,
+    chat_model,
+    corpus,
+    link_models,
+    t5_model,
+    translator_model,
+)
 
 # Transformers.js's NllbTokenizer keeps the special tokens matching this as language codes.
 NLLB_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
@@ -52,6 +60,16 @@ def captioner_dir() -> Path:
 @pytest.fixture(scope="module")
 def translator_dir() -> Path:
     return translator_model()
+
+
+@pytest.fixture(scope="module")
+def chat_dir() -> Path:
+    return chat_model()
+
+
+@pytest.fixture(scope="module")
+def t5_dir() -> Path:
+    return t5_model()
 
 
 @pytest.fixture(scope="module")
@@ -336,6 +354,170 @@ def test_translator_quantized_files_hold_quantized_weights(translator_dir: Path)
     _assert_parts_quantized(translator_dir)
 
 
+# --- the chat model (decoder-only) ---------------------------------------------------------
+
+CHAT = [
+    {"role": "system", "content": "Você é um assistente virtual prestativo."},
+    {"role": "user", "content": "Um gato sentado na mesa?"},
+]
+
+
+def test_chat_model_has_the_smollm2_hub_layout(chat_dir: Path) -> None:
+    assert chat_dir.parts[-2:] == ("legenda-test", "tiny-smollm2")
+    for name in (
+        "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json", "vocab.json", "merges.txt", "onnx/model.onnx",
+        "onnx/model_quantized.onnx",
+    ):
+        assert (chat_dir / name).is_file(), name
+    assert not (chat_dir / "chat_template.jinja").exists()  # the template is in the config
+    config = _json(chat_dir / "config.json")
+    assert config["architectures"] == ["LlamaForCausalLM"]
+    assert config["num_key_value_heads"] < config["num_attention_heads"]
+    tokenizer_config = _json(chat_dir / "tokenizer_config.json")
+    assert tokenizer_config["tokenizer_class"] == "GPT2Tokenizer"
+    assert "<|im_start|>" in tokenizer_config["chat_template"]
+    tokenizer = Tokenizer.from_file(str(chat_dir / "tokenizer.json"))
+    assert [tokenizer.token_to_id(t) for t in ("<|endoftext|>", "<|im_start|>", "<|im_end|>")] == [
+        0, 1, 2,
+    ]
+    assert tokenizer.to_str().count('"ByteLevel"') >= 2  # byte-level pre-tokenizer and decoder
+    for name in ("config.json", "generation_config.json"):
+        assert {"bos_token_id": 1, "eos_token_id": 2}.items() <= _json(chat_dir / name).items()
+
+
+def test_chat_model_template_builds_chatml(chat_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(chat_dir)
+    text = tokenizer.apply_chat_template(CHAT, tokenize=False, add_generation_prompt=True)
+    assert text == (
+        "<|im_start|>system\nVocê é um assistente virtual prestativo.<|im_end|>\n"
+        "<|im_start|>user\nUm gato sentado na mesa?<|im_end|>\n<|im_start|>assistant\n"
+    )
+    # Without a system turn the template adds SmolLM2's own.
+    assert "SmolLM" in tokenizer.apply_chat_template(CHAT[1:], tokenize=False)
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    assert tokenizer.decode(ids) == text  # byte-level: every character round-trips
+
+
+def _greedy_decoder_only(session: ort.InferenceSession, ids: list[int], steps: int) -> list[int]:
+    """Greedy decoding with the past key values, as Transformers.js does it: the whole prompt
+    first (an empty past), then one token at a time."""
+    past = {
+        item.name: np.zeros((1, item.shape[1], 0, item.shape[3]), dtype=np.float32)
+        for item in session.get_inputs()
+        if item.name.startswith("past_key_values.")
+    }
+    names = [out.name for out in session.get_outputs()]
+    tokens = list(ids)
+    feed = tokens
+    for _ in range(steps):
+        start = len(tokens) - len(feed)
+        outputs = dict(zip(names, session.run(None, {
+            "input_ids": np.array([feed], dtype=np.int64),
+            "attention_mask": np.ones((1, len(tokens)), dtype=np.int64),
+            "position_ids": np.arange(start, len(tokens), dtype=np.int64)[None],
+            **past,
+        }), strict=True))
+        tokens.append(int(outputs["logits"][0, -1].argmax()))
+        feed = tokens[-1:]
+        past = {
+            name.replace("present.", "past_key_values."): value
+            for name, value in outputs.items() if name.startswith("present.")
+        }
+    return tokens[len(ids):]
+
+
+@pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "q8"])
+def test_chat_model_onnx_generates_visible_text_like_pytorch(
+    chat_dir: Path, quantized: bool
+) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(chat_dir)
+    ids = tokenizer.apply_chat_template(CHAT, add_generation_prompt=True)
+    session = _session(chat_dir, "model", quantized)
+    tokens = _greedy_decoder_only(session, ids, steps=12)
+    text = tokenizer.decode(tokens, skip_special_tokens=True)
+    assert not set(tokens) & set(tokenizer.all_special_ids)  # never ends at once
+    assert text.strip() and "\ufffd" not in text, text
+    model = AutoModelForCausalLM.from_pretrained(chat_dir).eval()
+    with torch.no_grad():
+        expected = model.generate(torch.tensor([ids]), max_new_tokens=12, do_sample=False)
+    if not quantized:
+        assert tokens == expected[0, len(ids):].tolist()
+    else:
+        assert _op_types(onnx.load(chat_dir / "onnx" / "model_quantized.onnx").graph) & (
+            QUANTIZED_OPS
+        )
+
+
+def test_chat_model_text_follows_the_prompt(chat_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(chat_dir)
+    session = _session(chat_dir, "model", False)
+    answers = set()
+    for question in ("Um gato sentado na mesa?", "Two dogs playing in the park."):
+        ids = tokenizer.apply_chat_template(
+            [{"role": "user", "content": question}], add_generation_prompt=True
+        )
+        answers.add(tuple(_greedy_decoder_only(session, ids, steps=8)))
+    assert len(answers) == 2
+
+
+# --- the text2text model (T5) ----------------------------------------------------------------
+
+
+def test_t5_has_the_flan_t5_hub_layout(t5_dir: Path) -> None:
+    assert t5_dir.parts[-2:] == ("legenda-test", "tiny-flan-t5")
+    for name in (
+        "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json", "spiece.model",
+    ):
+        assert (t5_dir / name).is_file(), name
+    for part in PARTS:
+        assert (t5_dir / "onnx" / f"{part}.onnx").is_file()
+        assert (t5_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    config = _json(t5_dir / "config.json")
+    assert config["architectures"] == ["T5ForConditionalGeneration"]
+    assert config["feed_forward_proj"] == "gated-gelu"
+    tokenizer_config = _json(t5_dir / "tokenizer_config.json")
+    assert tokenizer_config["tokenizer_class"] == "T5Tokenizer"
+    assert "chat_template" not in tokenizer_config  # a model that cannot chat
+    tokenizer = Tokenizer.from_file(str(t5_dir / "tokenizer.json"))
+    assert [tokenizer.token_to_id(t) for t in ("<pad>", "</s>", "<unk>")] == [0, 1, 2]
+    assert tokenizer.token_to_id("<extra_id_0>") is not None
+
+
+@pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "q8"])
+def test_t5_onnx_runs_like_pytorch(t5_dir: Path, quantized: bool) -> None:
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(t5_dir)
+    inputs = dict(tokenizer("Responda: um gato sentado na mesa?", return_tensors="np"))
+    states = _session(t5_dir, "encoder_model", quantized).run(None, inputs)[0]
+    decoder = _session(t5_dir, "decoder_model_merged", quantized)
+    tokens = _greedy_onnx(
+        decoder, states, [0], steps=8,
+        extra={"encoder_attention_mask": inputs["attention_mask"]},
+    )
+    assert not set(tokens) & set(tokenizer.all_special_ids)
+    assert tokenizer.decode(tokens, skip_special_tokens=True).strip()
+    if quantized:
+        _assert_parts_quantized(t5_dir)
+    else:
+        model = AutoModelForSeq2SeqLM.from_pretrained(t5_dir).eval()
+        with torch.no_grad():
+            expected = model.generate(
+                **{k: torch.from_numpy(v) for k, v in inputs.items()}, max_new_tokens=8
+            )
+        assert tokens == expected[0, 1:].tolist()
+
+
 # --- the models root and the cache ---------------------------------------------------------
 
 
@@ -359,10 +541,12 @@ def test_link_models_refuses_a_folder_that_is_not_a_model(tmp_path: Path) -> Non
 
 
 def test_builders_are_cache_hits_the_second_time(
-    captioner_dir: Path, translator_dir: Path
+    captioner_dir: Path, translator_dir: Path, chat_dir: Path, t5_dir: Path
 ) -> None:
     assert captioner_model() == captioner_dir
     assert translator_model() == translator_dir
+    assert chat_model() == chat_dir
+    assert t5_model() == t5_dir
     assert (captioner_dir / ".complete").is_file()
 
 

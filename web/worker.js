@@ -150,16 +150,30 @@ async function boot() {
 }
 
 const worker = boot();
+// The playground's jobs: like a run, each ends with `done` even when the runtime failed.
+const GENERATION_JOBS = new Set(["generate", "chat", "compare"]);
 // One message at a time, in order: a run waits for the init before it.
 let queue = Promise.resolve();
 
+// A Stop must not wait behind the generation it stops: `interrupt` skips the queue.
+async function interruptNow(message) {
+  const handler = await worker;
+  handler?.interrupt(message);
+}
+
 self.onmessage = (event) => {
+  if (event.data?.type === "interrupt") {
+    interruptNow(event.data);
+    return;
+  }
   queue = queue.then(async () => {
     const handler = await worker;
     const message = event.data;
     if (!handler) {
       // The runtime failed (a fatal was sent): a run still ends, so the page never waits.
-      if (message?.type === "run") post({ type: "done", jobId: message.jobId });
+      if (message?.type === "run" || GENERATION_JOBS.has(message?.type)) {
+        post({ type: "done", jobId: message.jobId });
+      }
       return;
     }
     try {

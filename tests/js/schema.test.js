@@ -49,7 +49,7 @@ test('the worker gets only its share: never the speech server, its key, the voic
   for (const key of ['caption_model', 'lang', 'models', 'batch_size', 'translation_max_new_tokens']) assert.ok(key in share, key);
 });
 
-test('a share link carries every setting but the secret key, isolate only when on', () => {
+test('a share link carries every setting but the secret key; link_when_set ones only when set', () => {
   const values = { ...defaults(schema, 'en'), tts_key: 'secret', batch_size: 2 };
   const url = new URL(shareLink(schema, 'http://h/app/?batch_size=9&x=1#top', values));
   assert.equal(url.searchParams.get('batch_size'), '2');
@@ -58,7 +58,12 @@ test('a share link carries every setting but the secret key, isolate only when o
   assert.ok(!url.searchParams.has('tts_key'));
   assert.ok(!url.searchParams.has('isolate'));
   assert.equal(new URL(shareLink(schema, 'http://h/', { ...values, isolate: true })).searchParams.get('isolate'), '1');
-  for (const key of allKeys(schema).filter((k) => !['tts_key', 'isolate'].includes(k))) assert.ok(url.searchParams.has(key), key);
+  const whenSet = schema.settings.filter((spec) => spec.link_when_set).map((spec) => spec.key);
+  assert.ok(whenSet.includes('isolate') && whenSet.includes('system_prompt'));
+  for (const key of allKeys(schema).filter((k) => k !== 'tts_key' && !whenSet.includes(k))) assert.ok(url.searchParams.has(key), key);
+  for (const key of whenSet) assert.ok(!url.searchParams.has(key), key);
+  const chat = new URL(shareLink(schema, 'http://h/playground.html', { ...values, mode: 'chat' }));
+  assert.equal(chat.searchParams.get('mode'), 'chat');
 });
 
 test('the page resolves its own settings: good values apply, bad ones keep the base and say why', () => {

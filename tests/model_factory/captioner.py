@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.model_factory import corpus, onnx_export
+from tests.model_factory import corpus, onnx_export, vocab
 from tests.model_factory.cache import cached_model
 
 if TYPE_CHECKING:  # transformers is imported only when a model is built
@@ -31,7 +31,9 @@ SPECIAL = "<|endoftext|>"
 def captioner_model() -> Path:
     """The folder of the tiny captioner (built on first use, then cached)."""
     this_module = sys.modules[__name__]
-    return cached_model(MODEL_ID, this_module, build_captioner, helpers=(corpus, onnx_export))
+    return cached_model(
+        MODEL_ID, this_module, build_captioner, helpers=(corpus, onnx_export, vocab)
+    )
 
 
 def build_captioner(model_dir: Path) -> None:
@@ -128,22 +130,8 @@ def _model(vocab_size: int, special_id: int) -> VisionEncoderDecoderModel:
 def _never_choose_invisible(
     model: VisionEncoderDecoderModel, tokenizer: GPT2TokenizerFast
 ) -> None:
-    """Make greedy decoding pick only tokens that show as text.
-
-    Random weights often pick EOS first (an empty caption), a control character or half of a
-    UTF-8 character. With their rows of the tied embedding at zero these tokens score exactly 0,
-    while about half of the remaining vocabulary scores above 0 at every step.
-    """
+    """Make greedy decoding pick only tokens that show as text (see vocab.py)."""
     import torch
 
-    invisible = [
-        token_id
-        for token_id in range(len(tokenizer))
-        if not _is_visible(tokenizer.decode([token_id], skip_special_tokens=True))
-    ]
     with torch.no_grad():
-        model.decoder.transformer.wte.weight[invisible] = 0.0
-
-
-def _is_visible(text: str) -> bool:
-    return bool(text.strip()) and text.isprintable() and "\ufffd" not in text
+        model.decoder.transformer.wte.weight[vocab.invisible_ids(tokenizer)] = 0.0

@@ -127,6 +127,8 @@ function parse(spec, raw, schema) {
       return text.replace(/\/+$/, '');
     case 'voice':
       return text.length <= 100 ? text : undefined;
+    case 'text':  // kept as written (a system prompt may end with a space or a new line)
+      return String(raw).length <= 4000 ? String(raw) : undefined;
     case 'password':
       return /^[\x21-\x7e]*$/.test(text) && text.length <= 500 ? text : undefined;
     default:

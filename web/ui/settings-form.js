@@ -1,7 +1,8 @@
 // The settings panel (#settings-panel): a form built from web/settings-schema.json (the
 // settings of this page that have no control of their own elsewhere), worded in the page's
 // language. It only collects values and shows the answer: ui/settings.js changes, saves, resets
-// and links them; the store (ui/page-store.js) says what is in force.
+// and links them; the store (ui/page-store.js) says what is in force. Its field builders
+// (buildFields, fillFields, collectFields) also make the playground's parameter form.
 
 import { el } from './dom.js';
 import { bind, say, t, uiLang, wordError } from './i18n.js';
@@ -10,8 +11,6 @@ import { watch } from './store.js';
 import { store } from './page-store.js';
 import { changeSettings, currentLink, removeFromAddress, resetSettings, saveSettings } from './settings.js';
 import { applyIsolation } from './isolation.js';
-
-const PAGE = 'index';
 
 /** One input for a setting: a select for choices, a checkbox for flags, else plain text. */
 function inputFor(spec) {
@@ -51,11 +50,16 @@ function rowFor(spec, input) {
 }
 
 /**
- * The form's fields, grouped as the schema groups them; returns key -> input.
+ * The fields of `page`'s settings that have no control of their own (and that `keep` keeps),
+ * appended to `form` grouped as the schema groups them; returns key -> input.
+ * @param {HTMLElement} form
+ * @param {import('./schema.js').Schema} schema
+ * @param {string} page
+ * @param {(spec: import('./schema.js').SettingSpec) => boolean} [keep]
  * @returns {Record<string, HTMLInputElement | HTMLSelectElement>}
  */
-function buildFields(form, schema) {
-  const specs = specsFor(schema, PAGE).filter((spec) => !spec.control);
+export function buildFields(form, schema, page, keep = () => true) {
+  const specs = specsFor(schema, page).filter((spec) => !spec.control && keep(spec));
   /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
   const inputs = {};
   for (const group of schema.groups) {
@@ -87,22 +91,33 @@ function tell(words, kind = 'info') {
   ui.message.dataset.kind = kind;
 }
 
-/** Show the settings in force. */
-function fill(settings) {
-  for (const [key, input] of Object.entries(ui.inputs)) {
+/**
+ * Show `settings` in the fields `inputs`.
+ * @param {Record<string, HTMLInputElement | HTMLSelectElement>} inputs
+ * @param {Record<string, any>} settings
+ */
+export function fillFields(inputs, settings) {
+  for (const [key, input] of Object.entries(inputs)) {
     if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = asText(settings[key]) === '1';
     else input.value = asText(settings[key]);
   }
 }
 
-/** What the form says now, as text (flags as 1/0). */
-function collect() {
-  return Object.fromEntries(Object.entries(ui.inputs).map(([key, input]) => [key,
+/**
+ * What the fields say now, as text (flags as 1/0).
+ * @param {Record<string, HTMLInputElement | HTMLSelectElement>} inputs
+ * @returns {Record<string, string>}
+ */
+export function collectFields(inputs) {
+  return Object.fromEntries(Object.entries(inputs).map(([key, input]) => [key,
     input instanceof HTMLInputElement && input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value.trim()]));
 }
 
+const fill = (settings) => fillFields(ui.inputs, settings);
+const collect = () => collectFields(ui.inputs);
+
 function build(schema) {
-  ui.inputs = buildFields(ui.form, schema);
+  ui.inputs = buildFields(ui.form, schema, ui.page, ui.keep);
   const actions = el('div', { className: 'settings-actions' }, ui.apply, ui.reset, ui.copy);
   ui.form.append(actions, ui.link, ui.message);
   ui.panel.append(ui.form);
@@ -175,9 +190,16 @@ async function copyLink() {
   }
 }
 
-/** Build the panel in #settings-panel once the schema is known, and follow the store. */
-export function mountSettingsForm() {
+/**
+ * Build the panel in #settings-panel once the schema is known, and follow the store: the
+ * settings of `page` ("index", "playground") that `keep` keeps.
+ * @param {string} [page]
+ * @param {(spec: import('./schema.js').SettingSpec) => boolean} [keep]
+ */
+export function mountSettingsForm(page = 'index', keep = () => true) {
   ui = {
+    page,
+    keep,
     panel: /** @type {HTMLDetailsElement} */ (document.getElementById('settings-panel')),
     form: el('form', { id: 'settings-form', className: 'settings-form', noValidate: true }),
     message: el('p', { id: 'settings-message', className: 'settings-message', role: 'status' }),

@@ -49,3 +49,19 @@ export function runJob(items) {
 export function translateAgain(jobId, items) {
   worker?.postMessage({ type: 'translate', jobId, items });
 }
+
+/**
+ * A playground job (`{type: "generate" | "chat" | "compare", ...}`) or a chat `reset`; returns
+ * the job id its `piece`, `generated`, `generation-error` and `done` messages carry.
+ * @param {Record<string, any>} message
+ */
+export function sendJob(message) {
+  const jobId = `job-${nextJobId++}`;
+  worker?.postMessage({ ...message, jobId });
+  return jobId;
+}
+
+/** Stop the playground job `jobId` (the worker takes it at once, within one token). */
+export function stopJob(jobId) {
+  worker?.postMessage({ type: 'interrupt', jobId });
+}

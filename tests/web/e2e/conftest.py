@@ -35,7 +35,9 @@ from playwright.sync_api import (
 
 from scripts.serve_site import make_server, serve_in_thread
 from tests.model_factory.captioner import captioner_model
+from tests.model_factory.chat_model import chat_model
 from tests.model_factory.links import link_models
+from tests.model_factory.t5 import t5_model
 from tests.model_factory.translator import translator_model
 from tests.web.e2e.sidecar import (  # noqa: F401 - the speech sidecar fixtures, for every e2e test
     bark_sidecar,
@@ -81,9 +83,9 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny captioning and translation models under <root>/<org>/<name>."""
+    """The tiny captioning, translation and playground models under <root>/<org>/<name>."""
     root = tmp_path_factory.mktemp("test-models")
-    return link_models(root, captioner_model(), translator_model())
+    return link_models(root, captioner_model(), translator_model(), chat_model(), t5_model())
 
 
 @pytest.fixture(scope="session")

@@ -8,59 +8,14 @@ The real pipelines, images and browser are covered by the end-to-end tests.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 import types
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fake_pyodide import FakeJsException, JsResult
 
 CAPTION = "a cat on a couch with a cat on a couch"  # vit-gpt2's loop, cleaned on the way
-
-
-class FakeJsException(Exception):
-    """pyodide.ffi.JsException: what a rejected JS promise raises in Python."""
-
-
-class JsResult:
-    """A JS value whose to_py() gives plain Python data."""
-
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def to_py(self) -> Any:
-        return self._value
-
-
-@pytest.fixture()
-def legenda(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
-    js = types.ModuleType("js")
-    js.Object = types.SimpleNamespace(fromEntries=dict)  # type: ignore[attr-defined]
-    js.console = types.SimpleNamespace(  # type: ignore[attr-defined]
-        error=lambda *args: None, warn=lambda *args: None
-    )
-    ffi = types.ModuleType("pyodide.ffi")
-    ffi.JsException = FakeJsException  # type: ignore[attr-defined]
-    ffi.to_js = lambda value, dict_converter=None: value  # type: ignore[attr-defined]
-    pyodide = types.ModuleType("pyodide")
-    pyodide.ffi = ffi  # type: ignore[attr-defined]
-    tjs = types.ModuleType("transformers_js_py")
-    tjs.import_transformers_js = None  # type: ignore[attr-defined]
-    for name, module in {
-        "js": js, "pyodide": pyodide, "pyodide.ffi": ffi, "transformers_js_py": tjs,
-    }.items():
-        monkeypatch.setitem(sys.modules, name, module)
-    browser_only = ("runtime", "images", "captioner", "translator", "worker_main")
-    for name in browser_only:
-        monkeypatch.delitem(sys.modules, f"legenda.{name}", raising=False)
-    yield types.SimpleNamespace(
-        runtime=importlib.import_module("legenda.runtime"),
-        worker_main=importlib.import_module("legenda.worker_main"),
-    )
-    for name in browser_only:  # imported against the fakes: never reuse them
-        sys.modules.pop(f"legenda.{name}", None)
 
 
 class FakePipelines:

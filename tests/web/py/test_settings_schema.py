@@ -31,8 +31,12 @@ def test_make_models_downloads_the_schemas_default_models() -> None:
     defaults = {spec["key"]: spec["default"] for spec in setting_specs()}
     config = json.loads((ROOT / "web" / "config.json").read_text(encoding="utf-8"))
     expected = {**defaults, **config}
-    assert download_models.default_browser_models() == [
-        expected["caption_model"], expected["translation_model"],
+    models = download_models.default_browser_models()
+    assert models[:2] == [expected["caption_model"], expected["translation_model"]]
+    # Then the playground's: generate's and chat's defaults and the compared models, once each.
+    assert models[2:] == [
+        "HuggingFaceTB/SmolLM2-135M-Instruct", "onnx-community/Qwen2.5-0.5B-Instruct",
+        "Xenova/flan-t5-small",
     ]
 
 

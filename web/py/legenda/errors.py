@@ -59,6 +59,12 @@ _WEBGPU_FAILURE = re.compile(r"webgpu|requestAdapter|GPUAdapter", re.I)
 _NO_BACKEND = re.compile(r"no available backend found", re.I)
 
 
+def missing_file(raw: str) -> str | None:
+    """The URL or path of the model file a Transformers.js error says is missing, if any."""
+    found = _MISSING_FILE.search(raw)
+    return found.group(2) if found else None
+
+
 def _file_in_model(location: str, model: str) -> str:
     """``onnx/encoder_model.onnx`` out of the URL or path of a model's file."""
     marker = model.strip("/") + "/"

@@ -89,6 +89,15 @@ class Runtime:
             wasm.numThreads = settings.threads
         self.ort_build = build
 
+    def library(self) -> Any:
+        """The raw Transformers.js module (its subclasses need ``.new``: stack notes)."""
+        return self._module.js_obj
+
+    @property
+    def progress(self) -> Callable[[Any], None]:
+        """The relay of Transformers.js's progress_callback to the page."""
+        return self._progress
+
     def raw_image_class(self) -> Any:
         return self._module.js_obj.RawImage
 

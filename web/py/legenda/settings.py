@@ -37,11 +37,14 @@ class Settings:
     do_sample: bool
     temperature: float
     top_k: int
+    top_p: float
     repetition_penalty: float
     no_repeat_ngram_size: int
     num_beams: int
     translation_max_new_tokens: int
     batch_size: int
+    model: str  # the playground's generate/chat model ("" : the mode's default)
+    compare_models: str  # the playground's compare models, comma-separated
     lang: str
     threads: int
     load_together: bool
@@ -164,6 +167,19 @@ def _model_id(value: Any) -> str:
     return text
 
 
+def _model_or_empty(value: Any) -> str:
+    """A model id, or "" (the `model` setting: the playground mode's own default)."""
+    return _model_id(value) if _text(value) else ""
+
+
+def _model_list(value: Any) -> str:
+    """Comma-separated model ids (at least one), as "a/b,c/d"."""
+    models = [part.strip() for part in _text(value).split(",") if part.strip()]
+    if not models:
+        raise _Invalid()
+    return ",".join(_model_id(model) for model in models)
+
+
 def _models_path(value: Any) -> str:
     # A path on the site's own origin: never a scheme or a "//host" that would leave it.
     text = _text(value)
@@ -191,7 +207,9 @@ def _parser(spec: dict[str, Any]) -> Parser:
         return _choice(_accepts(spec)["choices"])
     builders: dict[str, Callable[[dict[str, Any]], Parser]] = {
         "int": _integer, "float": _decimal,
-        "flag": lambda _: _flag, "model": lambda _: _model_id, "path": lambda _: _models_path,
+        "flag": lambda _: _flag, "path": lambda _: _models_path,
+        "model": lambda spec: _model_or_empty if spec.get("empty_ok") else _model_id,
+        "models": lambda _: _model_list,
     }
     return builders[kind](spec)
 

@@ -17,6 +17,7 @@ from .captioner import Captioner
 from .errors import LegendaError, unexpected
 from .images import ImageLoader
 from .languages import Language, language, language_table, needs_translation
+from .playground import GENERATION_MESSAGES, Playground
 from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
 from .settings import Settings, default_settings, resolve_settings
 from .translator import Translator
@@ -30,6 +31,7 @@ class Worker:
         self.captioner = Captioner(runtime)
         self.translator = Translator(runtime)
         self.images = ImageLoader(runtime)
+        self.playground = Playground(runtime, self.post, lambda: self.settings)
         self._started = False
 
     def post(self, message: dict[str, Any]) -> None:
@@ -49,8 +51,16 @@ class Worker:
             await self._run(str(data.get("jobId", "")), list(data.get("items") or []))
         elif kind == "translate":
             await self._retranslate(str(data.get("jobId", "")), list(data.get("items") or []))
+        elif kind in GENERATION_MESSAGES:
+            await self.playground.handle(kind, data)
         else:
             js.console.warn("Legenda worker: unknown message", kind)
+
+    def interrupt(self, message: Any = None) -> None:
+        """Stop a generation job (`{type: "interrupt", jobId?}`); worker.js calls this at once,
+        outside the queue."""
+        job_id = _plain(message).get("jobId")
+        self.playground.interrupt(None if job_id is None else str(job_id))
 
     async def _configure(self, raw: Any, first: bool) -> None:
         try:

@@ -9,7 +9,7 @@ const ordinal = (n) => {
   const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] || 'th');
   return `${n}${suffix}`;
 };
-const role = (p) => (p.role === 'captioning' ? 'captioning' : 'translation');
+const role = (p) => ({ captioning: 'captioning', generation: 'text-generation' }[p.role] || 'translation');
 const theModel = (p) => `The ${role(p)} model “${p.model}”`;
 const selfHost = (p) => `To self-host it, run \`make models\` (or copy the model's files into models/${p.model}/ before \`make site\`) and point the \`models\` setting at where they are served.`;
 const what = (p) => (p.weights ? `its ${p.dtype} weights (${p.file}) are` : `its file ${p.file} is`);
@@ -27,6 +27,7 @@ function accepts(a) {
     case 'float': return `must be a number ${a.min_open ? 'above' : 'from'} ${a.min} to ${a.max}`;
     case 'flag': return 'must be 0 or 1';
     case 'model': return 'must be a model id like Xenova/vit-gpt2-image-captioning';
+    case 'models': return 'must be model ids separated by commas, like Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
     case 'path': return 'must be a path on this site, like models/ or /models/';
     case 'url': return 'must be an http:// or https:// address, or empty to turn speech off';
     case 'voice': return 'must be a voice preset name, like v2/pt_speaker_0';
@@ -79,6 +80,7 @@ export default {
   'status.setting-problems': '{problems} Fix the address or the settings, or go on with these.',
 
   'notice.no-webgpu': 'This browser has no WebGPU, so the models run on WebAssembly (wasm).',
+  'notice.dtype-fallback': (p) => `The model “${p.model}” has no ${p.wanted} weights, so its ${p.dtype} weights are used (it ships ${p.shipped}).`,
   'notice.webgpu-after-reload': 'WebGPU takes effect after a page reload; until then the models run on WebAssembly (wasm).',
 
   'error.bad-setting': (p) => `The setting ${p.setting} ${accepts(p.accepts)} (it was “${p.value}”); using ${kept(p.kept)} instead.`,
@@ -97,7 +99,7 @@ export default {
   'error.bad-image-url': '“{url}” is not a web address of an image. Paste an address starting with http:// or https://, or choose a file.',
   'error.not-an-image': (p) => `${source(p)} is not an image (it is ${p.type || 'of an unknown type'}). Use a direct link to a JPEG, PNG, WebP or GIF image, or choose an image file.`,
   'error.undecodable-image': (p) => `${source(p)} could not be read as an image: it may be damaged or in a format this browser cannot decode. Try a JPEG, PNG, WebP or GIF image.`,
-  'error.unexpected': (p) => `Something went wrong while ${p.what === 'start' ? "starting the page's runtime" : 'working on this image'}. Reload the page and try again; the browser console has the details.`,
+  'error.unexpected': (p) => `Something went wrong while ${{ start: "starting the page's runtime", generation: 'generating text' }[p.what] || 'working on this image'}. Reload the page and try again; the browser console has the details.`,
   'error.no-answer': 'No caption came back for this image. Try it again.',
   'error.no-wasm': 'This browser cannot run WebAssembly, which the page needs to run the models. Use a recent Chrome, Edge, Firefox or Safari, with WebAssembly enabled.',
   'error.missing-file': 'A file the page needs ({url}) could not be loaded. Reload the page; if you host the site yourself, build it again with `make site`.',
@@ -205,4 +207,57 @@ export default {
   'speech.code.bad-api-key': 'it refused the API key in the “tts_key” setting',
   'speech.code.internal': 'it hit an unexpected error',
   'speech.why.unexpected': 'an unexpected problem',
+
+  'playground.title': 'Legenda playground: text generation in your browser',
+  'playground.description': 'Generate text, chat in Portuguese and compare models: Python and AI models running in your browser.',
+  'playground.skip': 'Skip to the playground',
+  'playground.tagline': 'Generate text, chat in Portuguese and compare models. The models run in your browser.',
+  'playground.nav': 'Pages',
+  'playground.to-captioner': 'Image captions',
+  'playground.to-playground': 'Text playground',
+  'playground.heading': 'Playground',
+  'playground.mode': 'Mode',
+  'playground.mode-generate': 'Generate text',
+  'playground.mode-chat': 'Chat',
+  'playground.mode-compare': 'Compare models',
+  'playground.model': 'Model',
+  'playground.compare-models': 'Models (comma-separated)',
+  'playground.prompt': 'Prompt',
+  'playground.prompt-placeholder': 'Era uma vez…',
+  'playground.system': 'System prompt',
+  'playground.message': 'Your message',
+  'playground.message-placeholder': 'Write a message (Enter sends, Shift+Enter adds a line)',
+  'playground.send': 'Send',
+  'playground.stop': 'Stop',
+  'playground.reset-chat': 'Reset',
+  'playground.params': 'Generation parameters',
+  'playground.footer': 'The playground runs Python (Pyodide) and Transformers.js in your browser, like the caption page; the text streams token by token as the model writes it.',
+  'playground.role-user': 'You',
+  'playground.role-assistant': 'Assistant',
+  'playground.figures': (p) => `${plural(p.tokens ?? 0, 'token', 'tokens')} · first token after ${p.ttftMs ?? '…'} ms · ${p.tokensPerS ?? '…'} tokens/s`,
+  'playground.ready-generate': 'Ready: write a prompt and press Generate.',
+  'playground.ready-chat': 'Ready: write a message and press Send.',
+  'playground.ready-compare': 'Ready: write a prompt and press Generate to compare the models.',
+  'playground.starting': 'Starting…',
+  'playground.stage-generation-model': 'Loading the model {model}…',
+  'playground.stage-generating': 'Generating with {model} ({dtype})…',
+  'playground.stopping': 'Stopping…',
+  'playground.stopped': (p) => `Stopped after ${plural(p.tokens ?? 0, 'token', 'tokens')}: the text so far is kept.`,
+  'playground.done': (p) => `Done: ${plural(p.tokens ?? 0, 'token', 'tokens')}, first after ${p.ttftMs ?? '…'} ms, ${p.tokensPerS ?? '…'} tokens/s.`,
+  'playground.some-failed': (p) => `${plural(p.failed, 'model', 'models')} failed: ${p.first}`,
+  'playground.reset': 'New conversation: the history is cleared.',
+  'playground.empty-prompt': 'The prompt is empty: write something for the model to continue or answer.',
+  'playground.empty-message': 'The message is empty: write something to send.',
+  'playground.no-models': 'Choose at least one model to compare (the compare_models setting).',
+  'playground.webgpu-missing': (p) => `${p.models} is offered only where the browser has WebGPU: it is too large to run on WebAssembly (wasm), and this browser gives no WebGPU adapter.`,
+
+  'error.empty-prompt': (p) => (p.what === 'message' ? 'The message is empty: write something to send.' : 'The prompt is empty: write something for the model to continue or answer.'),
+  'error.no-chat-template': (p) => `The model “${p.model}” has no chat template, so it cannot hold a conversation. Choose an instruct (chat) model, such as onnx-community/Qwen2.5-0.5B-Instruct, or use this one in the generate or compare mode.`,
+  'error.not-a-text-model': (p) => `The model “${p.model}” is not a text-generation or text2text-generation model${p.kind ? ` (it is a ${p.kind} model)` : ''}, so it cannot write text from a prompt. Choose a model such as HuggingFaceTB/SmolLM2-135M-Instruct or Xenova/flan-t5-small.`,
+  'error.no-onnx-weights': (p) => `The model “${p.model}” has no ONNX weights this page can run${p.shipped ? ` (it ships ${p.shipped})` : ''}. Choose a model converted for Transformers.js (with an onnx/ folder).`,
+  'error.out-of-memory': (p) => `The model “${p.model}” ran out of memory while generating. Ask for fewer tokens (max_new_tokens), start a new chat (Reset), close other tabs, or choose a smaller model or dtype (q8, q4).`,
+  'error.generation-failed': (p) => `The model “${p.model}” failed while generating. Try again, or try another model; the browser console has the details.`,
+  'error.needs-webgpu': (p) => `The model “${p.model}” runs only on WebGPU, and this browser cannot give it: ${p.why === 'webgpu-after-reload' ? 'WebGPU takes effect after a page reload' : 'it has no WebGPU adapter'}. Choose another model, or reload the page (or use a browser with WebGPU).`,
+  'error.no-model': 'Choose a model: the model field is empty and this mode has no default.',
+  'error.no-compare-models': 'Choose at least one model to compare (the compare_models setting).',
 };

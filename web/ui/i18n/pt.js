@@ -1,7 +1,7 @@
 // As palavras da página em português do Brasil: as mesmas chaves de ui/i18n/en.js.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
-const theModel = (p) => `O modelo de ${p.role === 'captioning' ? 'legenda' : 'tradução'} “${p.model}”`;
+const theModel = (p) => `O modelo de ${{ captioning: 'legenda', generation: 'geração de texto' }[p.role] || 'tradução'} “${p.model}”`;
 const selfHost = (p) => `Para hospedá-lo aqui, rode \`make models\` (ou copie os arquivos do modelo para models/${p.model}/ antes de \`make site\`) e aponte a configuração \`models\` para onde eles são servidos.`;
 const what = (p) => (p.weights ? `os pesos ${p.dtype} (${p.file}) não estão` : `o arquivo ${p.file} não está`);
 const check = (p) => (p.weights ? 'Confira o id do modelo ou tente outro dtype (q8 e fp32 são os mais comuns). ' : 'Confira o id do modelo. ');
@@ -18,6 +18,7 @@ function accepts(a) {
     case 'float': return `precisa ser um número ${a.min_open ? 'acima de' : 'de'} ${a.min} a ${a.max}`;
     case 'flag': return 'precisa ser 0 ou 1';
     case 'model': return 'precisa ser o id de um modelo, como Xenova/vit-gpt2-image-captioning';
+    case 'models': return 'precisa ser ids de modelos separados por vírgulas, como Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
     case 'path': return 'precisa ser um caminho neste site, como models/ ou /models/';
     case 'url': return 'precisa ser um endereço http:// ou https://, ou vazio para desligar a voz';
     case 'voice': return 'precisa ser o nome de uma voz, como v2/pt_speaker_0';
@@ -70,6 +71,7 @@ export default {
   'status.setting-problems': '{problems} Corrija o endereço ou as configurações, ou continue com estas.',
 
   'notice.no-webgpu': 'Este navegador não tem WebGPU, então os modelos rodam em WebAssembly (wasm).',
+  'notice.dtype-fallback': (p) => `O modelo “${p.model}” não tem pesos ${p.wanted}, então são usados os pesos ${p.dtype} (ele traz ${p.shipped}).`,
   'notice.webgpu-after-reload': 'A WebGPU passa a valer depois de recarregar a página; até lá os modelos rodam em WebAssembly (wasm).',
 
   'error.bad-setting': (p) => `A configuração ${p.setting} ${accepts(p.accepts)} (veio “${p.value}”); usando ${kept(p.kept)} no lugar.`,
@@ -88,7 +90,7 @@ export default {
   'error.bad-image-url': '“{url}” não é o endereço de uma imagem na web. Cole um endereço que comece com http:// ou https://, ou escolha um arquivo.',
   'error.not-an-image': (p) => `${source(p)} não é uma imagem (é ${p.type || 'de um tipo desconhecido'}). Use um link direto para uma imagem JPEG, PNG, WebP ou GIF, ou escolha um arquivo de imagem.`,
   'error.undecodable-image': (p) => `${source(p)} não pôde ser lido como imagem: pode estar danificado ou num formato que este navegador não decodifica. Tente uma imagem JPEG, PNG, WebP ou GIF.`,
-  'error.unexpected': (p) => `Algo deu errado ao ${p.what === 'start' ? 'iniciar o ambiente da página' : 'trabalhar nesta imagem'}. Recarregue a página e tente de novo; o console do navegador tem os detalhes.`,
+  'error.unexpected': (p) => `Algo deu errado ao ${{ start: 'iniciar o ambiente da página', generation: 'gerar o texto' }[p.what] || 'trabalhar nesta imagem'}. Recarregue a página e tente de novo; o console do navegador tem os detalhes.`,
   'error.no-answer': 'Nenhuma legenda voltou para esta imagem. Tente de novo.',
   'error.no-wasm': 'Este navegador não roda WebAssembly, que a página usa para rodar os modelos. Use um Chrome, Edge, Firefox ou Safari recente, com WebAssembly ativado.',
   'error.missing-file': 'Um arquivo de que a página precisa ({url}) não pôde ser carregado. Recarregue a página; se você hospeda o site, gere-o de novo com `make site`.',
@@ -194,4 +196,57 @@ export default {
   'speech.code.bad-api-key': 'ele recusou a chave de API da configuração “tts_key”',
   'speech.code.internal': 'ele teve um erro inesperado',
   'speech.why.unexpected': 'um problema inesperado',
+
+  'playground.title': 'Playground do Legenda: geração de texto no seu navegador',
+  'playground.description': 'Gere texto, converse em português e compare modelos: Python e modelos de IA rodando no seu navegador.',
+  'playground.skip': 'Pular para o playground',
+  'playground.tagline': 'Gere texto, converse em português e compare modelos. Os modelos rodam no seu navegador.',
+  'playground.nav': 'Páginas',
+  'playground.to-captioner': 'Legendas de imagens',
+  'playground.to-playground': 'Playground de texto',
+  'playground.heading': 'Playground',
+  'playground.mode': 'Modo',
+  'playground.mode-generate': 'Gerar texto',
+  'playground.mode-chat': 'Chat',
+  'playground.mode-compare': 'Comparar modelos',
+  'playground.model': 'Modelo',
+  'playground.compare-models': 'Modelos (separados por vírgula)',
+  'playground.prompt': 'Prompt',
+  'playground.prompt-placeholder': 'Era uma vez…',
+  'playground.system': 'Prompt de sistema',
+  'playground.message': 'Sua mensagem',
+  'playground.message-placeholder': 'Escreva uma mensagem (Enter envia, Shift+Enter pula linha)',
+  'playground.send': 'Enviar',
+  'playground.stop': 'Parar',
+  'playground.reset-chat': 'Recomeçar',
+  'playground.params': 'Parâmetros de geração',
+  'playground.footer': 'O playground roda Python (Pyodide) e Transformers.js no seu navegador, como a página de legendas; o texto aparece token a token enquanto o modelo escreve.',
+  'playground.role-user': 'Você',
+  'playground.role-assistant': 'Assistente',
+  'playground.figures': (p) => `${plural(p.tokens ?? 0, 'token', 'tokens')} · primeiro token em ${p.ttftMs ?? '…'} ms · ${p.tokensPerS ?? '…'} tokens/s`,
+  'playground.ready-generate': 'Pronto: escreva um prompt e clique em Gerar.',
+  'playground.ready-chat': 'Pronto: escreva uma mensagem e clique em Enviar.',
+  'playground.ready-compare': 'Pronto: escreva um prompt e clique em Gerar para comparar os modelos.',
+  'playground.starting': 'Começando…',
+  'playground.stage-generation-model': 'Carregando o modelo {model}…',
+  'playground.stage-generating': 'Gerando com {model} ({dtype})…',
+  'playground.stopping': 'Parando…',
+  'playground.stopped': (p) => `Parado depois de ${plural(p.tokens ?? 0, 'token', 'tokens')}: o texto até aqui fica.`,
+  'playground.done': (p) => `Pronto: ${plural(p.tokens ?? 0, 'token', 'tokens')}, o primeiro em ${p.ttftMs ?? '…'} ms, ${p.tokensPerS ?? '…'} tokens/s.`,
+  'playground.some-failed': (p) => `${plural(p.failed, 'modelo falhou', 'modelos falharam')}: ${p.first}`,
+  'playground.reset': 'Nova conversa: o histórico foi apagado.',
+  'playground.empty-prompt': 'O prompt está vazio: escreva algo para o modelo continuar ou responder.',
+  'playground.empty-message': 'A mensagem está vazia: escreva algo para enviar.',
+  'playground.no-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
+  'playground.webgpu-missing': (p) => `${p.models} só é oferecido onde o navegador tem WebGPU: é grande demais para rodar em WebAssembly (wasm), e este navegador não oferece um adaptador WebGPU.`,
+
+  'error.empty-prompt': (p) => (p.what === 'message' ? 'A mensagem está vazia: escreva algo para enviar.' : 'O prompt está vazio: escreva algo para o modelo continuar ou responder.'),
+  'error.no-chat-template': (p) => `O modelo “${p.model}” não tem um modelo de chat (chat template), então não consegue conversar. Escolha um modelo instruct (de chat), como onnx-community/Qwen2.5-0.5B-Instruct, ou use este no modo gerar ou comparar.`,
+  'error.not-a-text-model': (p) => `O modelo “${p.model}” não é um modelo de geração de texto (text-generation) nem text2text-generation${p.kind ? ` (é um modelo ${p.kind})` : ''}, então não escreve texto a partir de um prompt. Escolha um modelo como HuggingFaceTB/SmolLM2-135M-Instruct ou Xenova/flan-t5-small.`,
+  'error.no-onnx-weights': (p) => `O modelo “${p.model}” não tem pesos ONNX que esta página consiga rodar${p.shipped ? ` (ele traz ${p.shipped})` : ''}. Escolha um modelo convertido para Transformers.js (com uma pasta onnx/).`,
+  'error.out-of-memory': (p) => `O modelo “${p.model}” ficou sem memória enquanto gerava. Peça menos tokens (max_new_tokens), comece uma nova conversa (Recomeçar), feche outras abas ou escolha um modelo ou dtype menor (q8, q4).`,
+  'error.generation-failed': (p) => `O modelo “${p.model}” falhou enquanto gerava. Tente de novo ou tente outro modelo; o console do navegador tem os detalhes.`,
+  'error.needs-webgpu': (p) => `O modelo “${p.model}” só roda em WebGPU, e este navegador não a oferece: ${p.why === 'webgpu-after-reload' ? 'a WebGPU passa a valer depois de recarregar a página' : 'ele não tem um adaptador WebGPU'}. Escolha outro modelo ou recarregue a página (ou use um navegador com WebGPU).`,
+  'error.no-model': 'Escolha um modelo: o campo do modelo está vazio e este modo não tem um padrão.',
+  'error.no-compare-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
 };

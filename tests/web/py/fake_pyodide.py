@@ -1,0 +1,83 @@
+"""Stand-ins for Pyodide's browser-only modules, so web/py/legenda's worker code runs in CPython.
+
+Pyodide's `js`, `pyodide.ffi` and `transformers_js_py` exist only in the browser; ``install``
+puts small fakes in their place and imports the browser-only legenda modules against them
+(conftest.py's ``legenda`` fixture). The real ones are covered by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+BROWSER_ONLY = (
+    "runtime", "images", "captioner", "translator", "generator", "playground", "worker_main",
+)
+
+
+class FakeJsException(Exception):
+    """pyodide.ffi.JsException: what a rejected JS promise raises in Python."""
+
+
+class JsResult:
+    """A JS value whose to_py() gives plain Python data."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def to_py(self) -> Any:
+        return self._value
+
+
+class FakeProxy:
+    """pyodide.ffi.create_proxy's result: callable until destroyed."""
+
+    live = 0  # proxies created and not destroyed yet, over all instances
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self._function = function
+        self.destroyed = False
+        FakeProxy.live += 1
+
+    def __call__(self, *args: Any) -> Any:
+        assert not self.destroyed, "a destroyed proxy was called"
+        return self._function(*args)
+
+    def destroy(self) -> None:
+        assert not self.destroyed
+        self.destroyed = True
+        FakeProxy.live -= 1
+
+
+def install(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
+    js = types.ModuleType("js")
+    js.Object = types.SimpleNamespace(fromEntries=dict)  # type: ignore[attr-defined]
+    js.console = types.SimpleNamespace(  # type: ignore[attr-defined]
+        error=lambda *args: None, warn=lambda *args: None
+    )
+    js.performance = types.SimpleNamespace(now=lambda: 0.0)  # type: ignore[attr-defined]
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.JsException = FakeJsException  # type: ignore[attr-defined]
+    ffi.to_js = lambda value, dict_converter=None: value  # type: ignore[attr-defined]
+    ffi.create_proxy = FakeProxy  # type: ignore[attr-defined]
+    pyodide = types.ModuleType("pyodide")
+    pyodide.ffi = ffi  # type: ignore[attr-defined]
+    tjs = types.ModuleType("transformers_js_py")
+    tjs.import_transformers_js = None  # type: ignore[attr-defined]
+    for name, module in {
+        "js": js, "pyodide": pyodide, "pyodide.ffi": ffi, "transformers_js_py": tjs,
+    }.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    for name in BROWSER_ONLY:
+        monkeypatch.delitem(sys.modules, f"legenda.{name}", raising=False)
+    yield types.SimpleNamespace(
+        js=js,
+        **{name: importlib.import_module(f"legenda.{name}") for name in BROWSER_ONLY},
+    )
+    for name in BROWSER_ONLY:  # imported against the fakes: never reuse them
+        sys.modules.pop(f"legenda.{name}", None)

@@ -1,0 +1,36 @@
+// The playground's generation parameters (#params): max_new_tokens, do_sample, temperature,
+// top_k, top_p, repetition_penalty, each with the sentence that explains it. The fields come
+// from the settings schema (ui/settings-form.js builds them, name="<key>"), so the bounds, the
+// defaults and the words are the main page's; the values in force are the store's settings.
+// A change is applied when Generate is pressed (web/playground.js), and the worker's answer says
+// whether it is in range.
+
+import { asText } from './schema.js';
+import { buildFields, collectFields, fillFields } from './settings-form.js';
+import { watch } from './store.js';
+import { store } from './page-store.js';
+
+export const PARAMETER_GROUP = 'generation';
+
+/** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
+let inputs = {};
+
+/** Build the fields once the schema is known, and show the values in force after each answer. */
+export function mountParameters() {
+  const form = /** @type {HTMLFormElement} */ (document.getElementById('params'));
+  watch(store, (state) => state.schema, (schema) => {
+    if (!schema || Object.keys(inputs).length) return;
+    inputs = buildFields(form, schema, 'playground', (spec) => spec.group === PARAMETER_GROUP);
+    fillFields(inputs, store.get().settings);
+  });
+  watch(store, (state) => state.settingsAnswer, () => fillFields(inputs, store.get().settings), false);
+  form.addEventListener('submit', (event) => event.preventDefault());
+}
+
+/** The parameters whose field differs from the value in force. */
+export function parameterChanges() {
+  const { settings } = store.get();
+  return Object.fromEntries(
+    Object.entries(collectFields(inputs)).filter(([key, value]) => value !== asText(settings[key])),
+  );
+}
