@@ -13,22 +13,20 @@
 //   legenda:state     detail {state, previous}: body.dataset.state changed.
 
 import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
-import { runJob, startWorker, translateAgain } from './ui/worker-host.js';
+import { runJob, translateAgain } from './ui/worker-host.js';
 import {
   abandonJob, clearResults, jobCaptions, jobSummary, previewFailed, showItemError, showResult, startJob, mountResults,
 } from './ui/results.js';
 import { currentSelection, initImageSources, useUrl } from './ui/image-sources.js';
 import { mountLanguageSelects } from './ui/language-select.js';
 import { renderSamples } from './ui/samples.js';
-import { mountStatus } from './ui/status.js';
+import { bootPage } from './ui/boot.js';
 import { showProgress } from './ui/downloads.js';
 import { languageName } from './ui/format.js';
-import { acceptWorkerSettings, changeSettings, loadSettings } from './ui/settings.js';
+import { acceptWorkerSettings, changeSettings } from './ui/settings.js';
 import { mountSettingsForm } from './ui/settings-form.js';
 import { mountSpeech } from './ui/speech.js';
 import { mountModelCache } from './ui/model-cache.js';
-import { mountHooks } from './ui/hooks.js';
-import { applyIsolation } from './ui/isolation.js';
 import { t, wordError } from './ui/i18n.js';
 import { setStatus, store } from './ui/page-store.js';
 import { watch } from './ui/store.js';
@@ -171,32 +169,13 @@ function wirePage() {
   watch(store, (state) => state.languages, updateControls);
 }
 
-async function main() {
-  mountStatus();
-  mountHooks();
-  showStatus(() => t('stage.starting'));
+function mountPage() {
   wirePage();
   mountResults();
   mountSettingsForm();
   mountSpeech();
   mountModelCache();
   updateControls();
-  let workerSettings;
-  try {
-    workerSettings = await loadSettings();
-  } catch (error) {
-    console.error('The settings files could not be read', error);
-    setFatal();
-    showError(() => t('error.settings-file'));
-    return;
-  }
-  applyIsolation(store.get().settings.isolate === true);
-  if (typeof WebAssembly !== 'object' || typeof Worker !== 'function') {
-    setFatal();
-    showError(() => t('error.no-wasm'));
-    return;
-  }
-  startWorker(workerSettings, onWorkerMessage);
 }
 
-main();
+bootPage({ mount: mountPage, onMessage: onWorkerMessage });

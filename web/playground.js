@@ -6,15 +6,13 @@
 // and reads are in docs/architecture.md ("Playground").
 
 import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
-import { sendJob, startWorker, stopJob } from './ui/worker-host.js';
-import { mountStatus } from './ui/status.js';
+import { sendJob, stopJob } from './ui/worker-host.js';
+import { bootPage } from './ui/boot.js';
 import { showProgress } from './ui/downloads.js';
-import { acceptWorkerSettings, changeSettings, loadSettings } from './ui/settings.js';
+import { acceptWorkerSettings, changeSettings } from './ui/settings.js';
 import { mountSettingsForm } from './ui/settings-form.js';
 import { mountModelCache } from './ui/model-cache.js';
 import { mountLanguageSelects } from './ui/language-select.js';
-import { mountHooks } from './ui/hooks.js';
-import { applyIsolation } from './ui/isolation.js';
 import { t, wordError } from './ui/i18n.js';
 import { setStatus, store } from './ui/page-store.js';
 import { watch } from './ui/store.js';
@@ -243,10 +241,7 @@ function wirePage() {
   watch(playground, (state) => state.mode, updateControls, false);
 }
 
-async function main() {
-  mountStatus();
-  mountHooks();
-  showStatus(() => t('stage.starting'));
+function mountPage() {
   mountPlaygroundViews();
   wirePage();
   mountSettingsForm('playground', (spec) => spec.group !== PARAMETER_GROUP);
@@ -254,25 +249,12 @@ async function main() {
   mountModelFields();
   mountModelCache();
   updateControls();
-  let workerSettings;
-  try {
-    workerSettings = await loadSettings();
-  } catch (error) {
-    console.error('The settings files could not be read', error);
-    setFatal();
-    showError(() => t('error.settings-file'));
-    return;
-  }
-  const { settings } = store.get();
-  applyIsolation(settings.isolate === true);
-  playground.update({ mode: MODES.includes(settings.mode) ? settings.mode : 'generate' });
-  text('system').value = settings.system_prompt ?? '';
-  if (typeof WebAssembly !== 'object' || typeof Worker !== 'function') {
-    setFatal();
-    showError(() => t('error.no-wasm'));
-    return;
-  }
-  startWorker(workerSettings, onWorkerMessage);
 }
 
-main();
+/** @param {Record<string, any>} settings */
+function useSettings(settings) {
+  playground.update({ mode: MODES.includes(settings.mode) ? settings.mode : 'generate' });
+  text('system').value = settings.system_prompt ?? '';
+}
+
+bootPage({ mount: mountPage, onMessage: onWorkerMessage, onSettings: useSettings });
