@@ -126,11 +126,14 @@ class Bench:
 
     # --- the real page ---------------------------------------------------------------------
 
-    def page_round(self, query: dict[str, str]) -> dict[str, Figures]:
-        """First visit, then a revisit in the same browser (models in Cache Storage)."""
+    def page_round(self, query: dict[str, str],
+                   settings: dict[str, str] | None = None) -> dict[str, Figures]:
+        """First visit, then a revisit in the same browser (models in Cache Storage).
+        ``query`` goes to the worker's URL, ``settings`` to the page's."""
         from urllib.parse import urlencode
 
-        page_query = {**{k: str(v) for k, v in self.config.items()}, "tts": ""}
+        page_query = {**{k: str(v) for k, v in self.config.items()}, "tts": "",
+                      **(settings or {})}
         url = f"{self.origin}{bb.PREFIX}?{urlencode(page_query)}"
         visits = {}
         with bb.chromium(self.playwright) as launched:
@@ -235,13 +238,21 @@ def threads(bench: Bench, rounds: int) -> dict[str, Figures]:
 
 
 def page(bench: Bench, rounds: int) -> dict[str, Figures]:
+    """The page as it was (every progress event, the translation model loaded after
+    captioning), then each cut added in turn, in the same run."""
+    before = "before: every event, one model after the other"
+    variants = (
+        (before, {"progress-ms": "0"}, {"load_together": "0"}),
+        ("every event, models together", {"progress-ms": "0"}, {}),
+        ("~10/s (shipped)", {}, {}),
+    )
     columns: dict[str, Figures] = {}
-    for name, query in (("every event", {"progress-ms": "0"}), ("~10/s (shipped)", {})):
-        visits = [bench.page_round(query) for _ in range(rounds)]
+    for name, query, settings in variants:
+        visits = [bench.page_round(query, settings) for _ in range(rounds)]
         for visit in ("first visit", "revisit"):
             columns[f"{visit}, {name}"] = _median([v[visit] for v in visits])
     _table(f"The page, Generate clicked at ready (median of {rounds})", columns,
-           ratio=("first visit, ~10/s (shipped)", "first visit, every event"))
+           ratio=("first visit, ~10/s (shipped)", f"first visit, {before}"))
     return columns
 
 
