@@ -7,12 +7,10 @@ Transformers.js hold one file per part and dtype; dtype ``fp32`` loads ``<part>.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 # The parts an encoder-decoder pipeline of Transformers.js opens.
@@ -20,15 +18,9 @@ ENCODER_DECODER_PARTS = ("encoder_model", "decoder_model_merged")
 
 
 def export_onnx(
-    checkpoint: Path, model_dir: Path, task: str, parts: Iterable[str] = ENCODER_DECODER_PARTS,
-    external_data: bool = False,
+    checkpoint: Path, model_dir: Path, task: str, parts: Iterable[str] = ENCODER_DECODER_PARTS
 ) -> None:
-    """Export the PyTorch checkpoint in ``checkpoint`` and keep ``parts`` in ``model_dir/onnx``.
-
-    ``external_data``: the exporter saves the decoders it merges with their weights in
-    ``<part>.onnx_data`` (optimum's FORCE_ONNX_EXTERNAL_DATA). A full-size NLLB merged decoder
-    is over protobuf's 2 GB limit and cannot be saved otherwise ("Unable to merge decoders").
-    """
+    """Export the PyTorch checkpoint in ``checkpoint`` and keep ``parts`` in ``model_dir/onnx``."""
     from optimum.exporters.onnx import main_export  # heavy import: only when building
 
     onnx_dir = model_dir / "onnx"
@@ -36,7 +28,7 @@ def export_onnx(
     with tempfile.TemporaryDirectory(prefix="legenda-export-") as tmp:
         # Tracing a model always warns (TracerWarning on shape-dependent Python branches); those
         # are the exporter's business, and pytest would turn them into errors.
-        with warnings.catch_warnings(), _forced_external_data(external_data):
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             main_export(
                 str(checkpoint), output=tmp, task=task, do_validation=False, local_files_only=True
@@ -45,21 +37,6 @@ def export_onnx(
             # A part over protobuf's 2 GB limit comes with its weights in <part>.onnx_data.
             for produced in Path(tmp).glob(f"{part}.onnx*"):
                 shutil.move(produced, onnx_dir / produced.name)
-
-
-@contextlib.contextmanager
-def _forced_external_data(on: bool) -> Iterator[None]:
-    """optimum reads FORCE_ONNX_EXTERNAL_DATA when it saves a merged decoder."""
-    before = os.environ.get("FORCE_ONNX_EXTERNAL_DATA")
-    if on:
-        os.environ["FORCE_ONNX_EXTERNAL_DATA"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("FORCE_ONNX_EXTERNAL_DATA", None)
-        else:
-            os.environ["FORCE_ONNX_EXTERNAL_DATA"] = before
 
 
 def store_weights_outside(model_dir: Path, part: str) -> None:

@@ -53,9 +53,7 @@ def build(model_dir: Path, spec: specs.Seq2Seq) -> None:
     tiny._name_tokenizer_class(model_dir / "tokenizer_config.json")
     torch.manual_seed(tiny.SEED)
     _model(spec, tokenizer).save_pretrained(model_dir)
-    onnx_export.export_onnx(
-        model_dir, model_dir, task="text2text-generation-with-past", external_data=True
-    )
+    onnx_export.export_onnx(model_dir, model_dir, task="text2text-generation-with-past")
     onnx_export.store_weights_outside(model_dir, "decoder_model_merged")
     onnx_export.quantize_parts(model_dir)
 
