@@ -9,8 +9,9 @@ for the max_new_tokens it is given (``specs.TRANSLATION_TOKENS`` for a real capt
 
 At full size the fp32 merged decoder is over protobuf's 2 GB limit: it is stored with its weights
 in ``decoder_model_merged.onnx_data`` (always, so a reduced-size build runs the same code), and
-the export needs about 18 GB of RAM. ``make bench-models TWINS=nllb`` builds it where there is
-that much; ``reduced(specs.NLLB_600M)`` checks the builder anywhere.
+the export needs about 18 GB of RAM. ``reduced(specs.NLLB_600M)`` checks the builder anywhere;
+at full size ``make bench-models TWINS=nllb`` still fails in optimum's decoder merge, whose size
+check cannot serialize a model over 2 GB (docs/performance.md, "Still open").
 """
 
 from __future__ import annotations
