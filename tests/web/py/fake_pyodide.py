@@ -7,10 +7,12 @@ puts small fakes in their place and imports the browser-only legenda modules aga
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -81,3 +83,49 @@ def install(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
     )
     for name in BROWSER_ONLY:  # imported against the fakes: never reuse them
         sys.modules.pop(f"legenda.{name}", None)
+
+
+def fake_worker(
+    legenda: types.SimpleNamespace,
+    pipeline: Callable[[str, str, str], Awaitable[Any]],
+    library: Any = None,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """legenda's Worker on a Runtime that loads nothing: ``pipeline(task, model, dtype)`` makes
+    its pipelines, ``library`` (when given) stands for Transformers.js. Returns the worker and
+    the list its messages are posted to."""
+
+    class FakeRuntime(legenda.runtime.Runtime):  # type: ignore[misc, name-defined]
+        async def load(self) -> None:
+            pass
+
+        def apply(self, settings: Any) -> None:
+            pass
+
+        def local_model_path(self, settings: Any) -> str:
+            return "/models/"
+
+        async def pipeline(self, task: str, model: str, settings: Any) -> Any:
+            return await pipeline(task, model, settings.dtype)
+
+    if library is not None:
+        FakeRuntime.library = lambda self: library  # type: ignore[method-assign]
+    site = legenda.runtime.SiteInfo("http://h/", "http://h/t.js", "http://h/ort/", False)
+    sent: list[dict[str, Any]] = []
+    return legenda.worker_main.Worker(sent.append, FakeRuntime(site, lambda info: None)), sent
+
+
+def handle(worker: Any, *messages: dict[str, Any]) -> None:
+    """Hand ``messages`` to the worker one after the other, on one event loop (as in the
+    browser). In a thread: Playwright's sync API (the e2e tests, same pytest session) keeps an
+    event loop running in the main thread, where asyncio.run() refuses to start another."""
+
+    async def main() -> None:
+        for message in messages:
+            await worker.handle(message)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, main()).result()
+
+
+def of_type(sent: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [message for message in sent if message["type"] == kind]

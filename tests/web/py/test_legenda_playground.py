@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fake_pyodide import FakeJsException, FakeProxy, JsResult
+from fake_pyodide import FakeJsException, FakeProxy, JsResult, fake_worker, handle, of_type
 
 ANSWER = "abcdefghijklmnopqrstuvwxyz"
 
@@ -186,47 +186,14 @@ class FakePipe:
 def make_worker(legenda: types.SimpleNamespace) -> tuple[Any, list[dict[str, Any]], Library]:
     library = Library()
     clock = iter(range(0, 10_000_000, 10))
-
-    class FakeRuntime(legenda.runtime.Runtime):  # type: ignore[misc, name-defined]
-        async def load(self) -> None:
-            pass
-
-        def apply(self, settings: Any) -> None:
-            pass
-
-        def local_model_path(self, settings: Any) -> str:
-            return "/models/"
-
-        def library(self) -> Any:
-            return library
-
-        async def pipeline(self, task: str, model: str, settings: Any) -> Any:
-            return await library.pipeline(task, model, settings.dtype)
-
     legenda.js.performance.now = lambda: float(next(clock))
     legenda.js.BigInt64Array = types.SimpleNamespace(**{"from": lambda ids, _: list(ids)})
     legenda.js.BigInt = int
-    site = legenda.runtime.SiteInfo("http://h/", "http://h/t.js", "http://h/ort/", False)
-    sent: list[dict[str, Any]] = []
-    worker = legenda.worker_main.Worker(sent.append, FakeRuntime(site, lambda info: None))
+    worker, sent = fake_worker(legenda, library.pipeline, library)
     library.worker = worker
     library.add("t/smol")
     library.add("t/t5", encoder_decoder=True, template=False)
     return worker, sent, library
-
-
-def handle(worker: Any, *messages: dict[str, Any]) -> None:
-    # In a thread: Playwright's sync API (same pytest session) holds the main thread's loop.
-    async def main() -> None:
-        for message in messages:
-            await worker.handle(message)
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, main()).result()
-
-
-def of_type(sent: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [message for message in sent if message["type"] == kind]
 
 
 def generate(prompt: str = "Era uma vez", job: str = "g", **params: Any) -> dict[str, Any]:

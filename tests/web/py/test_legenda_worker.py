@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import types
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from fake_pyodide import FakeJsException, JsResult
+from fake_pyodide import FakeJsException, JsResult, fake_worker, handle, of_type
 
 CAPTION = "a cat on a couch with a cat on a couch"  # vit-gpt2's loop, cleaned on the way
 
@@ -84,37 +83,9 @@ class FakeImages:
 
 def make_worker(legenda: types.SimpleNamespace) -> tuple[Any, list[dict[str, Any]], FakePipelines]:
     pipelines = FakePipelines()
-
-    class FakeRuntime(legenda.runtime.Runtime):  # type: ignore[misc, name-defined]
-        async def load(self) -> None:
-            pass
-
-        def apply(self, settings: Any) -> None:
-            pass
-
-        def local_model_path(self, settings: Any) -> str:
-            return "/models/"
-
-        async def pipeline(self, task: str, model: str, settings: Any) -> Any:
-            return await pipelines.create(task, model, settings.dtype)
-
-    site = legenda.runtime.SiteInfo("http://h/", "http://h/t.js", "http://h/ort/", False)
-    sent: list[dict[str, Any]] = []
-    worker = legenda.worker_main.Worker(sent.append, FakeRuntime(site, lambda info: None))
+    worker, sent = fake_worker(legenda, pipelines.create)
     worker.images = FakeImages()
     return worker, sent, pipelines
-
-
-def handle(worker: Any, *messages: dict[str, Any]) -> None:
-    # In a thread of its own: Playwright's sync API (the e2e tests, same pytest session) keeps
-    # an event loop running in the main thread, where asyncio.run() refuses to start another.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        for message in messages:
-            pool.submit(asyncio.run, worker.handle(message)).result()
-
-
-def of_type(sent: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [message for message in sent if message["type"] == kind]
 
 
 def init(config: dict[str, Any] | None = None) -> dict[str, Any]:
