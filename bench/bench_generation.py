@@ -16,7 +16,6 @@ Run: ``.venv/bin/python bench/bench_generation.py [--rounds N] [--dtype q8|fp32]
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from bench.browser import playwright_settings  # noqa: E402
 from scripts import build_site  # noqa: E402
 from scripts.serve_site import make_server, serve_in_thread  # noqa: E402
 from tests.model_factory import chat_model, link_models, t5_model  # noqa: E402
@@ -54,14 +54,6 @@ QUESTIONS = [
     "Uma mulher andando com um guarda-chuva azul.",
     "What is the small red boat on the river?",
 ]
-
-
-def _browser_settings() -> Any:
-    spec = importlib.util.spec_from_file_location("pw_config", ROOT / "playwright.config.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _job(page: Page, message: dict[str, Any], stop_after_first: bool = False) -> dict[str, Any]:
@@ -155,7 +147,7 @@ def main() -> None:
     parser.add_argument("--dtype", default="q8", choices=("q8", "fp32"))
     parser.add_argument("--tokens", type=int, default=64, help="max_new_tokens per answer")
     args = parser.parse_args()
-    browser_settings = _browser_settings()
+    browser_settings = playwright_settings()
     with tempfile.TemporaryDirectory(prefix="legenda-bench-") as tmp:
         work = Path(tmp)
         build_site.build(work / "site", models=work / "no-models")
