@@ -10,8 +10,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest import mock
+
+if TYPE_CHECKING:
+    import onnx
 
 # The parts an encoder-decoder pipeline of Transformers.js opens.
 ENCODER_DECODER_PARTS = ("encoder_model", "decoder_model_merged")
@@ -28,7 +34,7 @@ def export_onnx(
     with tempfile.TemporaryDirectory(prefix="legenda-export-") as tmp:
         # Tracing a model always warns (TracerWarning on shape-dependent Python branches); those
         # are the exporter's business, and pytest would turn them into errors.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _saving_large_models():
             warnings.simplefilter("ignore")
             main_export(
                 str(checkpoint), output=tmp, task=task, do_validation=False, local_files_only=True
@@ -37,6 +43,53 @@ def export_onnx(
             # A part over protobuf's 2 GB limit comes with its weights in <part>.onnx_data.
             for produced in Path(tmp).glob(f"{part}.onnx*"):
                 shutil.move(produced, onnx_dir / produced.name)
+
+
+# protobuf serializes at most 2 GiB; a model with more weights than this is saved with external
+# data (a margin for the graph itself).
+_PROTOBUF_WEIGHTS = 1_800_000_000
+
+
+@contextmanager
+def _saving_large_models() -> Iterator[None]:
+    """Let optimum save a merged decoder over protobuf's 2 GB limit.
+
+    optimum 2.1's ``check_and_save_model`` (which saves the decoder it merges, and the parts it
+    de-duplicates) starts with ``model.ByteSize()``, which protobuf refuses over 2 GB: at full
+    size NLLB-600M's merged decoder failed with "Unable to merge decoders" there, with or
+    without FORCE_ONNX_EXTERNAL_DATA. Models that large are saved here with their weights in
+    ``<name>_data`` (what optimum itself writes when the data is external) and checked by path;
+    smaller ones go through optimum's own function.
+    """
+    import onnx
+    from optimum.exporters.onnx import convert
+    from optimum.onnx import graph_transformations
+
+    optimums_own = graph_transformations.check_and_save_model
+
+    def check_and_save(model: onnx.ModelProto, save_path: str | Path | None) -> None:
+        if save_path is None or _weight_bytes(model) < _PROTOBUF_WEIGHTS:
+            optimums_own(model, save_path)
+            return
+        path = Path(save_path)
+        for old in path.parent.glob(f"{path.name}?*"):
+            old.unlink()
+        onnx.save_model(
+            model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+            location=f"{path.name}_data", size_threshold=1024, convert_attribute=True,
+        )
+        onnx.checker.check_model(str(path))  # by path: the checker reads external data itself
+
+    with (
+        mock.patch.object(graph_transformations, "check_and_save_model", check_and_save),
+        mock.patch.object(convert, "check_and_save_model", check_and_save),
+    ):
+        yield
+
+
+def _weight_bytes(model: onnx.ModelProto) -> int:
+    """The bytes of the weights held in the proto (top graph; subgraphs hold only scalars)."""
+    return sum(len(tensor.raw_data) for tensor in model.graph.initializer)
 
 
 def store_weights_outside(model_dir: Path, part: str) -> None:
