@@ -115,6 +115,9 @@ class Bench:
             return bb.job_stages(page, name, sent)
 
         figures = {f"first job: {k}": v for k, v in job("first").items()}
+        wasm = page.evaluate("window.msgs.findLast(m => m.type === 'memory')?.wasmMB ?? null")
+        if wasm is not None:  # the plain worker reports its WebAssembly heap
+            figures["wasm heap MB after first job"] = float(wasm)
         runs = [job(f"warm{n}") for n in range(warm)]
         for key in ("captioning", "translating", "total"):
             figures[f"warm job: {key}"] = statistics.median(run[key] for run in runs)
@@ -256,23 +259,31 @@ def page(bench: Bench, rounds: int) -> dict[str, Figures]:
     return columns
 
 
-SESSION_OPTIONS = {
+MEMORY_VARIANTS = {
     "ONNX Runtime defaults": {},
-    "no CPU memory arena": {"enableCpuMemArena": False},
-    "no weight pre-packing": {"extra": {"session": {"disable_prepacking": "1"}}},
+    "no CPU memory arena": {"session": {"enableCpuMemArena": False}},
+    "no weight pre-packing": {"session": {"extra": {"session": {"disable_prepacking": "1"}}}},
+    "basic graph optimizations": {"session": {"graphOptimizationLevel": "basic"}},
+    "no graph optimizations": {"session": {"graphOptimizationLevel": "disabled"}},
+    "no Cache Storage": {"cache": "0"},
 }
+
+
+def _query(variant: dict[str, Any]) -> dict[str, str]:
+    return {key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in variant.items()}
 
 
 def memory(bench: Bench, rounds: int) -> dict[str, Figures]:
     """Where the renderer's memory goes: ONNX Runtime session options tried on the plain
     Transformers.js worker (bench only; the product keeps the defaults unless one helps)."""
     columns = {
-        name: _repeat(rounds, lambda o=options: bench.worker_round(
-            "plain", query={"session": json.dumps(o)}))
-        for name, options in SESSION_OPTIONS.items()
+        name: _repeat(rounds, lambda query=_query(variant): bench.worker_round(
+            "plain", query=query))
+        for name, variant in MEMORY_VARIANTS.items()
     }
-    _table(f"Memory: ONNX Runtime session options, plain worker (median of {rounds})", columns,
-           ratio=("no weight pre-packing", "ONNX Runtime defaults"))
+    _table(f"Memory: ONNX Runtime options and Cache Storage, plain worker (median of {rounds})",
+           columns, ratio=("no Cache Storage", "ONNX Runtime defaults"))
     return columns
 
 
