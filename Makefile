@@ -71,8 +71,8 @@ bench: setup site
 
 # Full-size random-weight twins of the default models, for the real-size benchmarks: minutes and
 # gigabytes each, cached in ~/.cache/legenda/bench-models; never part of `make test`. TWINS picks
-# some (captioner bark vits chat nllb); nllb, the NLLB-600M twin, needs about 18 GB of RAM and
-# does not build yet at full size (optimum cannot merge its >2 GB decoders: docs/performance.md).
+# some (captioner bark vits chat nllb); nllb, the NLLB-600M twin, needs about 16 GB of RAM (so it
+# is not in the default set) and ~5 minutes.
 TWINS ?=
 bench-models: $(VENV)/.installed
 	nice -n 19 $(PY) -m tests.model_factory.real_size $(TWINS)

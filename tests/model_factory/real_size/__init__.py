@@ -16,7 +16,7 @@ from tests.model_factory.real_size.chat import chat_twin
 from tests.model_factory.real_size.speech import bark_twin, vits_twin
 from tests.model_factory.real_size.translator import translator_twin
 
-# What ``make bench-models`` builds by name; "nllb" needs ~18 GB of RAM (see translator.py).
+# What ``make bench-models`` builds by name; "nllb" needs ~16 GB of RAM (see translator.py).
 TWINS: dict[str, Callable[[], Path]] = {
     "captioner": captioner_twin,
     "bark": bark_twin,

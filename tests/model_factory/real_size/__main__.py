@@ -1,6 +1,6 @@
 """``python -m tests.model_factory.real_size [NAME ...]``: build (or find) twins, print folders.
 
-Names: captioner, bark, vits, chat, nllb (nllb needs ~18 GB of RAM). Default: all but nllb.
+Names: captioner, bark, vits, chat, nllb (nllb needs ~16 GB of RAM). Default: all but nllb.
 """
 
 from __future__ import annotations
