@@ -1,9 +1,11 @@
 """Download the default models for offline use or self-hosting (``make models``).
 
 Browser models (Transformers.js) go to ``models/<org>/<name>/`` with only the ONNX files the
-chosen dtype needs; ``make site`` copies them into ``dist/site/models/`` and the page uses them
-before the hub. The sidecar's model goes to the Hugging Face cache, where transformers finds it
-with no network (HF_HUB_OFFLINE=1).
+chosen dtype needs, their weights stored outside the graph (scripts/external_data.py: the
+page's memory peak is about a quarter lower; ``--single-file`` keeps the hub's layout);
+``make site`` copies them into ``dist/site/models/`` and the page uses them before the hub.
+The sidecar's model goes to the Hugging Face cache, where transformers finds it with no network
+(HF_HUB_OFFLINE=1).
 
     python scripts/download_models.py                 # both, dtype q8
     python scripts/download_models.py --dtype fp32 --only browser
@@ -22,8 +24,11 @@ from tts_server.config import DEFAULT_MODELS, ENGINES  # the sidecar's own defau
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "web" / "py"))
+sys.path.insert(0, str(ROOT))
 from legenda.errors import LegendaError  # noqa: E402 - the page's own rule for dtypes
 from legenda.generation import choose_dtype  # noqa: E402
+
+from scripts.external_data import split_model  # noqa: E402
 
 SCHEMA = ROOT / "web" / "settings-schema.json"  # every setting and its default, once
 CONFIG = ROOT / "web" / "config.json"  # the site's own choices over the schema's defaults
@@ -89,7 +94,11 @@ def default_browser_models() -> list[str]:
     return list(dict.fromkeys(model.strip() for model in models if model.strip()))
 
 
-def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> None:
+def download_browser_models(
+    model_ids: list[str], dtype: str, dest: Path, split: bool = True
+) -> None:
+    """Each model's files for ``dtype`` into ``dest/<model id>``, with the weights stored
+    outside the graph unless ``split`` is false (scripts/external_data.py: less memory)."""
     from huggingface_hub import list_repo_files, snapshot_download
 
     for model_id in model_ids:
@@ -106,6 +115,8 @@ def download_browser_models(model_ids: list[str], dtype: str, dest: Path) -> Non
             print(f"  it has no {dtype} weights: its {chosen} weights, which the page loads "
                   f"instead (it ships {', '.join(shipped_dtypes(files))})", flush=True)
         snapshot_download(model_id, local_dir=target, allow_patterns=patterns)
+        if split:
+            split_model(target)
 
 
 def download_speech_model(engine: str, model_id: str | None) -> None:
@@ -136,11 +147,15 @@ def main() -> int:
     parser.add_argument("--only", choices=("browser", "speech"), help="download just one side")
     parser.add_argument("--dest", type=Path, default=ROOT / "models", help="browser models folder")
     parser.add_argument("--model", action="append", help="browser model id (repeatable)")
+    parser.add_argument(
+        "--single-file", action="store_true",
+        help="keep each ONNX file in one piece as on the hub (by default the weights go to "
+        "<file>.onnx_data: the page then needs about a quarter less memory)")
     args = parser.parse_args()
     try:
         if args.only != "speech":
             models = args.model or default_browser_models()
-            download_browser_models(models, args.dtype, args.dest)
+            download_browser_models(models, args.dtype, args.dest, split=not args.single_file)
         if args.only != "browser":
             engine = os.environ.get("LEGENDA_TTS_ENGINE", "bark")
             if engine not in ENGINES:

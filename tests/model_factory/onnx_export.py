@@ -94,21 +94,15 @@ def _weight_bytes(model: onnx.ModelProto) -> int:
 
 def store_weights_outside(model_dir: Path, part: str) -> None:
     """Keep ``onnx/<part>.onnx``'s weights in ``<part>.onnx_data``, the name Transformers.js
-    asks for when a model uses external data.
+    asks for when a model uses external data (the product's own function, which `make models`
+    applies to self-hosted models).
 
     A merged decoder at full size is over protobuf's 2 GB limit, so it must be stored this way;
     the builders apply it whatever the size, so a reduced-size build runs the same code.
     """
-    import onnx
+    from scripts.external_data import store_weights_outside as store
 
-    path = model_dir / "onnx" / f"{part}.onnx"
-    model = onnx.load(path)  # external data, if any, comes back into memory
-    for old in path.parent.glob(f"{part}.onnx?*"):
-        old.unlink()
-    onnx.save_model(
-        model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-        location=f"{part}.onnx_data", size_threshold=1024,
-    )
+    store(model_dir / "onnx" / f"{part}.onnx")
 
 
 def quantize_parts(model_dir: Path, parts: Iterable[str] = ENCODER_DECODER_PARTS) -> None:
