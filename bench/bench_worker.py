@@ -16,6 +16,9 @@ each figure side by side in the same run (fresh browsers: nothing cached unless 
              and total blocking time, progress messages: the page as it was, then each cut;
   memory     ONNX Runtime options and Cache Storage on the plain worker: renderer peak and the
              WebAssembly heap's size;
+  layout     the models as the hub ships them (one file each) vs split into graph and
+             external data (what `make models` writes: scripts/external_data.py), on the plain
+             and the product worker;
   and everywhere the peak memory (PSS) by Chromium process.
 
 Token counts are pinned (tests/model_factory/real_size/specs.py): a caption of 12 tokens and a
@@ -46,6 +49,7 @@ from playwright.sync_api import Page, Playwright, sync_playwright  # noqa: E402
 from bench import browser as bb  # noqa: E402
 from bench.svg_plot import bar_chart  # noqa: E402
 from scripts import build_site  # noqa: E402
+from scripts.external_data import split_model, store_weights_outside  # noqa: E402
 from scripts.serve_site import make_server, serve_in_thread  # noqa: E402
 from tests.model_factory import captioner_model, link_models, translator_model  # noqa: E402
 from tests.model_factory.real_size import specs  # noqa: E402
@@ -55,8 +59,9 @@ window.start = (url) => { window.w = new Worker(url, { type: "module" }); };
 window.send = (m) => { w.postMessage(m); return performance.now(); };
 </script>"""
 RESULTS = ROOT / "bench" / "results"
+SPLIT_ORG = "legenda-split"  # the layout section's copies of the models, split
 WARM_RUNS = 3
-SECTIONS = ("bridge", "cuts", "threads", "page", "memory")
+SECTIONS = ("bridge", "cuts", "threads", "page", "memory", "layout")
 Figures = dict[str, float]
 
 
@@ -65,6 +70,7 @@ class Bench:
 
     def __init__(self, playwright: Playwright, origin: str, isolated: str, models: dict[str, str]):
         self.playwright = playwright
+        self.models = models
         self.origin, self.isolated = origin, isolated
         self.config = {
             **models, "remote_models": "0", "models": "models/",
@@ -295,6 +301,19 @@ def memory(bench: Bench, rounds: int) -> dict[str, Figures]:
     return columns
 
 
+def layout(bench: Bench, rounds: int) -> dict[str, Figures]:
+    """One-piece model files vs weights outside the graph, side by side, both workers."""
+    split = {key: f"{SPLIT_ORG}/{name.split('/', 1)[1]}" for key, name in bench.models.items()}
+    columns = {}
+    for worker in ("plain", "product"):
+        for name, models in (("one file", bench.models), ("graph + data", split)):
+            columns[f"{worker}, {name}"] = _repeat(rounds, lambda w=worker, m=models: (
+                bench.worker_round(w, config=m, warm=1)))
+    _table(f"Layout: one file vs weights outside the graph (median of {rounds})", columns,
+           ratio=("product, graph + data", "product, one file"))
+    return columns
+
+
 # --- set-up ------------------------------------------------------------------------------------
 
 def _models(real: bool, nllb: bool) -> tuple[dict[str, str], list[Path]]:
@@ -322,7 +341,20 @@ def _serve(work: Path, models: Path, isolate: bool) -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
-def _prepare(work: Path, model_dirs: list[Path]) -> Path:
+def _split_copy(model_dir: Path, into: Path) -> Path:
+    """``model_dir`` for the layout section: links to its configs and tokenizer, and its q8
+    files split by scripts/external_data.py (written here; the twin is left as it is)."""
+    (into / "onnx").mkdir(parents=True)
+    for item in model_dir.iterdir():
+        if item.is_file():
+            (into / item.name).symlink_to(item)
+    for model_file in (model_dir / "onnx").glob("*_quantized.onnx"):
+        store_weights_outside(model_file, into / "onnx" / model_file.name)
+    split_model(into)  # config.json (a link) is replaced by a file naming the data files
+    return into
+
+
+def _prepare(work: Path, model_dirs: list[Path], split: bool) -> Path:
     import numpy as np
     from PIL import Image
 
@@ -332,7 +364,8 @@ def _prepare(work: Path, model_dirs: list[Path]) -> Path:
     (work / "images").mkdir()
     pixels = np.random.default_rng(0).integers(0, 256, size=(480, 640, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(work / "images" / "photo.png")
-    return link_models(work / "models", *model_dirs)
+    copies = [_split_copy(d, work / "split" / SPLIT_ORG / d.name) for d in model_dirs if split]
+    return link_models(work / "models", *model_dirs, *copies)
 
 
 def main() -> None:
@@ -352,7 +385,7 @@ def main() -> None:
     results: dict[str, Any] = {"models": models}
     with tempfile.TemporaryDirectory(prefix="legenda-bench-") as tmp:
         work = Path(tmp)
-        linked = _prepare(work, model_dirs)
+        linked = _prepare(work, model_dirs, split="layout" in chosen)
         with sync_playwright() as playwright:
             bench = Bench(playwright, _serve(work, linked, False), _serve(work, linked, True),
                           models)

@@ -31,16 +31,18 @@ def data_file(model_file: Path) -> Path:
     return model_file.with_name(f"{model_file.name}_data")
 
 
-def store_weights_outside(model_file: Path) -> None:
-    """Rewrite ``model_file`` with its weights in ``data_file(model_file)`` (one file)."""
+def store_weights_outside(model_file: Path, dest: Path | None = None) -> None:
+    """Rewrite ``model_file`` (or write ``dest``) with its weights in one data file beside it,
+    ``data_file(...)``."""
     import onnx  # heavy: only when converting
 
+    dest = dest or model_file
     model = onnx.load(model_file)  # weights already outside come back into memory
-    for old in model_file.parent.glob(f"{model_file.name}_data*"):
+    for old in dest.parent.glob(f"{dest.name}_data*"):
         old.unlink()
     onnx.save_model(
-        model, model_file, save_as_external_data=True, all_tensors_to_one_file=True,
-        location=data_file(model_file).name, size_threshold=SIZE_THRESHOLD,
+        model, dest, save_as_external_data=True, all_tensors_to_one_file=True,
+        location=data_file(dest).name, size_threshold=SIZE_THRESHOLD,
     )
 
 
