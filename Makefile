@@ -90,8 +90,9 @@ models: $(VENV)/.installed
 # them (gibberish text; the README shows the URL that selects them).
 test-models: $(VENV)/.installed
 	$(PY) -c "from pathlib import Path; from tests.model_factory import captioner_model, \
-	translator_model, chat_model, t5_model, link_models; print(link_models(Path('models'), \
-	captioner_model(), translator_model(), chat_model(), t5_model()) / 'legenda-test')"
+	translator_model, marian_model, chat_model, t5_model, link_models; \
+	print(link_models(Path('models'), captioner_model(), translator_model(), marian_model(), \
+	chat_model(), t5_model()) / 'legenda-test')"
 
 clean:
 	rm -rf dist .pytest_cache .ruff_cache .mypy_cache
