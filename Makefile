@@ -71,7 +71,7 @@ bench: setup site
 
 # Full-size random-weight twins of the default models, for the real-size benchmarks: minutes and
 # gigabytes each, cached in ~/.cache/legenda/bench-models; never part of `make test`. TWINS picks
-# some (captioner bark vits chat nllb); nllb, the NLLB-600M twin, needs about 18 GB of RAM and
+# some (captioner bark vits chat marian nllb); nllb, the NLLB-600M twin, needs about 18 GB of RAM and
 # does not build yet at full size (optimum cannot merge its >2 GB decoders: docs/performance.md).
 TWINS ?=
 bench-models: $(VENV)/.installed

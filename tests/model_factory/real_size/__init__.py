@@ -27,7 +27,7 @@ TWINS: dict[str, Callable[[], Path]] = {
     "nllb": translator_twin,
     "marian": marian_twin,
 }
-DEFAULT = ("captioner", "bark", "vits", "chat")
+DEFAULT = ("captioner", "bark", "vits", "chat", "marian")
 
 __all__ = ["DEFAULT", "TWINS", "bark_twin", "captioner_twin", "chat_twin", "marian_twin",
            "translator_twin", "vits_twin"]

@@ -1,7 +1,7 @@
 """``python -m tests.model_factory.real_size [NAME ...]``: build (or find) twins, print folders.
 
 Names: captioner, bark, vits, chat, nllb (nllb needs ~18 GB of RAM), marian (the fast
-translator). Default: captioner, bark, vits, chat.
+translator). Default: all but nllb.
 """
 
 from __future__ import annotations
