@@ -46,6 +46,8 @@ def test_the_marian_model_translates_into_portuguese_and_says_what_it_lacks(
                  f"translation_model={DEFAULT_MODEL}"):
         assert fact in message, message
     assert app.text("#caption") == caption
+    assert app.text("#translation") == ""
+    assert app.text("#translation-label").lower() == "deutsch"  # what was asked for
     card = app.page.locator("#results .result").first
     assert card.get_attribute("data-status") == "error"
     app.screenshot("translation-language-missing")
