@@ -47,6 +47,6 @@ def test_table_for_the_page() -> None:
     table = language_table()
     assert table[0] == {
         "code": "pt", "name": "Português (Brasil)", "nllb": "por_Latn", "m2m100": "pt",
-        "marian": ["pt_br", "pt_BR", "pt", "por"],
+        "marian": ["pt_br", "pt_BR", "pob", "pt", "por"],
     }
     assert {row["code"] for row in table} == {entry.code for entry in LANGUAGES}

@@ -48,6 +48,7 @@ def test_marian_gets_the_first_id_of_the_language_that_is_in_its_vocabulary() ->
     (["fr", "pt_BR", "es"], ">>pt_BR<<"),  # pt_BR: missed by 4.3.1's own list of codes
     (["fr", "pt", "es"], ">>pt<<"),
     (["fra", "por", "spa"], ">>por<<"),  # a Tatoeba-Challenge model's ISO 639-3 ids
+    (["por", "pob"], ">>pob<<"),  # and its Brazilian Portuguese, before plain Portuguese
 ])
 def test_marian_ids_are_tried_in_the_tables_order(ids: list[str], expected: str) -> None:
     assert request(FakeMarianTokenizer(ids), TEXT, language("pt")) == Request(f"{expected} {TEXT}")
