@@ -71,8 +71,8 @@ bench: setup site
 
 # Full-size random-weight twins of the default models, for the real-size benchmarks: minutes and
 # gigabytes each, cached in ~/.cache/legenda/bench-models; never part of `make test`. TWINS picks
-# some (captioner bark vits chat nllb); nllb, the NLLB-600M twin, needs about 16 GB of RAM (so it
-# is not in the default set) and ~5 minutes.
+# some (captioner bark vits chat marian nllb); nllb, the NLLB-600M twin, needs about 16 GB of RAM
+# (so it is not in the default set) and ~5 minutes.
 TWINS ?=
 bench-models: $(VENV)/.installed
 	nice -n 19 $(PY) -m tests.model_factory.real_size $(TWINS)
@@ -90,8 +90,9 @@ models: $(VENV)/.installed
 # them (gibberish text; the README shows the URL that selects them).
 test-models: $(VENV)/.installed
 	$(PY) -c "from pathlib import Path; from tests.model_factory import captioner_model, \
-	translator_model, chat_model, t5_model, link_models; print(link_models(Path('models'), \
-	captioner_model(), translator_model(), chat_model(), t5_model()) / 'legenda-test')"
+	translator_model, marian_model, chat_model, t5_model, link_models; \
+	print(link_models(Path('models'), captioner_model(), translator_model(), marian_model(), \
+	chat_model(), t5_model()) / 'legenda-test')"
 
 clean:
 	rm -rf dist .pytest_cache .ruff_cache .mypy_cache

@@ -19,14 +19,19 @@ each figure side by side in the same run (fresh browsers: nothing cached unless 
   layout     the models as the hub ships them (one file each) vs split into graph and
              external data (what `make models` writes: scripts/external_data.py), on the plain
              and the product worker;
+  translators  NLLB-200-distilled-600M (the default) vs the fast choice, opus-mt-en-ROMANCE
+             (Marian, >>pt_br<<), in the product worker with the tiny captioner: the
+             translation model's load, time per translated token, peak memory, alternated
+             A B A B, with ratios vs NLLB;
   and everywhere the peak memory (PSS) by Chromium process.
 
 Token counts are pinned (tests/model_factory/real_size/specs.py): a caption of 12 tokens and a
 translation of 15, what real models produce for a typical photo. ``--real`` uses the full-size
-vit-gpt2 twin (``make bench-models``), and the NLLB-600M twin too with ``--nllb`` (built where
-there are ~16 GB of RAM; otherwise the tiny NLLB translates).
+vit-gpt2 twin (``make bench-models``) and the opus-mt-en-ROMANCE twin, and the NLLB-600M twin too
+with ``--nllb`` (built where there are ~16 GB of RAM; otherwise the tiny NLLB translates).
 
-Run: ``make bench`` (tiny models) or ``make bench-real``; ``--only bridge,page`` picks sections.
+Run: ``make bench`` (tiny models) or ``make bench-real``; ``--only bridge,page`` picks sections;
+``--real --nllb --only translators`` compares the translators at full size.
 """
 
 from __future__ import annotations
@@ -51,7 +56,12 @@ from bench.svg_plot import bar_chart  # noqa: E402
 from scripts import build_site  # noqa: E402
 from scripts.external_data import split_model, store_weights_outside  # noqa: E402
 from scripts.serve_site import make_server, serve_in_thread  # noqa: E402
-from tests.model_factory import captioner_model, link_models, translator_model  # noqa: E402
+from tests.model_factory import (  # noqa: E402
+    captioner_model,
+    link_models,
+    marian_model,
+    translator_model,
+)
 from tests.model_factory.real_size import specs  # noqa: E402
 
 HARNESS = """<!doctype html><meta charset="utf-8"><title>worker bench</title><script>
@@ -61,17 +71,20 @@ window.send = (m) => { w.postMessage(m); return performance.now(); };
 RESULTS = ROOT / "bench" / "results"
 SPLIT_ORG = "legenda-split"  # the layout section's copies of the models, split
 WARM_RUNS = 3
-SECTIONS = ("bridge", "cuts", "threads", "page", "memory", "layout")
+SECTIONS = ("bridge", "cuts", "threads", "page", "memory", "layout", "translators")
+TINY_CAPTIONER = "legenda-test/tiny-vit-gpt2"
 Figures = dict[str, float]
 
 
 class Bench:
     """The served site and models, and one way to run each kind of measurement."""
 
-    def __init__(self, playwright: Playwright, origin: str, isolated: str, models: dict[str, str]):
+    def __init__(self, playwright: Playwright, origin: str, isolated: str, models: dict[str, str],
+                 translators: dict[str, Path]):
         self.playwright = playwright
         self.models = models
         self.origin, self.isolated = origin, isolated
+        self.translators = translators  # the translators section's columns: name -> folder
         self.config = {
             **models, "remote_models": "0", "models": "models/",
             "max_new_tokens": specs.CAPTION_TOKENS,
@@ -314,6 +327,30 @@ def layout(bench: Bench, rounds: int) -> dict[str, Figures]:
     return columns
 
 
+def _q8_mb(model_dir: Path) -> float:
+    """What the browser downloads for dtype q8: the quantized ONNX files and the JSON files."""
+    files = [*model_dir.glob("onnx/*_quantized.onnx"), *model_dir.glob("*.json")]
+    return sum(f.stat().st_size for f in files) / 1e6
+
+
+def translators(bench: Bench, rounds: int) -> dict[str, Figures]:
+    """The translation models side by side in the product worker, alternated A B A B: the tiny
+    captioner (so the renderer's memory is mostly the translator's), the translation model
+    loaded after captioning (``load_together=0``: its whole load is measured), lang pt."""
+    runs: dict[str, list[Figures]] = {name: [] for name in bench.translators}
+    for _ in range(rounds):
+        for name, folder in bench.translators.items():
+            config = {"caption_model": TINY_CAPTIONER, "load_together": "0",
+                      "translation_model": f"{folder.parent.name}/{folder.name}"}
+            runs[name].append(bench.worker_round("product", config=config))
+    columns = {name: _median(figures) | {"q8 files MB": _q8_mb(bench.translators[name])}
+               for name, figures in runs.items()}
+    default, fast = list(bench.translators)
+    _table(f"Translators: {fast} vs {default} (median of {rounds}, alternated)", columns,
+           ratio=(fast, default))
+    return columns
+
+
 # --- set-up ------------------------------------------------------------------------------------
 
 def _models(real: bool, nllb: bool) -> tuple[dict[str, str], list[Path]]:
@@ -328,6 +365,17 @@ def _models(real: bool, nllb: bool) -> tuple[dict[str, str], list[Path]]:
     return ({"caption_model": f"{caption.parent.name}/{caption.name}",
              "translation_model": f"{translate.parent.name}/{translate.name}"},
             [caption, translate])
+
+
+def _translators(real: bool, nllb: bool) -> dict[str, Path]:
+    """The translators section's columns, NLLB first: the NLLB-600M twin with ``--nllb`` (else
+    the tiny NLLB), the opus-mt-en-ROMANCE twin with ``--real`` (else the tiny Marian)."""
+    if not real:
+        return {"tiny NLLB": translator_model(), "tiny opus-mt": marian_model()}
+    from tests.model_factory.real_size import marian_twin, translator_twin
+
+    return {"NLLB-600M twin" if nllb else "tiny NLLB": translator_twin() if nllb
+            else translator_model(), "opus-mt-en-ROMANCE twin": marian_twin()}
 
 
 def _serve(work: Path, models: Path, isolate: bool) -> str:
@@ -354,7 +402,9 @@ def _split_copy(model_dir: Path, into: Path) -> Path:
     return into
 
 
-def _prepare(work: Path, model_dirs: list[Path], split: bool) -> Path:
+def _prepare(work: Path, model_dirs: list[Path], split: list[Path]) -> Path:
+    """The site, the bench pages and image, and the models linked under one folder (``split``
+    ones also as split copies, for the layout section)."""
     import numpy as np
     from PIL import Image
 
@@ -364,7 +414,7 @@ def _prepare(work: Path, model_dirs: list[Path], split: bool) -> Path:
     (work / "images").mkdir()
     pixels = np.random.default_rng(0).integers(0, 256, size=(480, 640, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(work / "images" / "photo.png")
-    copies = [_split_copy(d, work / "split" / SPLIT_ORG / d.name) for d in model_dirs if split]
+    copies = [_split_copy(d, work / "split" / SPLIT_ORG / d.name) for d in split]
     return link_models(work / "models", *model_dirs, *copies)
 
 
@@ -380,15 +430,17 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown section(s) {sorted(unknown)}: choose from {SECTIONS}")
     models, model_dirs = _models(args.real, args.nllb)
+    compared = _translators(args.real, args.nllb) if "translators" in chosen else {}
     size = "real-size" if args.real else "tiny"
     print(f"Browser benchmark, {size} models: {models}")
     results: dict[str, Any] = {"models": models}
     with tempfile.TemporaryDirectory(prefix="legenda-bench-") as tmp:
         work = Path(tmp)
-        linked = _prepare(work, model_dirs, split="layout" in chosen)
+        linked = _prepare(work, [*model_dirs, *compared.values(), captioner_model()],
+                          split=model_dirs if "layout" in chosen else [])
         with sync_playwright() as playwright:
             bench = Bench(playwright, _serve(work, linked, False), _serve(work, linked, True),
-                          models)
+                          models, compared)
             for section in chosen:
                 results[section] = globals()[section](bench, args.rounds)
     _save(results, size)

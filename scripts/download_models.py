@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "web" / "py"))
 sys.path.insert(0, str(ROOT))
 from legenda.errors import LegendaError  # noqa: E402 - the page's own rule for dtypes
 from legenda.generation import choose_dtype  # noqa: E402
+from legenda.schema import setting_specs, suggested_values  # noqa: E402
 
 from scripts.external_data import split_model  # noqa: E402
 
@@ -81,13 +82,20 @@ def site_defaults() -> dict[str, object]:
     return {**defaults, **{key: value for key, value in config.items() if key in defaults}}
 
 
+def suggested_models() -> list[str]:
+    """The documented choices of the model settings (the fast translator)."""
+    return [value for spec in setting_specs() if spec["type"] == "model"
+            for value in suggested_values(spec)]
+
+
 def default_browser_models() -> list[str]:
-    """The caption page's two models, then the playground's defaults (generate, chat, and the
-    models compared), each once. The WebGPU-only chat model (gigabytes) is not among them."""
+    """The caption page's two models and the other documented choices of them (the fast
+    translator), then the playground's defaults (generate, chat, and the models compared),
+    each once. The WebGPU-only chat model (gigabytes) is not among them."""
     defaults = site_defaults()
     suggested = json.loads(SCHEMA.read_text(encoding="utf-8"))["playground_models"]
     models = [
-        str(defaults["caption_model"]), str(defaults["translation_model"]),
+        str(defaults["caption_model"]), str(defaults["translation_model"]), *suggested_models(),
         suggested["generate"][0], suggested["chat"][0],
         *str(defaults["compare_models"]).split(","),
     ]

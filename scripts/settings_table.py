@@ -31,6 +31,13 @@ def _default(spec: dict[str, Any]) -> str:
     return text
 
 
+def _suggested(spec: dict[str, Any]) -> str:
+    """The documented choices besides the default, with their English notes."""
+    others = [s for s in spec.get("suggestions", []) if s["value"] != spec["default"]]
+    listed = ", ".join(f"`{s['value']}` ({s['label']['en']})" for s in others)
+    return f"; suggested: {listed}" if listed else ""
+
+
 def _accepts(spec: dict[str, Any]) -> str:
     if spec["type"] in ("choice",):
         return " \\| ".join(f"`{choice}`" for choice in spec["choices"])
@@ -55,8 +62,8 @@ def table(schema: dict[str, Any] | None = None) -> str:
     for spec in schema["settings"]:
         meaning = spec.get("help", spec["label"])["en"].replace("|", "\\|").replace("<", "&lt;")
         rows.append(
-            f"| `{spec['key']}` | {_default(spec)} | {_accepts(spec)} | {spec['side']} "
-            f"| {meaning} |"
+            f"| `{spec['key']}` | {_default(spec)} | {_accepts(spec)}{_suggested(spec)} "
+            f"| {spec['side']} | {meaning} |"
         )
     return "\n".join([BEGIN, *rows, END])
 

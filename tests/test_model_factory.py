@@ -27,6 +27,7 @@ from tests.model_factory import (
     chat_model,
     corpus,
     link_models,
+    marian_model,
     t5_model,
     translator_model,
 )
@@ -60,6 +61,11 @@ def captioner_dir() -> Path:
 @pytest.fixture(scope="module")
 def translator_dir() -> Path:
     return translator_model()
+
+
+@pytest.fixture(scope="module")
+def marian_dir() -> Path:
+    return marian_model()
 
 
 @pytest.fixture(scope="module")
@@ -352,6 +358,102 @@ def test_translator_onnx_runs_like_pytorch(translator_dir: Path, quantized: bool
 
 def test_translator_quantized_files_hold_quantized_weights(translator_dir: Path) -> None:
     _assert_parts_quantized(translator_dir)
+
+
+# --- the Marian translator (opus-mt) -------------------------------------------------------
+
+
+def _marian_tokenizer(marian_dir: Path):  # -> transformers.MarianTokenizer
+    import warnings
+
+    from transformers import MarianTokenizer
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        return MarianTokenizer.from_pretrained(marian_dir)
+
+
+def test_marian_has_the_opus_mt_hub_layout(marian_dir: Path) -> None:
+    assert marian_dir.parts[-2:] == ("legenda-test", "tiny-opus-mt-en-ROMANCE")
+    for name in (
+        "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json", "source.spm", "target.spm", "vocab.json",
+    ):
+        assert (marian_dir / name).is_file(), name
+    for part in PARTS:
+        assert (marian_dir / "onnx" / f"{part}.onnx").is_file()
+        assert (marian_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    config = _json(marian_dir / "config.json")
+    assert (config["model_type"], config["architectures"]) == ("marian", ["MarianMTModel"])
+    vocab = _json(marian_dir / "vocab.json")
+    # Marian starts decoding from <pad>, the last token, and never writes it.
+    assert config["decoder_start_token_id"] == config["pad_token_id"] == vocab["<pad>"]
+    assert _json(marian_dir / "generation_config.json")["bad_words_ids"] == [[vocab["<pad>"]]]
+    assert _json(marian_dir / "tokenizer_config.json")["tokenizer_class"] == "MarianTokenizer"
+
+
+def test_marian_vocabulary_has_romance_targets_and_no_german(marian_dir: Path) -> None:
+    vocab = _json(marian_dir / "vocab.json")
+    assert {">>pt_br<<", ">>pt<<", ">>es<<", ">>fr<<", ">>it<<"} <= set(vocab)
+    assert ">>de<<" not in vocab
+    assert sorted(vocab.values()) == list(range(len(vocab)))
+
+
+def test_marian_tokenizer_json_encodes_like_the_sentencepiece_tokenizer(
+    marian_dir: Path,
+) -> None:
+    fast = Tokenizer.from_file(str(marian_dir / "tokenizer.json"))
+    slow = _marian_tokenizer(marian_dir)
+    for text in (TEXT, "Two dogs playing in a park near the river."):
+        encoding = fast.encode(text)
+        assert encoding.ids == slow(text).input_ids
+        assert "<unk>" not in encoding.tokens and encoding.tokens[-1] == "</s>"
+        assert fast.decode(encoding.ids) == text
+    # The language token is one piece of the vocabulary (Transformers.js 4.3.1 tokenizes
+    # ">>pt_br<< text" with tokenizer.json alone: "▁" first, then the token).
+    assert ">>pt_br<<" in fast.encode(f">>pt_br<< {TEXT}").tokens
+
+
+def _marian_torch(marian_dir: Path, text: str, steps: int) -> list[int]:
+    import torch
+    from transformers import MarianMTModel
+
+    tokenizer = _marian_tokenizer(marian_dir)
+    model = MarianMTModel.from_pretrained(marian_dir).eval()
+    with torch.no_grad():
+        output = model.generate(**tokenizer(text, return_tensors="pt"), max_new_tokens=steps)
+    return output[0, 1:].tolist()
+
+
+def test_marian_text_depends_on_the_target_token(marian_dir: Path) -> None:
+    tokenizer = _marian_tokenizer(marian_dir)
+    texts = {
+        code: tokenizer.decode(_marian_torch(marian_dir, f">>{code}<< {TEXT}", steps=10),
+                               skip_special_tokens=True)
+        for code in ("pt_br", "es")
+    }
+    assert all(text.strip() for text in texts.values())
+    assert texts["pt_br"] != texts["es"]
+
+
+@pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "q8"])
+def test_marian_onnx_runs_like_pytorch(marian_dir: Path, quantized: bool) -> None:
+    tokenizer = _marian_tokenizer(marian_dir)
+    text = f">>pt_br<< {TEXT}"
+    inputs = dict(tokenizer(text, return_tensors="np"))
+    states = _session(marian_dir, "encoder_model", quantized).run(None, inputs)[0]
+    decoder = _session(marian_dir, "decoder_model_merged", quantized)
+    tokens = _greedy_onnx(
+        decoder, states, [tokenizer.pad_token_id], steps=8,
+        extra={"encoder_attention_mask": inputs["attention_mask"]},
+    )
+    assert not set(tokens) & set(tokenizer.all_special_ids)
+    if not quantized:  # one step more: transformers forces </s> (forced_eos) at the last one
+        assert tokens == _marian_torch(marian_dir, text, steps=9)[:8]
+
+
+def test_marian_quantized_files_hold_quantized_weights(marian_dir: Path) -> None:
+    _assert_parts_quantized(marian_dir)
 
 
 # --- the chat model (decoder-only) ---------------------------------------------------------

@@ -1,6 +1,7 @@
 """The full-size twins' specs give the real models' sizes (issue 11: vit-gpt2 239 M parameters,
-NLLB-200-distilled-600M 615 M), checked on PyTorch's meta device: nothing is allocated, so this
-costs seconds, not the gigabytes a twin's build takes (``make bench-models``)."""
+NLLB-200-distilled-600M 615 M, opus-mt-en-ROMANCE 78 M), checked on PyTorch's meta device:
+nothing is allocated, so this costs seconds, not the gigabytes a twin's build takes
+(``make bench-models``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.model_factory import marian as tiny_marian
 from tests.model_factory import translator as tiny_translator
-from tests.model_factory.real_size import captioner, specs, translator
+from tests.model_factory.real_size import captioner, marian, specs, translator
 
 
 def _millions(model: object) -> float:
@@ -38,6 +40,18 @@ def test_the_translator_twins_have_the_real_sizes(spec: specs.Seq2Seq, millions:
     assert model.config.vocab_size == spec.vocab
     assert model.config.tie_word_embeddings
     assert _millions(model) == pytest.approx(millions, abs=3)
+
+
+def test_the_fast_translator_twin_has_opus_mt_en_romance_s_size() -> None:
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer = tiny_marian.tokenizer_for(Path(tmp), tiny_marian.TARGETS)
+    with torch.device("meta"):
+        model = marian._model(specs.OPUS_MT_EN_ROMANCE, tokenizer)
+    assert model.config.vocab_size == 65001 and model.config.tie_word_embeddings
+    assert model.config.decoder_start_token_id == tokenizer.pad_token_id
+    assert _millions(model) == pytest.approx(78, abs=2)
 
 
 def test_reduced_keeps_the_vocabulary() -> None:

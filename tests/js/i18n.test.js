@@ -14,6 +14,7 @@ const PARAMS = {
   label: 'A cat', files: 2, models: 1, bytes: '1 MB', ready: 1, engine: 'espeak', voice: 'pt', percent: 50, took: '3 s',
   address: 'http://h:5000', said: 'busy', option: 'webgpu', lang: 'pt', webgpu: false,
   tokens: 12, ttftMs: 41.5, tokensPerS: 88.2, wanted: 'q8', shipped: 'fp32, q4', kind: 'vit', why: 'no-webgpu',
+  languages: 'Español', suggested: 'org/default',
 };
 
 test('both catalogs have the same keys', () => {
@@ -71,6 +72,10 @@ test('the errors say what to do, in both languages (the facts the worker sends a
     ['error.image-unreachable', { url: 'http://h/a.png', reason: 'status', status: 500 }, ['http://h/a.png', '500']],
     ['error.not-an-image', { source: 'address', name: 'http://h/x', type: 'text/html' }, ['http://h/x', 'text/html']],
     ['error.undecodable-image', { source: 'file', name: 'a.png' }, ['a.png']],
+    ['error.language-not-in-model', { model: 'org/m', name: 'Deutsch', languages: 'Español, Français', suggested: 'org/nllb' },
+      ['org/m', 'Deutsch', 'Español, Français', 'translation_model=org/nllb']],
+    ['error.language-not-in-model', { model: 'org/m', name: 'Deutsch', languages: '', suggested: 'org/nllb' },
+      ['org/m', 'Deutsch', 'translation_model=org/nllb']],
   ];
   for (const lang of ['en', 'pt']) {
     setUiLang(lang);

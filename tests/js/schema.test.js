@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, workerShare, withoutKeys,
+  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, suggestionsOf, workerShare, withoutKeys,
 } from '../../web/ui/schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../web/settings-schema.json', import.meta.url), 'utf8'));
@@ -92,4 +92,13 @@ test('form text, links and address helpers', () => {
   assert.ok(specsFor(schema, 'playground').every((spec) => !spec.pages || spec.pages.includes('playground')));
   assert.ok(specsFor(schema, 'playground').some((spec) => spec.key === 'dtype'));
   assert.ok(!specsFor(schema, 'playground').some((spec) => spec.key === 'batch_size'));
+});
+
+test('a free-text setting lists its documented choices, the default first, worded in both languages', () => {
+  const spec = schema.settings.find((s) => s.key === 'translation_model');
+  const suggestions = suggestionsOf(spec);
+  assert.equal(suggestions[0].value, spec.default);
+  assert.ok(suggestions.some((s) => s.value === 'Xenova/opus-mt-en-ROMANCE'));
+  for (const s of suggestions) assert.ok(s.label.en && s.label.pt, s.value);
+  assert.deepEqual(suggestionsOf(schema.settings.find((s) => s.key === 'dtype')), []);
 });

@@ -11,7 +11,13 @@ import pytest
 from huggingface_hub.utils import filter_repo_objects
 
 from scripts.download_models import browser_patterns, plan_download, shipped_dtypes
-from tests.model_factory import captioner_model, chat_model, t5_model, translator_model
+from tests.model_factory import (
+    captioner_model,
+    chat_model,
+    marian_model,
+    t5_model,
+    translator_model,
+)
 
 
 def _repo_files(model: Path) -> list[str]:
@@ -26,7 +32,8 @@ def _selected(model: Path, dtype: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "model", [captioner_model, translator_model, t5_model], ids=["caption", "nllb", "t5"]
+    "model", [captioner_model, translator_model, marian_model, t5_model],
+    ids=["caption", "nllb", "marian", "t5"],
 )
 def test_q8_fetches_the_quantized_weights_and_every_config(model: Callable[[], Path]) -> None:
     folder = model()

@@ -196,7 +196,9 @@ export function showItemError({ jobId, itemId, caption, ...failure }) {
   setText(item.card, '.result-caption', caption || '');
   setText(item.card, '.result-translation', '');
   bind(/** @type {HTMLElement} */ (item.card.querySelector('.result-error')), () => wordError(failure));
-  if (caption && (job.featured === null || job.featured === itemId)) feature(job, { ...item, caption, translation: '' });
+  // Labelled with the language asked for (not the card's last translation's): its text is empty.
+  const lang = failure.params?.lang || store.get().settings.lang;
+  if (caption && (job.featured === null || job.featured === itemId)) feature(job, { ...item, caption, translation: '', lang });
 }
 
 /** How the job went: `{total, succeeded, errors: [failure...]}`. */

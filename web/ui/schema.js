@@ -6,12 +6,14 @@
 
 /**
  * @typedef {{en: string, pt: string}} Words
+ * @typedef {{value: string, label: Words}} Suggestion
  * @typedef {{key: string, default: any, type: string, side: 'worker'|'page'|'both',
  *   group: string, label: Words, help?: Words, choices?: string[], min?: number, max?: number,
  *   min_open?: boolean, empty_ok?: boolean, secret?: boolean, pages?: string[],
- *   control?: string, link_when_set?: boolean,
+ *   control?: string, link_when_set?: boolean, suggestions?: Suggestion[],
  *   browser_default?: Record<string, string>}} SettingSpec
- * @typedef {{code: string, name: string, nllb: string}} Language
+ * @typedef {{code: string, name: string, nllb: string, m2m100: string,
+ *   marian: string[]}} Language
  * @typedef {{source_language: string, languages: Language[],
  *   groups: Array<{id: string, label: Words}>, settings: SettingSpec[]}} Schema
  * @typedef {{kind: string, choices?: string[], min?: number, max?: number,
@@ -23,6 +25,16 @@
 /** The settings a page uses (`pages` absent: every page). */
 export function specsFor(schema, page) {
   return schema.settings.filter((spec) => !spec.pages || spec.pages.includes(page));
+}
+
+/**
+ * A free-text setting's documented choices (`suggestions`: the default first), offered beside
+ * its field; any other value stays allowed.
+ * @param {SettingSpec} spec
+ * @returns {Suggestion[]}
+ */
+export function suggestionsOf(spec) {
+  return spec.suggestions || [];
 }
 
 /** Every key of the schema. */

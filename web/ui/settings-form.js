@@ -6,7 +6,7 @@
 
 import { el } from './dom.js';
 import { bind, say, t, uiLang, wordError } from './i18n.js';
-import { asText, specsFor } from './schema.js';
+import { asText, specsFor, suggestionsOf } from './schema.js';
 import { watch } from './store.js';
 import { store } from './page-store.js';
 import { changeSettings, currentLink, removeFromAddress, resetSettings, saveSettings } from './settings.js';
@@ -34,6 +34,25 @@ function inputFor(spec) {
   return input;
 }
 
+/**
+ * The documented choices of a free-text setting, as buttons under its field that fill it in
+ * (each with its note, e.g. "fast, pt, es, fr, it only", in the page's language): visible,
+ * where a datalist would hide them behind the value already typed. null when it has none.
+ */
+function suggestionsFor(spec, input) {
+  const suggestions = suggestionsOf(spec);
+  if (suggestions.length === 0) return null;
+  const box = el('div', { className: 'settings-suggestions', id: `${input.id}-suggestions` });
+  for (const suggestion of suggestions) {
+    const choice = el('button', { type: 'button', className: 'button secondary small', title: suggestion.value });
+    choice.dataset.value = suggestion.value;
+    bind(choice, () => suggestion.label[uiLang()] || suggestion.label.en);
+    choice.addEventListener('click', () => { input.value = suggestion.value; input.focus(); });
+    box.append(choice);
+  }
+  return box;
+}
+
 function rowFor(spec, input) {
   const label = el('label', { htmlFor: input.id, className: 'field-label' });
   bind(label, () => spec.label[uiLang()] || spec.label.en);
@@ -46,6 +65,8 @@ function rowFor(spec, input) {
     input.setAttribute('aria-describedby', hint.id);
     row.append(hint);
   }
+  const suggestions = suggestionsFor(spec, input);
+  if (suggestions) row.append(suggestions);
   return row;
 }
 

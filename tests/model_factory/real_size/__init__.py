@@ -13,18 +13,21 @@ from pathlib import Path
 
 from tests.model_factory.real_size.captioner import captioner_twin
 from tests.model_factory.real_size.chat import chat_twin
+from tests.model_factory.real_size.marian import marian_twin
 from tests.model_factory.real_size.speech import bark_twin, vits_twin
 from tests.model_factory.real_size.translator import translator_twin
 
-# What ``make bench-models`` builds by name; "nllb" needs ~16 GB of RAM (see translator.py).
+# What ``make bench-models`` builds by name; "nllb" needs ~16 GB of RAM (see translator.py);
+# "marian" is the fast translator (Xenova/opus-mt-en-ROMANCE), a minute and ~2 GB.
 TWINS: dict[str, Callable[[], Path]] = {
     "captioner": captioner_twin,
     "bark": bark_twin,
     "vits": vits_twin,
     "chat": chat_twin,
     "nllb": translator_twin,
+    "marian": marian_twin,
 }
-DEFAULT = ("captioner", "bark", "vits", "chat")
+DEFAULT = ("captioner", "bark", "vits", "chat", "marian")
 
-__all__ = ["DEFAULT", "TWINS", "bark_twin", "captioner_twin", "chat_twin", "translator_twin",
-           "vits_twin"]
+__all__ = ["DEFAULT", "TWINS", "bark_twin", "captioner_twin", "chat_twin", "marian_twin",
+           "translator_twin", "vits_twin"]

@@ -1,6 +1,7 @@
 """``python -m tests.model_factory.real_size [NAME ...]``: build (or find) twins, print folders.
 
-Names: captioner, bark, vits, chat, nllb (nllb needs ~16 GB of RAM). Default: all but nllb.
+Names: captioner, bark, vits, chat, nllb (nllb needs ~16 GB of RAM), marian (the fast
+translator). Default: all but nllb.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from scripts.serve_site import make_server, serve_in_thread
 from tests.model_factory.captioner import captioner_model
 from tests.model_factory.chat_model import chat_model
 from tests.model_factory.links import link_models
+from tests.model_factory.marian import marian_model
 from tests.model_factory.t5 import t5_model
 from tests.model_factory.translator import translator_model
 from tests.web.e2e.sidecar import (  # noqa: F401 - the speech sidecar fixtures, for every e2e test
@@ -48,6 +49,7 @@ from tests.web.e2e.sidecar import (  # noqa: F401 - the speech sidecar fixtures,
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CAPTION_MODEL = "legenda-test/tiny-vit-gpt2"
 TRANSLATION_MODEL = "legenda-test/tiny-nllb"
+FAST_TRANSLATION_MODEL = "legenda-test/tiny-opus-mt-en-ROMANCE"  # Marian, multi-target
 
 
 def _load_settings() -> ModuleType:
@@ -83,9 +85,12 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny captioning, translation and playground models under <root>/<org>/<name>."""
+    """The tiny captioning, translation (NLLB and Marian) and playground models under
+    <root>/<org>/<name>."""
     root = tmp_path_factory.mktemp("test-models")
-    return link_models(root, captioner_model(), translator_model(), chat_model(), t5_model())
+    return link_models(
+        root, captioner_model(), translator_model(), marian_model(), chat_model(), t5_model()
+    )
 
 
 @pytest.fixture(scope="session")
@@ -250,6 +255,7 @@ class LegendaApp:
 
     caption_model = CAPTION_MODEL
     translation_model = TRANSLATION_MODEL
+    fast_translation_model = FAST_TRANSLATION_MODEL
     samples_dir = REPO_ROOT / "web" / "samples"
     settings = E2E
 

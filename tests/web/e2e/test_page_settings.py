@@ -228,6 +228,20 @@ def test_a_portuguese_page_shows_no_english_even_in_errors(app: LegendaApp) -> N
     )
     assert app.caption_url(app.server.image_url("red.png")) == "error"
     assert_portuguese(app)
+    # A language the translation model lacks (the tiny opus-mt has no German).
+    app.page.evaluate(
+        "async ([caption, translation]) => (await import('./ui/settings.js')).changeSettings("
+        "{caption_model: caption, translation_model: translation, lang: 'de'})",
+        [app.caption_model, app.fast_translation_model],
+    )
+    app.page.wait_for_function(
+        "(model) => document.querySelector('#setting-translation_model').value === model"
+        " && document.querySelector('#lang').value === 'de'",
+        arg=app.fast_translation_model,
+    )
+    assert app.caption_url(app.server.image_url("red.png")) == "error"
+    assert "Deutsch" in app.status_text()
+    assert_portuguese(app)
 
 
 def test_switching_the_page_language_rewords_what_is_there(app: LegendaApp) -> None:

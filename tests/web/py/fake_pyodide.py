@@ -56,6 +56,39 @@ class FakeProxy:
         FakeProxy.live -= 1
 
 
+class FakeCodedTokenizer:
+    """Transformers.js's NllbTokenizer or M2M100Tokenizer as Python sees it: a list of codes."""
+
+    def __init__(self, codes: list[str]) -> None:
+        self.language_codes = list(codes)
+
+
+class FakeMarianTokenizer:
+    """Transformers.js's MarianTokenizer as Python sees it: ``>>id<<`` tokens in its vocabulary
+    (looked up one by one), the list 4.3.1 makes of them (every other one: its bug), and
+    tokenizer_config.json's ``target_lang`` when given."""
+
+    def __init__(self, ids: list[str], target_lang: str | None = None) -> None:
+        self._vocab = {f">>{code}<<": index for index, code in enumerate(ids)}
+        self.supported_language_codes = list(self._vocab)[::2]
+        self.config = types.SimpleNamespace(
+            **({"target_lang": target_lang} if target_lang else {})
+        )
+
+    def convert_tokens_to_ids(self, token: str) -> int | None:
+        return self._vocab.get(token)
+
+
+def nllb_tokenizer() -> FakeCodedTokenizer:
+    from legenda.languages import LANGUAGES
+
+    return FakeCodedTokenizer([entry.nllb for entry in LANGUAGES])
+
+
+# Some of Xenova/opus-mt-en-ROMANCE's target ids, in its vocabulary's order.
+EN_ROMANCE = ["fr", "fr_CA", "es", "es_MX", "it", "pt", "pt_br", "pt_BR", "pt_PT", "ro", "ca"]
+
+
 def install(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
     js = types.ModuleType("js")
     js.Object = types.SimpleNamespace(fromEntries=dict)  # type: ignore[attr-defined]

@@ -22,6 +22,13 @@ def test_portuguese_is_brazilian() -> None:
     pt = language("pt")
     assert pt.nllb == "por_Latn"
     assert pt.name == "Português (Brasil)"
+    assert pt.marian[0] == "pt_br"  # opus-mt's Brazilian Portuguese, before plain pt
+
+
+def test_each_language_has_a_code_per_model_family() -> None:
+    for entry in LANGUAGES:
+        assert entry.m2m100 == entry.code, entry  # M2M100 spells them as the page does
+        assert entry.marian and entry.marian[0].startswith(entry.code), entry
 
 
 def test_nllb_codes_are_flores_codes() -> None:
@@ -38,5 +45,8 @@ def test_english_skips_translation() -> None:
 
 def test_table_for_the_page() -> None:
     table = language_table()
-    assert table[0] == {"code": "pt", "name": "Português (Brasil)", "nllb": "por_Latn"}
+    assert table[0] == {
+        "code": "pt", "name": "Português (Brasil)", "nllb": "por_Latn", "m2m100": "pt",
+        "marian": ["pt_br", "pt_BR", "pob", "pt", "por"],
+    }
     assert {row["code"] for row in table} == {entry.code for entry in LANGUAGES}

@@ -12,7 +12,16 @@ import types
 from typing import Any
 
 import pytest
-from fake_pyodide import FakeJsException, JsResult, fake_worker, handle, of_type
+from fake_pyodide import (
+    EN_ROMANCE,
+    FakeJsException,
+    FakeMarianTokenizer,
+    JsResult,
+    fake_worker,
+    handle,
+    nllb_tokenizer,
+    of_type,
+)
 
 CAPTION = "a cat on a couch with a cat on a couch"  # vit-gpt2's loop, cleaned on the way
 
@@ -24,6 +33,9 @@ class FakePipelines:
         self.loads: list[tuple[str, str, str]] = []
         self.caption_calls: list[int] = []  # images per call
         self.translate_calls: list[dict[str, Any]] = []
+        self.translated: list[str] = []  # the texts given to the translation pipeline
+        # The tokenizer of each translation model; any other model is an NLLB one.
+        self.tokenizers: dict[str, Any] = {"t/marian": FakeMarianTokenizer(EN_ROMANCE)}
         self.missing: set[str] = set()  # models whose config.json is "not found"
         self.broken_translation = False
         self.disposed = 0
@@ -41,7 +53,9 @@ class FakePipelines:
                 "Error: `local_files_only=true` or `env.allowRemoteModels=false` and file was "
                 f'not found locally at "/models/{model}/config.json".'
             )
-        return FakePipe(self._captioner if task == "image-to-text" else self._translator, self)
+        if task == "image-to-text":
+            return FakePipe(self._captioner, self)
+        return FakePipe(self._translator, self, self.tokenizers.get(model) or nllb_tokenizer())
 
     async def _captioner(self, images: list[Any], options: dict[str, Any]) -> JsResult:
         self.caption_calls.append(len(images))
@@ -53,15 +67,17 @@ class FakePipelines:
         if self.broken_translation:
             raise FakeJsException("RuntimeError: memory access out of bounds")
         self.translate_calls.append(options)
-        return JsResult([{"translation_text": f"[{options['tgt_lang']}] {text}"}])
+        self.translated.append(text)
+        return JsResult([{"translation_text": f"[{options.get('tgt_lang', '-')}] {text}"}])
 
 
 class FakePipe:
     """A pipeline: callable, and disposed of when replaced."""
 
-    def __init__(self, call: Any, pipelines: FakePipelines) -> None:
+    def __init__(self, call: Any, pipelines: FakePipelines, tokenizer: Any = None) -> None:
         self._call = call
         self._pipelines = pipelines
+        self.tokenizer = tokenizer
 
     async def __call__(self, *args: Any) -> JsResult:
         return await self._call(*args)
@@ -272,3 +288,36 @@ def test_the_translation_model_loads_while_captioning_unless_told_not_to(
     assert result["translation"] == "[por_Latn] A cat on a couch"
     roles = [m["params"]["role"] for m in of_type(sent, "stage") if m["stage"] == "model"]
     assert "translation" in roles
+
+
+def test_a_marian_model_is_told_its_target_by_a_token_before_the_text(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init({"translation_model": "t/marian"}), run("a"))
+    [result] = of_type(sent, "result")
+    assert pipelines.translated == [">>pt_br<< A cat on a couch"]
+    assert pipelines.translate_calls == [{"max_new_tokens": 128}]  # no src_lang / tgt_lang
+    assert result["lang"] == "pt"
+    handle(worker, {"type": "configure", "config": {"lang": "es"}}, run("b", job="es"))
+    assert pipelines.translated[-1] == ">>es<< A cat on a couch"
+
+
+def test_a_language_the_model_lacks_is_said_and_the_caption_kept(
+    legenda: types.SimpleNamespace,
+) -> None:
+    worker, sent, pipelines = make_worker(legenda)
+    handle(worker, init({"translation_model": "t/marian", "lang": "de"}), run("a", "b"))
+    errors = of_type(sent, "item-error")
+    assert [error["itemId"] for error in errors] == ["i0", "i1"]
+    assert errors[0]["code"] == "unsupported-language"
+    assert errors[0]["key"] == "language-not-in-model"
+    assert errors[0]["params"] == {
+        "role": "translation", "model": "t/marian", "lang": "de", "name": "Deutsch",
+        "languages": "Português (Brasil), Español, Français, Italiano",
+        "suggested": "Xenova/nllb-200-distilled-600M",
+    }
+    assert errors[0]["caption"] == "A cat on a couch"
+    assert pipelines.translated == []  # nothing was asked of the model
+    assert pipelines.loads.count(("translation", "t/marian", "q8")) == 1
+    assert sent[-1] == {"type": "done", "jobId": "j"}

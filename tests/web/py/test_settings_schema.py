@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from legenda.languages import LANGUAGES
-from legenda.schema import setting_specs
+from legenda.schema import setting_specs, suggested_values
 
 from scripts import download_models, settings_table
 
@@ -33,8 +33,10 @@ def test_make_models_downloads_the_schemas_default_models() -> None:
     expected = {**defaults, **config}
     models = download_models.default_browser_models()
     assert models[:2] == [expected["caption_model"], expected["translation_model"]]
+    # The documented choices of those (the fast translator) come next.
+    assert models[2] == "Xenova/opus-mt-en-ROMANCE"
     # Then the playground's: generate's and chat's defaults and the compared models, once each.
-    assert models[2:] == [
+    assert models[3:] == [
         "HuggingFaceTB/SmolLM2-135M-Instruct", "onnx-community/Qwen2.5-0.5B-Instruct",
         "Xenova/flan-t5-small",
     ]
@@ -52,3 +54,11 @@ def test_settings_used_by_one_page_say_so() -> None:
     assert {"dtype", "device", "models", "remote_models", "ui_lang"} <= shared
     batch = next(spec for spec in setting_specs() if spec["key"] == "batch_size")
     assert batch["pages"] == ["index"]
+
+
+def test_the_fast_translator_is_a_documented_choice_with_its_languages() -> None:
+    spec = next(spec for spec in setting_specs() if spec["key"] == "translation_model")
+    assert suggested_values(spec) == ["Xenova/nllb-200-distilled-600M", "Xenova/opus-mt-en-ROMANCE"]
+    assert suggested_values(spec)[0] == spec["default"]  # the default first
+    fast = spec["suggestions"][1]["label"]
+    assert "pt, es, fr, it" in fast["en"] and "pt, es, fr, it" in fast["pt"]

@@ -19,6 +19,7 @@ MODEL_NOT_FOUND = "model-not-found"
 BAD_SETTING = "bad-setting"
 RUNTIME_FAILED = "runtime-failed"
 INFERENCE_FAILED = "inference-failed"
+UNSUPPORTED_LANGUAGE = "unsupported-language"
 
 
 class LegendaError(Exception):
@@ -106,6 +107,25 @@ def inference_error(role: str, model: str) -> LegendaError:
 
 def empty_output(role: str, model: str) -> LegendaError:
     return LegendaError(INFERENCE_FAILED, "empty-output", {"role": role, "model": model})
+
+
+@dataclass(frozen=True)
+class MissingLanguage:
+    """A target language the translation model cannot produce, and what it can."""
+
+    model: str
+    lang: str  # the language's code
+    name: str  # its name in itself, as the page shows it
+    others: tuple[str, ...]  # the names of the table's languages the model has
+    suggested: str  # a model that has them all (the default)
+
+
+def language_not_in_model(missing: MissingLanguage) -> LegendaError:
+    return LegendaError(UNSUPPORTED_LANGUAGE, "language-not-in-model", {
+        "role": "translation", "model": missing.model, "lang": missing.lang,
+        "name": missing.name, "languages": ", ".join(missing.others),
+        "suggested": missing.suggested,
+    })
 
 
 def _image_unreachable(url: str, reason: str, status: int = 0) -> LegendaError:

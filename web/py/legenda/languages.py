@@ -2,12 +2,14 @@
 
 The table itself lives once, in web/settings-schema.json (``languages``); the page reads it
 from there too. English is the captioning model's own language, so choosing it skips
-translation.
+translation. Each language carries its code in each translation model family's spelling
+(model_languages.py picks the one the loaded model knows).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .schema import schema
 
@@ -18,10 +20,20 @@ SOURCE_LANGUAGE: str = schema()["source_language"]  # what the captioning models
 class Language:
     code: str  # what the page, the settings and the speech sidecar call it
     name: str  # the language's name in itself, shown in the page and in status messages
-    nllb: str  # NLLB-200's code (FLORES-200), the translation model's tgt_lang
+    nllb: str  # NLLB-200's code (FLORES-200): por_Latn
+    m2m100: str  # M2M100's code: pt
+    marian: tuple[str, ...]  # opus-mt's >>id<< target ids, tried in order: pt_br, ..., por
+
+    def coded(self) -> tuple[str, str]:
+        """The codes a tokenizer with a list of language codes may know (NLLB's, M2M100's)."""
+        return (self.nllb, self.m2m100)
 
 
-LANGUAGES: tuple[Language, ...] = tuple(Language(**entry) for entry in schema()["languages"])
+def _language(entry: dict[str, Any]) -> Language:
+    return Language(**{**entry, "marian": tuple(entry["marian"])})
+
+
+LANGUAGES: tuple[Language, ...] = tuple(_language(entry) for entry in schema()["languages"])
 _BY_CODE = {language.code: language for language in LANGUAGES}
 
 
@@ -38,6 +50,6 @@ def needs_translation(code: str) -> bool:
     return code != SOURCE_LANGUAGE
 
 
-def language_table() -> list[dict[str, str]]:
-    """The table as plain dicts, as sent to the page."""
-    return [asdict(entry) for entry in LANGUAGES]
+def language_table() -> list[dict[str, Any]]:
+    """The table as plain dicts and lists, as sent to the page (and as the schema writes it)."""
+    return [{**asdict(entry), "marian": list(entry.marian)} for entry in LANGUAGES]

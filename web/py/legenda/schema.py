@@ -34,3 +34,9 @@ def setting_specs(side: str | None = None) -> list[dict[str, Any]]:
     if side == "worker":
         return [spec for spec in specs if spec["side"] in ("worker", "both")]
     return specs
+
+
+def suggested_values(spec: dict[str, Any]) -> list[str]:
+    """A setting's documented choices (``suggestions``: offered beside its free-text field by
+    the settings form, listed in README's table, fetched by `make models`)."""
+    return [str(suggestion["value"]) for suggestion in spec.get("suggestions", [])]

@@ -1,13 +1,24 @@
-"""translate(text, target_lang) -> str, with one lazily loaded NLLB translation pipeline."""
+"""translate(text, target_lang) -> str, with one lazily loaded translation pipeline: NLLB-200
+(the default), M2M100 or Marian (opus-mt), each told its target as its tokenizer expects
+(model_languages.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyodide.ffi import JsException  # type: ignore[import-not-found]
 
-from .errors import empty_output, inference_error
-from .languages import SOURCE_LANGUAGE, language, needs_translation
+from .errors import (
+    LegendaError,
+    MissingLanguage,
+    empty_output,
+    inference_error,
+    language_not_in_model,
+)
+from .languages import Language, language, needs_translation
+from .model_languages import Request, producible, request
 from .runtime import LazyPipeline, Runtime, js_object, log_failure
-from .settings import Settings
+from .settings import Settings, default_settings
 from .text import clean_translation
 
 
@@ -21,19 +32,33 @@ class Translator:
             return text
         pipe = await self.pipeline.get(settings)
         model = self.pipeline.model(settings)
-        options = {
-            "src_lang": language(SOURCE_LANGUAGE).nllb,
-            "tgt_lang": language(target_lang).nllb,
-            # Transformers.js otherwise allows 256 new tokens whatever the model says.
-            "max_new_tokens": settings.translation_max_new_tokens,
-        }
-        try:
-            output = await pipe(text, js_object(options))
-            translated = str(output.to_py()[0]["translation_text"])
-        except JsException as failure:
-            log_failure(f"translating with {model}", failure)
-            raise inference_error(self.pipeline.role, model) from None
-        cleaned = clean_translation(translated)
+        asked = _request(pipe.tokenizer, text, language(target_lang), model)
+        cleaned = clean_translation(await self._generate(pipe, asked, settings, model))
         if not cleaned:
             raise empty_output(self.pipeline.role, model)
         return cleaned
+
+    async def _generate(self, pipe: Any, asked: Request, settings: Settings, model: str) -> str:
+        # Transformers.js otherwise allows 256 new tokens whatever the model says.
+        options = {**asked.options, "max_new_tokens": settings.translation_max_new_tokens}
+        try:
+            output = await pipe(asked.text, js_object(options))
+            return str(output.to_py()[0]["translation_text"])
+        except JsException as failure:
+            log_failure(f"translating with {model}", failure)
+            raise inference_error(self.pipeline.role, model) from None
+
+
+def _request(tokenizer: Any, text: str, target: Language, model: str) -> Request:
+    """How to ask ``model`` for ``target``; a ``language-not-in-model`` error when it cannot."""
+    asked = request(tokenizer, text, target)
+    if asked is None:
+        raise _missing(tokenizer, target, model)
+    return asked
+
+
+def _missing(tokenizer: Any, target: Language, model: str) -> LegendaError:
+    others = tuple(entry.name for entry in producible(tokenizer))
+    suggested = default_settings().translation_model
+    return language_not_in_model(MissingLanguage(model, target.code, target.name, others,
+                                                 suggested))

@@ -91,6 +91,7 @@ export default {
   'error.model-offline': (p) => `${theModel(p)} could not be downloaded: the Hugging Face hub did not answer (are you offline?) and it is not at ${p.where} on this site. Check your connection. ${selfHost(p)}`,
   'error.model-broken': (p) => `${theModel(p)} could not be loaded: its files may be damaged or of a kind this page cannot run. Try another model or dtype; the browser console has the details.`,
   'error.inference-failed': (p) => `${theModel(p)} failed while working on this image. Try again, or try another image or model; the browser console has the details.`,
+  'error.language-not-in-model': (p) => `The translation model “${p.model}” cannot translate into ${p.name}${p.languages ? `: it translates into ${p.languages}` : ''}. Choose ${p.languages ? 'one of those languages, or ' : ''}the default translation model, ${p.suggested} (translation_model=${p.suggested}).`,
   'error.empty-output': (p) => `${theModel(p)} gave no text for this image. Try another image, or other generation settings (for example more max_new_tokens).`,
   'error.image-unreachable': (p) => {
     const why = { missing: 'it does not exist there', timeout: 'the server did not answer in time, or it does not let other sites read its images (CORS)' }[p.reason] || `the server answered ${p.status}`;

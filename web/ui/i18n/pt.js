@@ -82,6 +82,7 @@ export default {
   'error.model-offline': (p) => `${theModel(p)} não pôde ser baixado: o Hugging Face hub não respondeu (você está sem conexão?) e ele não está em ${p.where} neste site. Confira sua conexão. ${selfHost(p)}`,
   'error.model-broken': (p) => `${theModel(p)} não pôde ser carregado: os arquivos podem estar danificados ou ser de um tipo que esta página não roda. Tente outro modelo ou dtype; o console do navegador tem os detalhes.`,
   'error.inference-failed': (p) => `${theModel(p)} falhou ao trabalhar nesta imagem. Tente de novo, ou tente outra imagem ou modelo; o console do navegador tem os detalhes.`,
+  'error.language-not-in-model': (p) => `O modelo de tradução “${p.model}” não traduz para ${p.name}${p.languages ? `: ele traduz para ${p.languages}` : ''}. Escolha ${p.languages ? 'um desses idiomas ou ' : ''}o modelo de tradução padrão, ${p.suggested} (translation_model=${p.suggested}).`,
   'error.empty-output': (p) => `${theModel(p)} não gerou texto para esta imagem. Tente outra imagem ou outras configurações de geração (por exemplo, mais max_new_tokens).`,
   'error.image-unreachable': (p) => {
     const why = { missing: 'ela não existe lá', timeout: 'o servidor não respondeu a tempo, ou não deixa outros sites lerem as imagens dele (CORS)' }[p.reason] || `o servidor respondeu ${p.status}`;
