@@ -7,8 +7,7 @@ each figure side by side in the same run (fresh browsers: nothing cached unless 
              against Transformers.js in a plain worker (bench/js/plain_worker.js), and start-up
              vs bare Pyodide + the Transformers.js import (bench/js/bare_worker.js);
   cuts       before/after each start-up cut: progress relayed on every event vs ~10 a second,
-             the translation model loaded after captioning vs while captioning, Cache Storage
-             writes awaited before each session vs behind the load;
+             the translation model loaded after captioning vs while captioning;
   threads    ONNX Runtime with 1 and 2 wasm threads on a cross-origin isolated server (COOP/COEP)
              vs not isolated: time per generated token, warm;
   page       the real page (index.html), Generate clicked at ready: first visit and revisit
@@ -231,12 +230,10 @@ def bridge(bench: Bench, rounds: int) -> dict[str, Figures]:
 
 
 CUTS = {
-    "before: every event, one after other": (
-        {"load_together": "0"}, {"progress-ms": "0", "cache-writes": "wait"}),
-    "progress ~10/s": ({"load_together": "0"}, {"cache-writes": "wait"}),
-    "load together": ({}, {"progress-ms": "0", "cache-writes": "wait"}),
-    "writes behind": ({"load_together": "0"}, {"progress-ms": "0"}),
-    "all (as shipped)": ({}, {}),
+    "before: every event, one after other": ({"load_together": "0"}, {"progress-ms": "0"}),
+    "progress ~10/s": ({"load_together": "0"}, {}),
+    "load together": ({}, {"progress-ms": "0"}),
+    "both (as shipped)": ({}, {}),
 }
 
 
@@ -247,7 +244,7 @@ def cuts(bench: Bench, rounds: int) -> dict[str, Figures]:
         for name, (config, query) in CUTS.items()
     }
     _table(f"Cuts, product worker, first visit (median of {rounds})", columns,
-           ratio=("all (as shipped)", "before: every event, one after other"))
+           ratio=("both (as shipped)", "before: every event, one after other"))
     return columns
 
 
@@ -265,15 +262,12 @@ def threads(bench: Bench, rounds: int) -> dict[str, Figures]:
 
 
 def page(bench: Bench, rounds: int) -> dict[str, Figures]:
-    """The page as it was (every progress event, each file's Cache Storage write awaited before
-    its session, the translation model loaded after captioning), then each cut added in turn,
-    in the same run."""
-    before = "before: every event, writes awaited, one model after the other"
-    waited = {"progress-ms": "0", "cache-writes": "wait"}
+    """The page as it was (every progress event, the translation model loaded after
+    captioning), then each cut added in turn, in the same run."""
+    before = "before: every event, one model after the other"
     variants = (
-        (before, waited, {"load_together": "0"}),
-        ("+ models together", waited, {}),
-        ("+ writes behind the load", {"progress-ms": "0"}, {}),
+        (before, {"progress-ms": "0"}, {"load_together": "0"}),
+        ("+ models together", {"progress-ms": "0"}, {}),
         ("+ progress ~10/s (shipped)", {}, {}),
     )
     columns: dict[str, Figures] = {}

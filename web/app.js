@@ -26,7 +26,7 @@ import { languageName } from './ui/format.js';
 import { acceptWorkerSettings, changeSettings } from './ui/settings.js';
 import { mountSettingsForm } from './ui/settings-form.js';
 import { mountSpeech } from './ui/speech.js';
-import { countStoredFile, mountModelCache } from './ui/model-cache.js';
+import { mountModelCache } from './ui/model-cache.js';
 import { t, wordError } from './ui/i18n.js';
 import { setStatus, store } from './ui/page-store.js';
 import { watch } from './ui/store.js';
@@ -126,7 +126,6 @@ function onWorkerMessage(message) {
     case 'settings': acceptWorkerSettings(message); updateControls(); break;
     case 'stage': showStage(message); break;
     case 'progress': showProgress(message); break;
-    case 'stored': countStoredFile(); break;
     case 'result': showResult(message); break;
     case 'item-error': showItemError(message); break;
     case 'done': finishJob(message.jobId); break;

@@ -11,7 +11,7 @@ import { bootPage } from './ui/boot.js';
 import { showProgress } from './ui/downloads.js';
 import { acceptWorkerSettings, changeSettings } from './ui/settings.js';
 import { mountSettingsForm } from './ui/settings-form.js';
-import { countStoredFile, mountModelCache } from './ui/model-cache.js';
+import { mountModelCache } from './ui/model-cache.js';
 import { mountLanguageSelects } from './ui/language-select.js';
 import { t, wordError } from './ui/i18n.js';
 import { setStatus, store } from './ui/page-store.js';
@@ -196,7 +196,6 @@ function onWorkerMessage(message) {
         else showStatus(() => t(`stage.${message.stage}`, message.params || {}));
         break;
       case 'progress': showProgress(message); break;
-    case 'stored': countStoredFile(); break;
       case 'reset-done': break;
       case 'fatal':
         playground.update({ job: null });

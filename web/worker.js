@@ -6,8 +6,6 @@
 // sub-path (GitHub Pages serves /<repo>/) and contacts no other host unless the settings allow
 // models from the hub.
 
-import { writeBehindCache } from "./model-file-cache.js";
-
 const SITE_BASE = new URL("./", import.meta.url);
 const PYODIDE_DIR = new URL("vendor/pyodide/", SITE_BASE);
 // Pinned by scripts/build_site.py (it refuses to build if this name and its pin disagree).
@@ -18,22 +16,6 @@ const PACKAGE_ZIP = new URL("py/legenda.zip", SITE_BASE);
 const PACKAGE_DIR = "/home/pyodide/legenda-site";
 
 const post = (message) => self.postMessage(message);
-
-// Model files go to Cache Storage behind the load (model-file-cache.js); `?cache-writes=wait`
-// keeps Transformers.js's own cache, which waits for each write (the benchmark's "before").
-const WRITE_BEHIND = new URL(import.meta.url).searchParams.get("cache-writes") !== "wait";
-
-/**
- * Transformers.js keeps its files with a cache that does not hold up the load; the page hears
- * `stored` when each file is kept (its model-cache view reads the cache again).
- */
-async function useWriteBehindCache() {
-  if (!WRITE_BEHIND || typeof caches === "undefined") return; // no Cache Storage: nothing kept
-  // The same module instance Python imports (one URL, one module).
-  const { env } = await import(TRANSFORMERS.href);
-  env.customCache = writeBehindCache(env.cacheKey, (url) => post({ type: "stored", url }));
-  env.useCustomCache = true;
-}
 
 // Transformers.js's progress_callback, one message per file event. "progress_total" (a sum
 // over files) is left out: the page draws one bar per file. Byte counts come hundreds of times
@@ -111,7 +93,6 @@ async function startPython() {
     WHEEL,
     TRANSFORMERS,
   ]);
-  const cacheReady = useWriteBehindCache(); // while Pyodide boots
   const pyodideModule = new URL("pyodide.mjs", PYODIDE_DIR).href;
   let loadPyodide;
   try {
@@ -125,7 +106,6 @@ async function startPython() {
     stdout: (line) => console.log(line),
     stderr: (line) => console.warn(line),
   });
-  await cacheReady;
   // A wheel URL: Pyodide installs it without micropip or any index.
   await pyodide.loadPackage(WHEEL.href, { messageCallback: () => {} });
   const packageZip = await (await fetchSiteFile(PACKAGE_ZIP)).arrayBuffer();

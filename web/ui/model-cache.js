@@ -198,16 +198,10 @@ export class ModelCacheView {
   }
 }
 
-/** The worker's `stored` message: Cache Storage has kept one more model file. */
-export function countStoredFile() {
-  store.update({ storedFiles: store.get().storedFiles + 1 });
-}
-
 /**
  * Build the view in #model-cache once the settings are known; it reads the cache again when
- * the `models` path changes, whenever a job ends and whenever the worker says a file was kept
- * (the worker keeps files behind the load: web/model-file-cache.js). A new language, voice or
- * model adds no files until a job runs.
+ * the `models` path changes and whenever a job ends (models may have been added). A new
+ * language, voice or model adds no files until a job runs.
  */
 export function mountModelCache() {
   const section = /** @type {HTMLElement} */ (document.getElementById('model-cache'));
@@ -224,5 +218,4 @@ export function mountModelCache() {
   watch(store, (state) => state.pageState, ({ state }) => {
     if (view && (state === 'done' || state === 'error')) view.refresh();
   }, false);
-  watch(store, (state) => state.storedFiles, () => view?.refresh(), false);
 }

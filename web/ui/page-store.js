@@ -1,7 +1,6 @@
 // The main page's state, in one store (ui/store.js); see docs/architecture.md, "Data flow".
 // Writers: ui/settings.js (schema, settings, languages, problems, notices, uiLang), app.js
-// (status), ui/results.js (result, featured, cleared), ui/state.js (pageState),
-// ui/model-cache.js (storedFiles). Everything
+// (status), ui/results.js (result, featured, cleared), ui/state.js (pageState). Everything
 // else renders from it.
 
 import { createStore } from './store.js';
@@ -21,7 +20,6 @@ import { createStore } from './store.js';
  *   result: Record<string, any> | null,
  *   featured: Record<string, any> | null,
  *   cleared: number,
- *   storedFiles: number,
  *   pageState: {state: string, previous?: string, fatal?: boolean},
  * }} PageState
  */
@@ -40,7 +38,6 @@ export const store = createStore({
   result: null,  // the newest result (or result translated again): ui/results.js writes it
   featured: null,  // the result shown above
   cleared: 0,  // counts Clear presses: follow-ups of cleared results stop
-  storedFiles: 0,  // counts model files Cache Storage has kept (the worker's `stored`)
   pageState: { state: 'loading' },  // body.dataset.state's last change (ui/state.js writes it)
 });
 
