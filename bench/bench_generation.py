@@ -10,7 +10,9 @@ Pyodide, transformers-js-py, Transformers.js, ONNX Runtime Web), reading the wor
   - Stop: time from the interrupt message to the end of the generation.
 Time to first token is the worker's own figure (job start -> first token, model loaded).
 
-Run: ``.venv/bin/python bench/bench_generation.py [--rounds N] [--dtype q8|fp32]``.
+Run: ``.venv/bin/python bench/bench_generation.py [--rounds N] [--dtype q8|fp32] [--real]``;
+``--real`` puts the full-size SmolLM2-135M-Instruct twin (``make bench-models``) in the chat
+model's place (generate, chat and Stop run on it; the Flan-T5 stays tiny).
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ window.start = (url) => {
 };
 window.send = (m) => { w.postMessage(m); return performance.now() - window.t0; };
 </script>"""
-CHAT_MODEL = "legenda-test/tiny-smollm2"
 T5_MODEL = "legenda-test/tiny-flan-t5"
 GREEDY = {"do_sample": "0", "repetition_penalty": "1"}
 TURNS = 5
@@ -83,13 +84,14 @@ def _figures(result: dict[str, Any]) -> dict[str, float]:
             "tokens": figures["tokens"]}
 
 
-def _chat(page: Page, name: str, reuse: bool, tokens: int) -> tuple[list[float], list[str]]:
+def _chat(page: Page, name: str, reuse: bool, tokens: int,
+          chat: str) -> tuple[list[float], list[str]]:
     """Five turns of one conversation: each turn's time to first token, and the answers."""
     page.evaluate("send({type: 'reset'})")
     ttfts, answers = [], []
     for turn, question in enumerate(QUESTIONS[:TURNS]):
         result = _job(page, {
-            "type": "chat", "jobId": f"{name}{turn}", "model": CHAT_MODEL, "message": question,
+            "type": "chat", "jobId": f"{name}{turn}", "model": chat, "message": question,
             "system": "Você é um assistente virtual prestativo. Responda somente em Português.",
             "params": {**GREEDY, "max_new_tokens": str(tokens)}, "reuseCache": reuse,
         })
@@ -98,14 +100,14 @@ def _chat(page: Page, name: str, reuse: bool, tokens: int) -> tuple[list[float],
     return ttfts, answers
 
 
-def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]:
+def _round(page: Page, origin: str, dtype: str, tokens: int, chat: str) -> dict[str, float]:
     page.goto(f"{origin}/bench/harness.html")
     page.evaluate(f"start('{PREFIX}worker.js')")
     config = {"remote_models": "0", "models": "models/", "dtype": dtype}
     page.evaluate("(c) => send({type: 'init', config: c})", config)
     page.wait_for_function("window.msgs.some(m => m.stage === 'ready')", timeout=300_000)
     figures: dict[str, float] = {}
-    for model in (CHAT_MODEL, T5_MODEL):
+    for model in (chat, T5_MODEL):
         params = {**GREEDY, "max_new_tokens": str(tokens)}
         prompt = "Responda: um gato sentado na mesa?"
         _job(page, {"type": "generate", "jobId": f"load-{model}", "model": model,
@@ -116,8 +118,8 @@ def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]
         figures[f"generate {short}: first token ms"] = measured["ttft"]
         figures[f"generate {short}: tokens/s"] = measured["tokens/s"]
     # The chat: the same five turns with and without the cache (greedy: the same answers).
-    with_cache, cached_answers = _chat(page, "cached", True, tokens)
-    without, uncached_answers = _chat(page, "uncached", False, tokens)
+    with_cache, cached_answers = _chat(page, "cached", True, tokens, chat)
+    without, uncached_answers = _chat(page, "uncached", False, tokens, chat)
     # Greedy decoding: the cache must not change a single answer in fp32. (q8 quantizes the
     # activations with a scale taken from the tokens read at once, so a prompt read whole and
     # one read token by token can round differently there.)
@@ -128,17 +130,24 @@ def _round(page: Page, origin: str, dtype: str, tokens: int) -> dict[str, float]
         figures[f"chat turn {turn} first token ms, cache"] = with_cache[turn - 1]
         figures[f"chat turn {turn} first token ms, no cache"] = without[turn - 1]
     figures[f"chat turn {TURNS}: no cache / cache"] = without[-1] / with_cache[-1]
-    stop = _job(page, {"type": "generate", "jobId": "stop", "model": CHAT_MODEL,
+    stop = _job(page, {"type": "generate", "jobId": "stop", "model": chat,
                        "prompt": "Um gato", "params": {**GREEDY, "max_new_tokens": "256"}},
                 stop_after_first=True)
     done = next(m["t"] for m in stop["messages"] if m["type"] == "generated")
     figures["stop: interrupt -> generated ms"] = done - stop["interrupted_at"]
     # The worker notes how many tokens there were when the interrupt reached it.
     generated = stop["generated"][-1]
-    figures["stop: tokens generated after the interrupt"] = (
-        generated["figures"]["tokens"] - generated["tokensAtInterrupt"]
-    )
+    if generated["tokensAtInterrupt"] is not None:  # None: the interrupt met no generation
+        figures["stop: tokens generated after the interrupt"] = (
+            generated["figures"]["tokens"] - generated["tokensAtInterrupt"]
+        )
     return figures
+
+
+def _real_chat_model() -> Path:
+    from tests.model_factory.real_size import chat_twin
+
+    return chat_twin()
 
 
 def main() -> None:
@@ -146,12 +155,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dtype", default="q8", choices=("q8", "fp32"))
     parser.add_argument("--tokens", type=int, default=64, help="max_new_tokens per answer")
+    parser.add_argument("--real", action="store_true", help="the full-size SmolLM2 twin")
     args = parser.parse_args()
+    chat_dir = _real_chat_model() if args.real else chat_model()
+    chat = f"{chat_dir.parent.name}/{chat_dir.name}"
     browser_settings = playwright_settings()
     with tempfile.TemporaryDirectory(prefix="legenda-bench-") as tmp:
         work = Path(tmp)
         build_site.build(work / "site", models=work / "no-models")
-        models = link_models(work / "models", chat_model(), t5_model())
+        models = link_models(work / "models", chat_dir, t5_model())
         (work / "bench").mkdir()
         (work / "bench" / "harness.html").write_text(HARNESS)
         server = make_server(
@@ -169,13 +181,14 @@ def main() -> None:
                 )
                 page = browser.new_page()
                 page.on("console", lambda m: m.type == "error" and print("console:", m.text))
-                rounds.append(_round(page, origin, args.dtype, args.tokens))
+                rounds.append(_round(page, origin, args.dtype, args.tokens, chat))
                 browser.close()
         server.shutdown()
-    print(f"Generation benchmark, tiny models ({args.dtype}), {args.tokens} new tokens per "
+    size = "the SmolLM2-135M twin" if args.real else "tiny models"
+    print(f"Generation benchmark, {size} ({args.dtype}), {args.tokens} new tokens per "
           f"answer, greedy, {args.rounds} fresh browsers:")
     for key in rounds[0]:
-        values = [round(figures[key], 2) for figures in rounds]
+        values = [round(figures[key], 2) for figures in rounds if key in figures]
         print(f"  {key:44} median {statistics.median(values):9.2f}   all {values}")
 
 
