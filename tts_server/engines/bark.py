@@ -57,6 +57,7 @@ class BarkEngine(Engine):
         super().__init__(config)
         self.processor: Any = None
         self.model: BarkModel | None = None
+        self.max_batch = config.bark_batch
 
     def prepare(self) -> None:
         presets = read_json(self.model_id, "Bark", PRESETS_FILE)
@@ -92,25 +93,82 @@ class BarkEngine(Engine):
         return self.synthesize_batch([text], voice)[0]
 
     def synthesize_batch(self, texts: list[str], voice: str) -> list[tuple[int, Samples]]:
-        """Say each text with ``voice``, all in one generate call (one batch)."""
+        """Say each text with ``voice``, each as it would be alone (``generate_batch``)."""
         import torch
 
         if self.processor is None or self.model is None:
             raise RuntimeError("the Bark model is not loaded")
         inputs = self.processor(texts, voice_preset=voice, return_tensors="pt")
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
-        job_deadline = deadline.current()
         with torch.inference_mode():
-            audio, lengths = self.model.generate(
-                **inputs, return_output_lengths=True, **_stop_at(job_deadline)
-            )
-        batch = audio.detach().to(torch.float32).cpu().numpy().reshape(len(texts), -1)
+            waves = generate_batch(self.model, inputs, deadline.current())
         # Bark's generation config names the rate; its codec's config holds the same number.
         rate = getattr(self.model.generation_config, "sample_rate", None)
         rate = int(rate or self.model.codec_model.config.sampling_rate)
-        # A shorter sentence is padded to the longest one's length: cut each at its own.
-        cut = zip(batch, lengths, strict=True)
-        return [(rate, row[: int(length)].astype(np.float32)) for row, length in cut]
+        return [(rate, _samples(wave)) for wave in waves]
+
+
+def _samples(wave: Any) -> Samples:
+    import torch
+
+    return wave.detach().to(torch.float32).cpu().numpy().reshape(-1).astype(np.float32)
+
+
+def generate_batch(
+    model: BarkModel, inputs: dict[str, Any], job_deadline: deadline.Deadline | None = None
+) -> list[Any]:
+    """Each text's waveform, computed as ``model.generate`` computes it for that text alone.
+
+    ``BarkModel.generate`` on a batch changes what a shorter text gets, in its fine stage: that
+    stage is not causal and reads a 1024-frame window, so the shorter text's frames attend to
+    the codes the coarse stage went on making for it after its end (alone: the pad code), and
+    past one window its windows follow the longest text. So the semantic and coarse stages run
+    batched (each row is computed as alone: the text is padded to 256 tokens either way, a
+    finished row is padded with the pad token the coarse stage reads after a text anyway, and
+    the coarse stage is causal), and the fine stage and the codec run per text on its own
+    frames. The keyword arguments are those ``BarkModel.generate`` passes to each stage.
+    """
+    settings: Any = model.generation_config  # a GenerationConfig holding the stages' dicts
+    semantic_config, coarse_config, fine_config = _stage_configs(settings)
+    codebook_size = settings.codebook_size
+    stages = {"history_prompt": inputs.get("history_prompt"),
+              "semantic_generation_config": semantic_config}
+    stop = _stop_at(job_deadline)
+    # min_eos_p=None as BarkModel.generate passes it (so the config's value is not used there).
+    semantic = model.semantic.generate(
+        inputs["input_ids"], attention_mask=inputs.get("attention_mask"), min_eos_p=None,
+        **stages, **stop,
+    )
+    stages["coarse_generation_config"] = coarse_config
+    coarse, lengths = model.coarse_acoustics.generate(
+        semantic, codebook_size=codebook_size, return_output_lengths=True, **stages, **stop
+    )
+    waves = []
+    for codes, length in zip(coarse, lengths.tolist(), strict=True):
+        if job_deadline is not None:
+            job_deadline.check()
+        fine = model.fine_acoustics.generate(
+            codes[None, :length], fine_generation_config=fine_config,
+            codebook_size=codebook_size, **stages,
+        )
+        frames = length // coarse_config.n_coarse_codebooks
+        waves.append(model.codec_decode(fine, [frames])[0])
+    return waves
+
+
+def _stage_configs(settings: Any) -> tuple[Any, Any, Any]:
+    """The three stages' generation configs, built as ``BarkModel.generate`` builds them."""
+    from transformers.models.bark.generation_configuration_bark import (
+        BarkCoarseGenerationConfig,
+        BarkFineGenerationConfig,
+        BarkSemanticGenerationConfig,
+    )
+
+    return (
+        BarkSemanticGenerationConfig(**settings.semantic_config),
+        BarkCoarseGenerationConfig(**settings.coarse_acoustics_config),
+        BarkFineGenerationConfig(**settings.fine_acoustics_config),
+    )
 
 
 def _stop_at(job_deadline: deadline.Deadline | None) -> dict[str, Any]:
@@ -127,8 +185,7 @@ def _stop_at(job_deadline: deadline.Deadline | None) -> dict[str, Any]:
             check()  # raises out of generate(): stopping early breaks Bark's shapes
             return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
 
-    stop = StoppingCriteriaList([PastDeadline()])
-    return {"semantic_stopping_criteria": stop, "coarse_stopping_criteria": stop}
+    return {"stopping_criteria": StoppingCriteriaList([PastDeadline()])}
 
 
 def quantize_int8(model: BarkModel) -> None:
