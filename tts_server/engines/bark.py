@@ -19,6 +19,7 @@ import math
 import re
 import types
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -100,8 +101,10 @@ class BarkEngine(Engine):
             raise RuntimeError("the Bark model is not loaded")
         inputs = self.processor(texts, voice_preset=voice, return_tensors="pt")
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
+        job_deadline = deadline.current()
+        check = job_deadline.check if job_deadline else None
         with torch.inference_mode():
-            waves = generate_batch(self.model, inputs, deadline.current())
+            waves = generate_batch(self.model, inputs, _stop_at(job_deadline), check)
         # Bark's generation config names the rate; its codec's config holds the same number.
         rate = getattr(self.model.generation_config, "sample_rate", None)
         rate = int(rate or self.model.codec_model.config.sampling_rate)
@@ -115,9 +118,13 @@ def _samples(wave: Any) -> Samples:
 
 
 def generate_batch(
-    model: BarkModel, inputs: dict[str, Any], job_deadline: deadline.Deadline | None = None
+    model: BarkModel, inputs: dict[str, Any], stop: list[Any] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> list[Any]:
     """Each text's waveform, computed as ``model.generate`` computes it for that text alone.
+
+    ``inputs``: the processor's for the texts. ``stop``: StoppingCriteria for the two
+    token-by-token stages; ``check`` is called before each text's fine stage (it may raise).
 
     ``BarkModel.generate`` on a batch changes what a shorter text gets, in its fine stage: that
     stage is not causal and reads a 1024-frame window, so the shorter text's frames attend to
@@ -133,20 +140,20 @@ def generate_batch(
     codebook_size = settings.codebook_size
     stages = {"history_prompt": inputs.get("history_prompt"),
               "semantic_generation_config": semantic_config}
-    stop = _stop_at(job_deadline)
+    criteria = {"stopping_criteria": _criteria(stop)} if stop else {}
     # min_eos_p=None as BarkModel.generate passes it (so the config's value is not used there).
     semantic = model.semantic.generate(
         inputs["input_ids"], attention_mask=inputs.get("attention_mask"), min_eos_p=None,
-        **stages, **stop,
+        **stages, **criteria,
     )
     stages["coarse_generation_config"] = coarse_config
     coarse, lengths = model.coarse_acoustics.generate(
-        semantic, codebook_size=codebook_size, return_output_lengths=True, **stages, **stop
+        semantic, codebook_size=codebook_size, return_output_lengths=True, **stages, **criteria
     )
     waves = []
     for codes, length in zip(coarse, lengths.tolist(), strict=True):
-        if job_deadline is not None:
-            job_deadline.check()
+        if check is not None:
+            check()
         fine = model.fine_acoustics.generate(
             codes[None, :length], fine_generation_config=fine_config,
             codebook_size=codebook_size, **stages,
@@ -171,21 +178,27 @@ def _stage_configs(settings: Any) -> tuple[Any, Any, Any]:
     )
 
 
-def _stop_at(job_deadline: deadline.Deadline | None) -> dict[str, Any]:
-    """generate() arguments that abort Bark's two token-by-token stages (semantic, coarse) at the
-    next token once the job's deadline passes or the server stops (JobStopped)."""
+def _criteria(stop: list[Any]) -> Any:
+    from transformers import StoppingCriteriaList
+
+    return StoppingCriteriaList(stop)
+
+
+def _stop_at(job_deadline: deadline.Deadline | None) -> list[Any]:
+    """A StoppingCriteria that aborts Bark's two token-by-token stages (semantic, coarse) at
+    the next token once the job's deadline passes or the server stops (JobStopped)."""
     if job_deadline is None:
-        return {}
+        return []
     check = job_deadline.check
     import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
+    from transformers import StoppingCriteria
 
     class PastDeadline(StoppingCriteria):  # type: ignore[misc]
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             check()  # raises out of generate(): stopping early breaks Bark's shapes
             return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
 
-    return {"stopping_criteria": StoppingCriteriaList([PastDeadline()])}
+    return [PastDeadline()]
 
 
 def quantize_int8(model: BarkModel) -> None:
