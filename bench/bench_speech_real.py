@@ -210,16 +210,18 @@ def bench_bark_ab(rounds: int, compile_too: bool = False) -> list[dict[str, Any]
     return rows
 
 
-def bench_bark_batch(rounds: int, pieces: int, sizes: list[int]) -> list[dict[str, Any]]:
+def bench_bark_batch(
+    rounds: int, pieces: int, sizes: list[int], int8s: tuple[bool, ...] = (False, True)
+) -> list[dict[str, Any]]:
     """``speak`` on a text of ``pieces`` sentences with at most each of ``sizes`` pieces per engine
-    call (1: one after the other), alternated, for fp32 and int8 (SDPA on both, as shipped), on
-    one and two threads; seconds per sentence, per audio second, and the ratio to size 1."""
+    call (1: one after the other), alternated, for fp32 and/or int8 (SDPA on both, as shipped),
+    on one and two threads; seconds per sentence, per audio second, and the ratio to size 1."""
     import torch
 
     folder = bark_twin()
     text = " ".join(BATCH_SENTENCES[:pieces])
     engines = {}
-    for int8 in (False, True):
+    for int8 in int8s:
         engine = _engine("bark", folder, Variant("", 1, int8=int8, sdpa=True))
         engine.max_piece_chars = max(map(len, BATCH_SENTENCES))  # one sentence per piece
         engine.model.generation_config.semantic_config["max_new_tokens"] = AB_SEMANTIC_TOKENS
@@ -267,10 +269,12 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=3, choices=range(2, 5),
                         help="sentences in --batch's text")
     parser.add_argument("--sizes", default="1,3", help="--batch's pieces per call, e.g. 1,2,4")
+    parser.add_argument("--precision", choices=("fp32", "int8"), help="--batch: only this one")
     args = parser.parse_args()
     if args.batch:
         sizes = [int(size) for size in args.sizes.split(",")]
-        _write(bench_bark_batch(args.batch, args.pieces, sizes), "-batch")
+        int8s = (False, True) if not args.precision else (args.precision == "int8",)
+        _write(bench_bark_batch(args.batch, args.pieces, sizes, int8s), "-batch")
         return
     if args.ab:
         rows = bench_bark_ab(args.ab, args.compile)
