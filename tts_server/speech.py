@@ -89,8 +89,9 @@ def speak(
 
 
 def batches(pieces: list[str], size: int) -> list[list[str]]:
-    """``pieces`` in order, in groups of at most ``size``, as even as that many groups allow
-    (5 pieces by 4: 3 + 2, since a batch takes as long as its longest piece)."""
+    """``pieces`` in order, in as few groups of at most ``size`` as there can be, as even as
+    that allows (5 pieces by at most 4: 3 + 2, the same two calls as 4 + 1 with a smaller
+    largest batch)."""
     count = -(-len(pieces) // max(1, size))
     step, extra = divmod(len(pieces), count)
     groups, start = [], 0

@@ -244,3 +244,22 @@ def test_the_batch_size_is_read_from_the_environment() -> None:
     assert load_config({}).bark_batch >= 1
     with pytest.raises(ConfigError, match="LEGENDA_BARK_BATCH"):
         load_config({"LEGENDA_BARK_BATCH": "0"})
+
+
+def test_int8_makes_a_row_depend_on_its_batch_so_it_is_not_batched(tiny_bark: Path) -> None:
+    """Dynamic int8 quantizes a Linear layer's input with one scale for the whole tensor, all
+    rows of the batch together: a text's logits then depend on the texts batched with it."""
+    import torch
+
+    fp32 = _engine(tiny_bark, bark_batch=3)
+    int8 = _engine(tiny_bark, bark_batch=3, bark_int8=True)
+    assert (fp32.max_batch, int8.max_batch) == (3, 1)
+    inputs = fp32.processor([SHORT, LONG], voice_preset=VOICE, return_tensors="pt")
+    ids = inputs["input_ids"] + _stage_configs(fp32.model.generation_config)[0].text_encoding_offset
+    change = {}
+    for name, engine in (("fp32", fp32), ("int8", int8)):
+        model: Any = engine.model
+        with torch.inference_mode():
+            batched, alone = model.semantic(ids).logits[0], model.semantic(ids[:1]).logits[0]
+        change[name] = float((batched - alone).abs().max())
+    assert change["fp32"] < 1e-6 < 1e-4 < change["int8"]

@@ -8,8 +8,11 @@ CPU speed-ups (measured at bark-small's size in docs/performance.md), each a set
 ``LEGENDA_BARK_SDPA`` (on by default) computes attention with PyTorch's fused
 scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
 ``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
-(0.7x alone, 0.5x with SDPA). ``synthesize_batch`` says several sentences in one generate
-call (0.46-0.90x the time per sentence on a CPU); speech.py still says one sentence per call.
+(0.7x alone, 0.5x with SDPA). ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up to
+that many pieces of one text at once and ``synthesize_batch`` says them in one batched call,
+each computed as it would be alone (``generate_batch`` says why it is not ``BarkModel.generate``
+on the batch); with int8 the pieces go one per call, since dynamic int8 quantizes each Linear
+layer's input with one scale for the whole batch.
 """
 
 from __future__ import annotations
@@ -88,6 +91,9 @@ class BarkEngine(Engine):
             use_sdpa(self.model)
         if self.config.bark_int8 and self.device == "cpu":
             quantize_int8(self.model)
+            # int8 quantizes activations with one scale per tensor, the whole batch's: batched,
+            # a sentence would get other tokens than alone (docs/performance.md).
+            self.max_batch = 1
 
     def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         """Bark has no speed control (``supports_speed`` is False): ``speed`` is ignored."""
