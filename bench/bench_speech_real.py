@@ -215,44 +215,66 @@ def bench_bark_batch(
 ) -> list[dict[str, Any]]:
     """``speak`` on a text of ``pieces`` sentences with at most each of ``sizes`` pieces per engine
     call (1: one after the other), alternated, for fp32 and/or int8 (SDPA on both, as shipped),
-    on one and two threads; seconds per sentence, per audio second, and the ratio to size 1."""
+    on one and two threads: seconds per sentence (wall clock, and this process's CPU time, which
+    other people's load on a shared machine moves less), per audio second, and the ratio to 1."""
     import torch
 
-    folder = bark_twin()
     text = " ".join(BATCH_SENTENCES[:pieces])
-    engines = {}
-    for int8 in int8s:
-        engine = _engine("bark", folder, Variant("", 1, int8=int8, sdpa=True))
-        engine.max_piece_chars = max(map(len, BATCH_SENTENCES))  # one sentence per piece
-        engine.model.generation_config.semantic_config["max_new_tokens"] = AB_SEMANTIC_TOKENS
-        assert len(pieces_of(engine, text)) == pieces
-        engines["int8 + SDPA" if int8 else "fp32 + SDPA"] = engine
-    times: dict[tuple[str, int, int], list[float]] = {}
+    engines = {name: _batch_engine(int8, text, pieces) for name, int8 in
+               (("int8 + SDPA" if int8 else "fp32 + SDPA", int8) for int8 in int8s)}
+    runs: dict[tuple[str, int, int], list[tuple[float, float]]] = {}
     audio = 0.0
     for _ in range(rounds):
         for threads in (1, 2):
             torch.set_num_threads(threads)
             for name, engine in engines.items():
                 for size in sizes:
-                    engine.max_batch = size
-                    torch.manual_seed(0)
-                    start = time.perf_counter()
-                    rate, samples = speak(engine, text, engine.default_voice("pt"))
-                    seconds = time.perf_counter() - start
-                    times.setdefault((name, threads, size), []).append(seconds)
-                    audio = len(samples) / rate - (pieces - 1) * PAUSE_S  # without the pauses
-                    print(f"    {name}, {threads} thread(s), {size} per call: {seconds:.1f} s",
-                          flush=True)
-    rows = []
-    for (name, threads, size), runs in times.items():
-        label = "one piece per call" if size == 1 else f"up to {size} pieces per call"
-        row = _row(f"{name}, {threads} thread(s), {label}", statistics.median(runs), audio,
-                   pieces)
-        alone = statistics.median(times[(name, threads, 1)])
-        row |= {"runs_s": runs, "vs_one_per_call": statistics.median(runs) / alone}
-        print(f"    {'':48} x{row['vs_one_per_call']:.2f} the time of one piece per call")
-        rows.append(row)
-    return rows
+                    wall, cpu, audio = _said(engine, text, size)
+                    runs.setdefault((name, threads, size), []).append((wall, cpu))
+                    print(f"    {name}, {threads} thread(s), {size} per call: {wall:.1f} s "
+                          f"({cpu:.1f} s CPU)", flush=True)
+    return [_batch_row(key, runs, audio, pieces) for key in runs]
+
+
+def _batch_engine(int8: bool, text: str, pieces: int) -> Any:
+    engine = _engine("bark", bark_twin(), Variant("", 1, int8=int8, sdpa=True))
+    engine.max_piece_chars = max(map(len, BATCH_SENTENCES))  # one sentence per piece
+    engine.model.generation_config.semantic_config["max_new_tokens"] = AB_SEMANTIC_TOKENS
+    assert len(pieces_of(engine, text)) == pieces
+    return engine
+
+
+def _said(engine: Any, text: str, size: int) -> tuple[float, float, float]:
+    """(wall s, CPU s, s of speech without the pauses) of ``speak(text)`` with at most ``size``
+    pieces per call (set here for int8 too, whose engine would say one per call)."""
+    import torch
+
+    engine.max_batch = size
+    torch.manual_seed(0)
+    wall, cpu = time.perf_counter(), time.process_time()
+    rate, samples = speak(engine, text, engine.default_voice("pt"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    pauses = len(pieces_of(engine, text)) - 1
+    return wall, cpu, len(samples) / rate - pauses * PAUSE_S
+
+
+def _batch_row(
+    key: tuple[str, int, int], runs: dict[tuple[str, int, int], list[tuple[float, float]]],
+    audio: float, pieces: int,
+) -> dict[str, Any]:
+    name, threads, size = key
+    label = "one piece per call" if size == 1 else f"up to {size} pieces per call"
+    wall = statistics.median(run[0] for run in runs[key])
+    cpu = statistics.median(run[1] for run in runs[key])
+    alone = runs[(name, threads, 1)]
+    row = _row(f"{name}, {threads} thread(s), {label}", wall, audio, pieces) | {
+        "runs_s": runs[key], "cpu_s_per_sentence": cpu / pieces,
+        "vs_one_per_call": wall / statistics.median(run[0] for run in alone),
+        "cpu_vs_one_per_call": cpu / statistics.median(run[1] for run in alone),
+    }
+    print(f"    {'':48} x{row['vs_one_per_call']:.2f} the time of one piece per call, "
+          f"x{row['cpu_vs_one_per_call']:.2f} the CPU time ({cpu / pieces:.1f} s per sentence)")
+    return row
 
 
 def main() -> None:
