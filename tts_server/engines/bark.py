@@ -8,11 +8,11 @@ CPU speed-ups (measured at bark-small's size in docs/performance.md), each a set
 ``LEGENDA_BARK_SDPA`` (on by default) computes attention with PyTorch's fused
 scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
 ``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
-(0.7x alone, 0.5x with SDPA). ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up to
-that many pieces of one text at once and ``synthesize_batch`` says them in one batched call,
-each computed as it would be alone (``generate_batch`` says why it is not ``BarkModel.generate``
-on the batch); with int8 the pieces go one per call, since dynamic int8 quantizes each Linear
-layer's input with one scale for the whole batch.
+(0.7x alone, 0.5x with SDPA). ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up
+to that many pieces of one text at once and ``synthesize_batch`` says them in one batched call
+(0.8x the time per piece in fp32), each computed as it would be alone (``generate_batch`` says
+why it is not ``BarkModel.generate`` on the batch); with int8 the pieces go one per call, since
+dynamic int8 quantizes each Linear layer's input with one scale for the whole batch.
 """
 
 from __future__ import annotations
