@@ -5,7 +5,10 @@ Uses the full-size random-weight twins of suno/bark-small and facebook/mms-tts-p
 the sidecar's own engines, with one and two torch threads, and espeak-ng for comparison. Then
 Bark's CPU options side by side in the same run, each on the same sentence with the same seed:
 int8 Linear layers, fused SDPA attention, both, two sentences in one batched generate call,
-and (``--compile``) torch.compile of the three stages.
+and (``--compile``) torch.compile of the three stages. ``--batch ROUNDS``: a text of a few
+sentences said through the sidecar's own ``speech.speak``, one piece per engine call vs the
+pieces batched (``LEGENDA_BARK_BATCH``), alternated, fp32 and int8 (both with SDPA), on one and
+two torch threads.
 
 The real-time factor (RTF) is seconds of work per second of audio: below 1 is faster than
 speech. Random weights never end a sentence early: Bark's semantic stage is pinned to 250
@@ -31,11 +34,18 @@ sys.path.insert(0, str(ROOT))
 from bench.svg_plot import bar_chart  # noqa: E402
 from tests.model_factory.real_size import specs  # noqa: E402
 from tests.model_factory.real_size.speech import bark_twin, vits_twin  # noqa: E402
+from tts_server.audio import PAUSE_S  # noqa: E402
 from tts_server.config import config_from_mapping  # noqa: E402
 from tts_server.engines import make_engine  # noqa: E402
+from tts_server.speech import pieces_of, speak  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SECOND_SENTENCE = "Uma mulher caminha com o seu cachorro no parque, ao pôr do sol."
+# The text --batch says, one sentence per piece (the first N of these).
+BATCH_SENTENCES = (
+    specs.SENTENCE, SECOND_SENTENCE, "Duas crianças brincam na areia com um balde vermelho.",
+    "Um trem antigo atravessa a ponte de pedra sobre o rio.",
+)
 
 
 @dataclass(frozen=True)
@@ -161,30 +171,6 @@ def _compiled(model: Any, inputs: Any) -> dict[str, list[float]]:
             "int8 + SDPA + torch.compile, 2nd call": runs[1:]}
 
 
-def _batched(engine: Any, rounds: int) -> dict[str, list[float]]:
-    """Two sentences one call after the other vs both in one batched call (int8 + SDPA),
-    alternated; seconds per sentence."""
-    import torch
-
-    texts = [specs.SENTENCE, SECOND_SENTENCE]
-    voice = engine.default_voice("pt")
-    inputs = {n: engine.processor(texts[:n] if n > 1 else texts[0], voice_preset=voice,
-                                  return_tensors="pt") for n in (1, 2)}
-    times: dict[str, list[float]] = {}
-    for _ in range(rounds):
-        for label, calls, batch in (("one after the other", 2, 1), ("in one batched call", 1, 2)):
-            torch.manual_seed(0)
-            start = time.perf_counter()
-            with torch.inference_mode():
-                for _ in range(calls):
-                    engine.model.generate(**inputs[batch],
-                                          semantic_max_new_tokens=AB_SEMANTIC_TOKENS)
-            name = f"int8 + SDPA, 2 sentences {label}, 1 thread"
-            times.setdefault(name, []).append((time.perf_counter() - start) / 2)
-            print(f"    {name}: {times[name][-1]:.1f} s per sentence", flush=True)
-    return times
-
-
 def bench_bark_ab(rounds: int, compile_too: bool = False) -> list[dict[str, Any]]:
     """Bark's options alternated (A B C D A B C D...) on one thread, so a busy machine's swings
     fall on every variant alike: two models (fp32 and int8), SDPA switched on and off on each."""
@@ -214,7 +200,6 @@ def bench_bark_ab(rounds: int, compile_too: bool = False) -> list[dict[str, Any]
             times.setdefault(name, []).append(time.perf_counter() - start)
             audio = wave.shape[-1] / 24_000
             print(f"    {name}: {times[name][-1]:.1f} s", flush=True)
-    times.update(_batched(engines[1], rounds))
     if compile_too:
         times.update(_compiled(engines[1].model, inputs))
     base = statistics.median(next(iter(times.values())))
@@ -223,6 +208,73 @@ def bench_bark_ab(rounds: int, compile_too: bool = False) -> list[dict[str, Any]
         row = _row(name, statistics.median(runs), audio, 1)
         rows.append(row | {"runs_s": runs, "vs_fp32": statistics.median(runs) / base})
     return rows
+
+
+def bench_bark_batch(
+    rounds: int, pieces: int, sizes: list[int], int8s: tuple[bool, ...] = (False, True)
+) -> list[dict[str, Any]]:
+    """``speak`` on a text of ``pieces`` sentences with at most each of ``sizes`` pieces per engine
+    call (1: one after the other), alternated, for fp32 and/or int8 (SDPA on both, as shipped),
+    on one and two threads: seconds per sentence (wall clock, and this process's CPU time, which
+    other people's load on a shared machine moves less), per audio second, and the ratio to 1."""
+    import torch
+
+    text = " ".join(BATCH_SENTENCES[:pieces])
+    engines = {name: _batch_engine(int8, text, pieces) for name, int8 in
+               (("int8 + SDPA" if int8 else "fp32 + SDPA", int8) for int8 in int8s)}
+    runs: dict[tuple[str, int, int], list[tuple[float, float]]] = {}
+    audio = 0.0
+    for _ in range(rounds):
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            for name, engine in engines.items():
+                for size in sizes:
+                    wall, cpu, audio = _said(engine, text, size)
+                    runs.setdefault((name, threads, size), []).append((wall, cpu))
+                    print(f"    {name}, {threads} thread(s), {size} per call: {wall:.1f} s "
+                          f"({cpu:.1f} s CPU)", flush=True)
+    return [_batch_row(key, runs, audio, pieces) for key in runs]
+
+
+def _batch_engine(int8: bool, text: str, pieces: int) -> Any:
+    engine = _engine("bark", bark_twin(), Variant("", 1, int8=int8, sdpa=True))
+    engine.max_piece_chars = max(map(len, BATCH_SENTENCES))  # one sentence per piece
+    engine.model.generation_config.semantic_config["max_new_tokens"] = AB_SEMANTIC_TOKENS
+    assert len(pieces_of(engine, text)) == pieces
+    return engine
+
+
+def _said(engine: Any, text: str, size: int) -> tuple[float, float, float]:
+    """(wall s, CPU s, s of speech without the pauses) of ``speak(text)`` with at most ``size``
+    pieces per call (set here for int8 too, whose engine would say one per call)."""
+    import torch
+
+    engine.max_batch = size
+    torch.manual_seed(0)
+    wall, cpu = time.perf_counter(), time.process_time()
+    rate, samples = speak(engine, text, engine.default_voice("pt"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    pauses = len(pieces_of(engine, text)) - 1
+    return wall, cpu, len(samples) / rate - pauses * PAUSE_S
+
+
+def _batch_row(
+    key: tuple[str, int, int], runs: dict[tuple[str, int, int], list[tuple[float, float]]],
+    audio: float, pieces: int,
+) -> dict[str, Any]:
+    name, threads, size = key
+    label = "one piece per call" if size == 1 else f"up to {size} pieces per call"
+    wall = statistics.median(run[0] for run in runs[key])
+    cpu = statistics.median(run[1] for run in runs[key])
+    alone = runs[(name, threads, 1)]
+    row = _row(f"{name}, {threads} thread(s), {label}", wall, audio, pieces) | {
+        "runs_s": runs[key], "cpu_s_per_sentence": cpu / pieces,
+        "vs_one_per_call": wall / statistics.median(run[0] for run in alone),
+        "cpu_vs_one_per_call": cpu / statistics.median(run[1] for run in alone),
+    }
+    print(f"    {'':48} x{row['vs_one_per_call']:.2f} the time of one piece per call, "
+          f"x{row['cpu_vs_one_per_call']:.2f} the CPU time ({cpu / pieces:.1f} s per sentence)")
+    return row
 
 
 def main() -> None:
@@ -234,7 +286,18 @@ def main() -> None:
                         help="run only the first N Bark variants")
     parser.add_argument("--ab", type=int, default=0, metavar="ROUNDS",
                         help="only Bark's options alternated, ROUNDS times, on a short sentence")
+    parser.add_argument("--batch", type=int, default=0, metavar="ROUNDS",
+                        help="only speak() with Bark's pieces batched or not, ROUNDS times")
+    parser.add_argument("--pieces", type=int, default=3, choices=range(2, 5),
+                        help="sentences in --batch's text")
+    parser.add_argument("--sizes", default="1,3", help="--batch's pieces per call, e.g. 1,2,4")
+    parser.add_argument("--precision", choices=("fp32", "int8"), help="--batch: only this one")
     args = parser.parse_args()
+    if args.batch:
+        sizes = [int(size) for size in args.sizes.split(",")]
+        int8s = (False, True) if not args.precision else (args.precision == "int8",)
+        _write(bench_bark_batch(args.batch, args.pieces, sizes, int8s), "-batch")
+        return
     if args.ab:
         rows = bench_bark_ab(args.ab, args.compile)
         _write(rows, "-ab")

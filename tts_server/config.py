@@ -58,6 +58,7 @@ class Config:
     shutdown_grace_s: float = 10.0  # LEGENDA_SHUTDOWN_GRACE_S: time the running job gets
     bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
     bark_sdpa: bool = True  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
+    bark_batch: int = 2  # LEGENDA_BARK_BATCH: pieces of one text Bark says in one call
 
     @property
     def model_id(self) -> str:
@@ -209,6 +210,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "shutdown_grace_s": _number(env, "SHUTDOWN_GRACE_S", float, 0),
         "bark_int8": _flag(env, "BARK_INT8"),
         "bark_sdpa": _flag(env, "BARK_SDPA"),
+        "bark_batch": _number(env, "BARK_BATCH", int, 1),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 

@@ -1,10 +1,13 @@
 """Saying a whole text with an engine: piece by piece, same voice, short pauses between.
 
-The work one text may cause is bounded: at most ``max_calls`` engine calls and ``max_audio_s``
-seconds of audio. Both are checked before the job is queued (``check_work``: the pieces, and the
-audio a text that long takes at a brisk speaking rate) and again while it is said (an engine
-may say more than the text: Bark babbles); the job's deadline (deadline.py) is checked between
-pieces.
+An engine that can say several pieces in one call (``max_batch`` > 1: Bark) is given them in
+batches of at most that many, in order; the others get one ``synthesize`` call per piece.
+
+The work one text may cause is bounded: at most ``max_calls`` pieces (LEGENDA_MAX_ENGINE_CALLS;
+a batch of k pieces counts k, as it does about k pieces' work) and ``max_audio_s`` seconds of
+audio. Both are checked before the job is queued (``check_work``: the pieces, and the audio a
+text that long takes at a brisk speaking rate) and again while it is said (an engine may say
+more than the text: Bark babbles); the job's deadline (deadline.py) is checked before each call.
 """
 
 from __future__ import annotations
@@ -57,9 +60,9 @@ def speak(
 ) -> tuple[int, Samples]:
     """Synthesize ``text`` piece by piece at ``speed`` and join the pieces with pauses.
 
-    ``on_progress`` is called with the fraction done after each piece. TooMuchWork when the
-    text needs more than ``max_calls`` pieces or its audio runs past ``max_audio_s``;
-    JobStopped when the current job's deadline passes.
+    ``on_progress`` is called with the fraction of pieces done after each engine call (a batch
+    reports its pieces at once). TooMuchWork when the text needs more than ``max_calls`` pieces
+    or its audio runs past ``max_audio_s``; JobStopped when the current job's deadline passes.
     """
     pieces = pieces_of(engine, text)
     if not pieces:
@@ -69,22 +72,41 @@ def speak(
     rate = 0
     seconds = 0.0
     spoken: list[Samples] = []
-    for index, piece in enumerate(pieces, start=1):
+    for batch in batches(pieces, engine.max_batch if speed == 1.0 else 1):
         if job_deadline:
             job_deadline.check()
-        # The speed goes to the engine only when one is asked for, so engines (and stand-ins)
-        # that take (text, voice) work unchanged at the normal speed.
-        piece_rate, samples = (
-            engine.synthesize(piece, voice) if speed == 1.0
-            else engine.synthesize(piece, voice, speed)
-        )
-        if rate and piece_rate != rate:
-            raise RuntimeError("the engine changed its sample rate between sentences")
-        rate = piece_rate
-        seconds += len(samples) / rate
-        if seconds > max_audio_s:
-            raise TooMuchWork(_too_long(max_audio_s))
-        spoken.append(samples)
+        for piece_rate, samples in _say(engine, batch, voice, speed):
+            if rate and piece_rate != rate:
+                raise RuntimeError("the engine changed its sample rate between sentences")
+            rate = piece_rate
+            seconds += len(samples) / rate
+            if seconds > max_audio_s:
+                raise TooMuchWork(_too_long(max_audio_s))
+            spoken.append(samples)
         if on_progress:
-            on_progress(index / len(pieces))
+            on_progress(len(spoken) / len(pieces))
     return rate, join_with_pauses(spoken, rate)
+
+
+def batches(pieces: list[str], size: int) -> list[list[str]]:
+    """``pieces`` in order, in as few groups of at most ``size`` as there can be, as even as
+    that allows (5 pieces by at most 4: 3 + 2, the same two calls as 4 + 1 with a smaller
+    largest batch)."""
+    count = -(-len(pieces) // max(1, size))
+    step, extra = divmod(len(pieces), count)
+    groups, start = [], 0
+    for index in range(count):
+        end = start + step + (index < extra)
+        groups.append(pieces[start:end])
+        start = end
+    return groups
+
+
+def _say(engine: Engine, batch: list[str], voice: str, speed: float) -> list[tuple[int, Samples]]:
+    if len(batch) > 1:
+        return engine.synthesize_batch(batch, voice)
+    # The speed goes to the engine only when one is asked for, so engines (and stand-ins)
+    # that take (text, voice) work unchanged at the normal speed.
+    if speed == 1.0:
+        return [engine.synthesize(batch[0], voice)]
+    return [engine.synthesize(batch[0], voice, speed)]

@@ -129,6 +129,16 @@ def _write_generation_config(model_dir: Path, semantic_tokens: int) -> None:
     ).save_pretrained(model_dir)
 
 
+def _fill_codebooks(model: object) -> None:
+    """Give each code of Encodec's codebooks its own random vector: a new EncodecModel's are all
+    zeros, so a random-weight Bark's audio would not depend on the tokens it generated."""
+    import torch
+
+    with torch.no_grad():
+        for layer in model.codec_model.quantizer.layers:  # type: ignore[attr-defined]
+            layer.codebook.embed.normal_()
+
+
 def build_bark(model_dir: Path, shape: Shape = Shape()) -> None:  # noqa: B008 - frozen
     """Write the whole hub-layout model of ``shape`` into ``model_dir``."""
     import torch
@@ -146,7 +156,9 @@ def build_bark(model_dir: Path, shape: Shape = Shape()) -> None:  # noqa: B008 -
         _sub_config(BarkFineConfig, shape, 1_056, 1_056, n_codes_total=8, n_codes_given=1),
         _codec_config(shape),
     )
-    BarkModel(config).eval().save_pretrained(model_dir)
+    model = BarkModel(config).eval()
+    _fill_codebooks(model)
+    model.save_pretrained(model_dir)
     _write_generation_config(model_dir, shape.semantic_tokens)
     _write_tokenizer(model_dir)
     _write_presets(model_dir, np.random.default_rng(SEED), shape)

@@ -8,8 +8,11 @@ CPU speed-ups (measured at bark-small's size in docs/performance.md), each a set
 ``LEGENDA_BARK_SDPA`` (on by default) computes attention with PyTorch's fused
 scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
 ``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
-(0.7x alone, 0.5x with SDPA). ``synthesize_batch`` says several sentences in one generate
-call (0.46-0.90x the time per sentence on a CPU); speech.py still says one sentence per call.
+(0.7x alone, 0.5x with SDPA). ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up
+to that many pieces of one text at once and ``synthesize_batch`` says them in one batched call
+(0.8x the time per piece in fp32), each computed as it would be alone (``generate_batch`` says
+why it is not ``BarkModel.generate`` on the batch); with int8 the pieces go one per call, since
+dynamic int8 quantizes each Linear layer's input with one scale for the whole batch.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import math
 import re
 import types
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +61,7 @@ class BarkEngine(Engine):
         super().__init__(config)
         self.processor: Any = None
         self.model: BarkModel | None = None
+        self.max_batch = config.bark_batch
 
     def prepare(self) -> None:
         presets = read_json(self.model_id, "Bark", PRESETS_FILE)
@@ -86,13 +91,16 @@ class BarkEngine(Engine):
             use_sdpa(self.model)
         if self.config.bark_int8 and self.device == "cpu":
             quantize_int8(self.model)
+            # int8 quantizes activations with one scale per tensor, the whole batch's: batched,
+            # a sentence would get other tokens than alone (docs/performance.md).
+            self.max_batch = 1
 
     def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         """Bark has no speed control (``supports_speed`` is False): ``speed`` is ignored."""
         return self.synthesize_batch([text], voice)[0]
 
     def synthesize_batch(self, texts: list[str], voice: str) -> list[tuple[int, Samples]]:
-        """Say each text with ``voice``, all in one generate call (one batch)."""
+        """Say each text with ``voice``, each as it would be alone (``generate_batch``)."""
         import torch
 
         if self.processor is None or self.model is None:
@@ -100,35 +108,103 @@ class BarkEngine(Engine):
         inputs = self.processor(texts, voice_preset=voice, return_tensors="pt")
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
         job_deadline = deadline.current()
+        check = job_deadline.check if job_deadline else None
         with torch.inference_mode():
-            audio, lengths = self.model.generate(
-                **inputs, return_output_lengths=True, **_stop_at(job_deadline)
-            )
-        batch = audio.detach().to(torch.float32).cpu().numpy().reshape(len(texts), -1)
+            waves = generate_batch(self.model, inputs, _stop_at(job_deadline), check)
         # Bark's generation config names the rate; its codec's config holds the same number.
         rate = getattr(self.model.generation_config, "sample_rate", None)
         rate = int(rate or self.model.codec_model.config.sampling_rate)
-        # A shorter sentence is padded to the longest one's length: cut each at its own.
-        cut = zip(batch, lengths, strict=True)
-        return [(rate, row[: int(length)].astype(np.float32)) for row, length in cut]
+        return [(rate, _samples(wave)) for wave in waves]
 
 
-def _stop_at(job_deadline: deadline.Deadline | None) -> dict[str, Any]:
-    """generate() arguments that abort Bark's two token-by-token stages (semantic, coarse) at the
-    next token once the job's deadline passes or the server stops (JobStopped)."""
+def _samples(wave: Any) -> Samples:
+    import torch
+
+    return wave.detach().to(torch.float32).cpu().numpy().reshape(-1).astype(np.float32)
+
+
+def generate_batch(
+    model: BarkModel, inputs: dict[str, Any], stop: list[Any] | None = None,
+    check: Callable[[], None] | None = None,
+) -> list[Any]:
+    """Each text's waveform, computed as ``model.generate`` computes it for that text alone.
+
+    ``inputs``: the processor's for the texts. ``stop``: StoppingCriteria for the two
+    token-by-token stages; ``check`` is called before each text's fine stage (it may raise).
+
+    ``BarkModel.generate`` on a batch changes what a shorter text gets, in its fine stage: that
+    stage is not causal and reads a 1024-frame window, so the shorter text's frames attend to
+    the codes the coarse stage went on making for it after its end (alone: the pad code), and
+    past one window its windows follow the longest text. So the semantic and coarse stages run
+    batched (each row is computed as alone: the text is padded to 256 tokens either way, a
+    finished row is padded with the pad token the coarse stage reads after a text anyway, and
+    the coarse stage is causal), and the fine stage and the codec run per text on its own
+    frames. The keyword arguments are those ``BarkModel.generate`` passes to each stage.
+    """
+    settings: Any = model.generation_config  # a GenerationConfig holding the stages' dicts
+    semantic_config, coarse_config, fine_config = _stage_configs(settings)
+    codebook_size = settings.codebook_size
+    stages = {"history_prompt": inputs.get("history_prompt"),
+              "semantic_generation_config": semantic_config}
+    criteria = {"stopping_criteria": _criteria(stop)} if stop else {}
+    # min_eos_p=None as BarkModel.generate passes it (so the config's value is not used there).
+    semantic = model.semantic.generate(
+        inputs["input_ids"], attention_mask=inputs.get("attention_mask"), min_eos_p=None,
+        **stages, **criteria,
+    )
+    stages["coarse_generation_config"] = coarse_config
+    coarse, lengths = model.coarse_acoustics.generate(
+        semantic, codebook_size=codebook_size, return_output_lengths=True, **stages, **criteria
+    )
+    waves = []
+    for codes, length in zip(coarse, lengths.tolist(), strict=True):
+        if check is not None:
+            check()
+        fine = model.fine_acoustics.generate(
+            codes[None, :length], fine_generation_config=fine_config,
+            codebook_size=codebook_size, **stages,
+        )
+        frames = length // coarse_config.n_coarse_codebooks
+        waves.append(model.codec_decode(fine, [frames])[0])
+    return waves
+
+
+def _stage_configs(settings: Any) -> tuple[Any, Any, Any]:
+    """The three stages' generation configs, built as ``BarkModel.generate`` builds them."""
+    from transformers.models.bark.generation_configuration_bark import (
+        BarkCoarseGenerationConfig,
+        BarkFineGenerationConfig,
+        BarkSemanticGenerationConfig,
+    )
+
+    return (
+        BarkSemanticGenerationConfig(**settings.semantic_config),
+        BarkCoarseGenerationConfig(**settings.coarse_acoustics_config),
+        BarkFineGenerationConfig(**settings.fine_acoustics_config),
+    )
+
+
+def _criteria(stop: list[Any]) -> Any:
+    from transformers import StoppingCriteriaList
+
+    return StoppingCriteriaList(stop)
+
+
+def _stop_at(job_deadline: deadline.Deadline | None) -> list[Any]:
+    """A StoppingCriteria that aborts Bark's two token-by-token stages (semantic, coarse) at
+    the next token once the job's deadline passes or the server stops (JobStopped)."""
     if job_deadline is None:
-        return {}
+        return []
     check = job_deadline.check
     import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
+    from transformers import StoppingCriteria
 
     class PastDeadline(StoppingCriteria):  # type: ignore[misc]
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             check()  # raises out of generate(): stopping early breaks Bark's shapes
             return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
 
-    stop = StoppingCriteriaList([PastDeadline()])
-    return {"semantic_stopping_criteria": stop, "coarse_stopping_criteria": stop}
+    return [PastDeadline()]
 
 
 def quantize_int8(model: BarkModel) -> None:

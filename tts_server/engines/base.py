@@ -33,6 +33,8 @@ class Engine(ABC):
     # The engine's natural chunk: the most text one call says well (Bark: ~14 s of speech).
     max_piece_chars = MAX_PIECE_CHARS
     supports_speed = False  # True when synthesize() can speak faster or slower
+    # The most pieces one synthesize_batch() call is given; 1: speech.py calls synthesize().
+    max_batch = 1
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -55,6 +57,11 @@ class Engine(ABC):
     @abstractmethod
     def synthesize(self, text: str, voice: str, speed: float = 1.0) -> tuple[int, Samples]:
         """Say ``text`` with ``voice`` at ``speed``: ``(sample_rate, samples)``."""
+
+    def synthesize_batch(self, texts: list[str], voice: str) -> list[tuple[int, Samples]]:
+        """Say each of ``texts`` (at most ``max_batch``) with ``voice`` at the normal speed, each
+        as ``synthesize`` would; an engine that can say several in one call overrides this."""
+        return [self.synthesize(text, voice) for text in texts]
 
     def default_voice(self, lang: str) -> str:
         """The configured voice when it speaks ``lang``, else the first voice of ``lang``."""
