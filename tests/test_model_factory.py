@@ -157,19 +157,25 @@ def _assert_parts_quantized(model_dir: Path) -> None:
         assert _weight_bytes(quantized) < 0.5 * _weight_bytes(plain), part
 
 
+def assert_hub_layout(model_dir: Path, names: tuple[str, ...]) -> None:
+    """The files a hub repo converted for Transformers.js holds: ``names`` at the top, and each
+    ONNX part in fp32 and q8."""
+    for name in names:
+        assert (model_dir / name).is_file(), name
+    for part in PARTS:
+        assert (model_dir / "onnx" / f"{part}.onnx").is_file()
+        assert (model_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+
+
 # --- the captioner -------------------------------------------------------------------------
 
 
 def test_captioner_has_the_vit_gpt2_hub_layout(captioner_dir: Path) -> None:
     assert captioner_dir.parts[-2:] == ("legenda-test", "tiny-vit-gpt2")
-    for name in (
+    assert_hub_layout(captioner_dir, (
         "config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
         "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-    ):
-        assert (captioner_dir / name).is_file(), name
-    for part in PARTS:
-        assert (captioner_dir / "onnx" / f"{part}.onnx").is_file()
-        assert (captioner_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    ))
     config = _json(captioner_dir / "config.json")
     assert config["model_type"] == "vision-encoder-decoder"
     assert config["encoder"]["model_type"] == "vit"
@@ -262,14 +268,10 @@ def test_captioner_quantized_files_hold_quantized_weights(
 
 def test_translator_has_the_nllb_hub_layout(translator_dir: Path) -> None:
     assert translator_dir.parts[-2:] == ("legenda-test", "tiny-nllb")
-    for name in (
+    assert_hub_layout(translator_dir, (
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
         "special_tokens_map.json", "sentencepiece.bpe.model",
-    ):
-        assert (translator_dir / name).is_file(), name
-    for part in PARTS:
-        assert (translator_dir / "onnx" / f"{part}.onnx").is_file()
-        assert (translator_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    ))
     config = _json(translator_dir / "config.json")
     assert config["architectures"] == ["M2M100ForConditionalGeneration"]
     assert config["model_type"] == "m2m_100"
@@ -375,14 +377,10 @@ def _marian_tokenizer(marian_dir: Path):  # -> transformers.MarianTokenizer
 
 def test_marian_has_the_opus_mt_hub_layout(marian_dir: Path) -> None:
     assert marian_dir.parts[-2:] == ("legenda-test", "tiny-opus-mt-en-ROMANCE")
-    for name in (
+    assert_hub_layout(marian_dir, (
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
         "special_tokens_map.json", "source.spm", "target.spm", "vocab.json",
-    ):
-        assert (marian_dir / name).is_file(), name
-    for part in PARTS:
-        assert (marian_dir / "onnx" / f"{part}.onnx").is_file()
-        assert (marian_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    ))
     config = _json(marian_dir / "config.json")
     assert (config["model_type"], config["architectures"]) == ("marian", ["MarianMTModel"])
     vocab = _json(marian_dir / "vocab.json")
@@ -575,14 +573,10 @@ def test_chat_model_text_follows_the_prompt(chat_dir: Path) -> None:
 
 def test_t5_has_the_flan_t5_hub_layout(t5_dir: Path) -> None:
     assert t5_dir.parts[-2:] == ("legenda-test", "tiny-flan-t5")
-    for name in (
+    assert_hub_layout(t5_dir, (
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
         "special_tokens_map.json", "spiece.model",
-    ):
-        assert (t5_dir / name).is_file(), name
-    for part in PARTS:
-        assert (t5_dir / "onnx" / f"{part}.onnx").is_file()
-        assert (t5_dir / "onnx" / f"{part}_quantized.onnx").is_file()
+    ))
     config = _json(t5_dir / "config.json")
     assert config["architectures"] == ["T5ForConditionalGeneration"]
     assert config["feed_forward_proj"] == "gated-gelu"
