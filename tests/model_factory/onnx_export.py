@@ -58,12 +58,14 @@ def _saving_large_models() -> Iterator[None]:
     de-duplicates) starts with ``model.ByteSize()``, which protobuf refuses over 2 GB: at full
     size NLLB-600M's merged decoder failed with "Unable to merge decoders" there, with or
     without FORCE_ONNX_EXTERNAL_DATA. Models that large are saved here with their weights in
-    ``<name>_data`` (what optimum itself writes when the data is external) and checked by path;
-    smaller ones go through optimum's own function.
+    ``<name>_data`` (the product's own save, the name optimum itself writes when the data is
+    external) and checked by path; smaller ones go through optimum's own function.
     """
     import onnx
     from optimum.exporters.onnx import convert
     from optimum.onnx import graph_transformations
+
+    from scripts.external_data import save_with_weights_outside
 
     optimums_own = graph_transformations.check_and_save_model
 
@@ -71,14 +73,8 @@ def _saving_large_models() -> Iterator[None]:
         if save_path is None or _weight_bytes(model) < _PROTOBUF_WEIGHTS:
             optimums_own(model, save_path)
             return
-        path = Path(save_path)
-        for old in path.parent.glob(f"{path.name}?*"):
-            old.unlink()
-        onnx.save_model(
-            model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-            location=f"{path.name}_data", size_threshold=1024, convert_attribute=True,
-        )
-        onnx.checker.check_model(str(path))  # by path: the checker reads external data itself
+        save_with_weights_outside(model, Path(save_path), convert_attribute=True)
+        onnx.checker.check_model(str(save_path))  # by path: the checker reads external data
 
     with (
         mock.patch.object(graph_transformations, "check_and_save_model", check_and_save),
