@@ -25,7 +25,7 @@ from .api import (
 )
 from .audio import flac_bytes, pcm_bytes, read_pcm16, resample
 from .errors import ApiError
-from .jobs import DONE, FAILED
+from .jobs import JobStatus
 from .service import SpeechService
 
 bp = Blueprint("openai", __name__, url_prefix="/v1")
@@ -106,9 +106,9 @@ def create_speech() -> Response:
     job = submit_speech(svc, text, _voice(svc, body), speed)
     job = long_poll(svc, job, svc.config.max_wait_s)
     status = job.status
-    if status == FAILED:
+    if status == JobStatus.FAILED:
         raise ApiError(500, "speech-failed", job.error or "The speech could not be made.")
-    stored = svc.store.open(job.id) if status == DONE else None
+    stored = svc.store.open(job.id) if status == JobStatus.DONE else None
     if stored is None:
         raise ApiError(
             503, "still-working",

@@ -20,10 +20,13 @@ from urllib.parse import urlsplit
 from prometheus_client import start_http_server
 from rq.serializers import JSONSerializer
 
-from . import redis_queue
-from .config import ConfigError, load_config
-from .redis_queue import RedisJobs, SpeechWorker, publish_state, worker_name
-from .service import SpeechService
+from .config import Config, ConfigError, load_config
+from .engines import make_engine
+from .job_runner import JobRunner, SpeechWorker, publish_state, worker_name
+from .metrics import Metrics
+from .model import SpeechModel
+from .redis_queue import connect, queue_depth, speech_queue
+from .service import make_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,39 +40,58 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         config = load_config()
-        if not config.queue_url:
-            raise ConfigError(
-                "LEGENDA_QUEUE_URL is not set: a worker takes its jobs from Redis "
-                "(e.g. LEGENDA_QUEUE_URL=redis://127.0.0.1:6379/0)."
-            )
-        service = SpeechService(config, worker=True)
+        runner = make_runner(config)
     except ConfigError as error:
         print(f"tts_server.worker: configuration error: {error}", file=sys.stderr)
         return 2
-    assert isinstance(service.jobs, RedisJobs)
-    redis_queue._service = service  # run_speech_job's engine, store and metrics
-    metrics = "no metrics"
-    if args.metrics_port >= 0:
-        try:
-            server, _ = start_http_server(
-                args.metrics_port, addr=args.metrics_host, registry=service.metrics.registry
-            )
-        except OSError as error:  # the port is taken (another worker on this machine?)
-            print(
-                f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
-                f"{args.metrics_port} ({error.strerror or error}); give each worker on a "
-                "machine its own --metrics-port (0 picks a free one, -1 serves none).",
-                file=sys.stderr,
-            )
-            return 2
-        metrics = f"metrics on http://{args.metrics_host}:{server.server_port}/metrics"
+    try:
+        metrics = serve_metrics(runner, args.metrics_host, args.metrics_port)
+    except OSError as error:  # the port is taken (another worker on this machine?)
+        print(
+            f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
+            f"{args.metrics_port} ({error.strerror or error}); give each worker on a "
+            "machine its own --metrics-port (0 picks a free one, -1 serves none).",
+            file=sys.stderr,
+        )
+        return 2
+    return work(config, runner, metrics)
+
+
+def make_runner(config: Config) -> JobRunner:
+    """The job runner of this process (its model not loaded yet); ConfigError without a queue
+    or with settings that cannot be used."""
+    if not config.queue_url:
+        raise ConfigError(
+            "LEGENDA_QUEUE_URL is not set: a worker takes its jobs from Redis "
+            "(e.g. LEGENDA_QUEUE_URL=redis://127.0.0.1:6379/0)."
+        )
+    metrics = Metrics()
+    model = SpeechModel(config, make_engine(config), metrics)
+    metrics.track_model(config.engine, lambda: model.state.status)
+    return JobRunner(model, make_store(config), metrics, config.job_timeout_s)
+
+
+def serve_metrics(runner: JobRunner, host: str, port: int) -> str:
+    """Serve the runner's metrics on ``host:port`` (-1: none); what the start-up line says."""
+    if port < 0:
+        return "no metrics"
+    server, _ = start_http_server(port, addr=host, registry=runner.model.metrics.registry)
+    return f"metrics on http://{host}:{server.server_port}/metrics"
+
+
+def work(config: Config, runner: JobRunner, metrics: str) -> int:
+    """Load the model (jobs wait in the queue meanwhile), then take jobs until SIGTERM."""
+    connection = connect(config.queue_url)
+    queue = speech_queue(connection)
+    runner.model.metrics.track_queue(lambda: queue_depth(queue))
     name = worker_name()
     worker = SpeechWorker(
-        [service.jobs.queue], connection=service.jobs.redis, name=name,
-        serializer=JSONSerializer,
+        [queue], connection=connection, name=name, serializer=JSONSerializer, runner=runner
     )
     stop = threading.Event()
-    publish_state(service.jobs.redis, name, lambda: _state(service, worker), stop)
+    publish_state(
+        connection, name, lambda: runner.published_state(worker.get_current_job_id() or ""), stop
+    )
     where = urlsplit(config.queue_url)
     # Tests and scripts wait for this line.
     print(
@@ -78,23 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        service.load_model()  # jobs wait in the queue meanwhile
+        runner.model.load()
         worker.work(with_scheduler=False, logging_level="WARNING")
     finally:
         stop.set()
     return 0
-
-
-def _state(service: SpeechService, worker: SpeechWorker) -> dict[str, str]:
-    """What this worker tells the API processes (see service.workers_state)."""
-    return {
-        "status": service.state.status,
-        "error": service.state.error or "",
-        "engine": service.config.engine,
-        "model": service.engine.model_id,
-        "device": service.engine.device,
-        "job": worker.get_current_job_id() or "",
-    }
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def test_a_job_whose_store_fails_midway_fails_with_the_reason(
     gate.wait_entered()
     _fail_writes(monkeypatch, errno.ENOSPC)
     gate.open()
-    service_of(app).jobs.get(job["id"]).finished.wait(60)  # type: ignore[union-attr]
+    service_of(app).queue.get(job["id"]).finished.wait(60)  # type: ignore[union-attr]
     status = client.get(job["status_url"]).get_json()
     assert status["status"] == "failed" and "is full" in status["error"]
 
@@ -217,7 +217,7 @@ def test_audio_has_a_stable_etag_and_is_cached_for_good(app: Flask) -> None:
 def test_closing_fails_waiting_jobs_stops_the_running_one_and_kills_its_child(
     make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
-    app = make_app(workers=2, queue_size=1, shutdown_grace_s=0)
+    app = make_app(synthesis_threads=2, queue_size=1, shutdown_grace_s=0)
     service = service_of(app)
     service.engine.binary = str(_fake_espeak(tmp_path))  # type: ignore[attr-defined]
     client = app.test_client()
@@ -227,7 +227,7 @@ def test_closing_fails_waiting_jobs_stops_the_running_one_and_kills_its_child(
         assert time.monotonic() < end, "the engine never started"
         time.sleep(0.02)
     child = int((tmp_path / "pid").read_text())
-    service.close()  # more workers than queue places: the end markers must not block
+    service.close()  # more threads than queue places: the end markers must not block
     assert _gone(child)
     status = client.get(running["status_url"]).get_json()
     assert status["status"] == "failed" and "stopped" in status["error"]

@@ -122,7 +122,7 @@ def test_a_worker_without_a_queue_refuses_to_start() -> None:
 
 def test_an_unreachable_queue_answers_503_with_a_sentence(make_app: Callable[..., Flask]) -> None:
     app = make_app(wait=False, queue_url=f"redis://127.0.0.1:{free_port()}/0")
-    assert service_of(app).wait_until_prepared(60)
+    assert service_of(app).model.wait_until_prepared(60)
     client = app.test_client()
     answer = client.post("/api/speech", json={"text": "Um gato"})
     assert answer.status_code == 503 and answer.headers["Retry-After"]

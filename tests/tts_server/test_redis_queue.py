@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.services import Worker, running_prometheus, running_redis, running_s3, s3_client
+from tests.services import WorkerProcess, running_prometheus, running_redis, running_s3, s3_client
 from tests.sidecar_process import Sidecar
 
 from .test_monitoring import dashboard_queries, has_data, prom_query
@@ -28,7 +28,7 @@ SETTLE_S = 90.0  # how long a state may take to show on a busy machine (a heartb
 @dataclass
 class Cluster:
     apis: list[Sidecar]
-    workers: list[Worker]
+    workers: list[WorkerProcess]
     gate: Path
     s3: dict[str, str]
 
@@ -64,7 +64,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "LEGENDA_JOB_RETRIES": "1", **s3,
         }
         apis = [Sidecar(work, env) for _ in range(2)]
-        workers = [Worker(work, env, gate) for _ in range(2)]
+        workers = [WorkerProcess(work, env, gate) for _ in range(2)]
         try:
             for worker in workers:
                 worker.start()
