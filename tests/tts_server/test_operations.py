@@ -16,6 +16,7 @@ from flask import Flask
 from tests.services import running_s3
 from tests.sidecar_process import REPO_ROOT, free_port
 from tts_server.config import ConfigError, config_from_mapping, load_config
+from tts_server.job_runner import run_speech_job
 from tts_server.s3store import S3AudioStore
 from tts_server.service import service_of
 from tts_server.store import StoreSetupError
@@ -144,3 +145,9 @@ def test_a_worker_whose_metrics_port_is_taken_says_so(tmp_path: Path) -> None:
             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
     assert ended.returncode == 2 and "give each worker on a machine its own" in ended.stderr
+
+
+def test_the_job_function_runs_only_inside_a_worker_process() -> None:
+    """RQ calls run_speech_job; only a worker process's SpeechWorker gives it a runner."""
+    with pytest.raises(RuntimeError, match="python -m tts_server.worker"):
+        run_speech_job("0123456789abcdef0123456789abcdef", "Um gato", "pt-br", 1.0)
