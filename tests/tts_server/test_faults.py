@@ -161,12 +161,12 @@ def test_an_engine_that_ignores_its_deadline_shows_as_stuck(
     release.set()
     end = time.monotonic() + 60
     while client.get("/api/health").get_json()["workers"]["state"] != "idle":
-        assert time.monotonic() < end, "the worker never came back"
+        assert time.monotonic() < end, "the synthesis thread never came back"
         time.sleep(0.05)
     assert client.get(body["status_url"]).get_json()["status"] == "failed"  # not overwritten
 
 
-def test_a_busy_worker_shows_in_health(app: Flask) -> None:
+def test_a_busy_synthesis_thread_shows_in_health(app: Flask) -> None:
     gate = Gate(service_of(app))
     client = app.test_client()
     client.post("/api/speech", json={"text": TEXT})
