@@ -31,6 +31,7 @@ from .store import AudioStorage
 # Failed jobs kept so a client polling its id learns why; older ones are forgotten.
 _FAILED_KEPT = 256
 
+
 class LocalQueue:
     """Says each job with ``model`` in one of ``threads`` synthesis threads and stores the WAV.
 
