@@ -24,6 +24,7 @@ from . import deadline as deadlines
 from .audio import Samples, wav_bytes
 from .deadline import Deadline, JobStopped
 from .engines import EngineUnavailable
+from .pieces import PieceFeed
 from .speech import ProgressCallback, TooMuchWork
 from .store import AudioStorage, StoreUnavailable
 
@@ -74,6 +75,7 @@ class Job:
     created: float = field(default_factory=time.monotonic, repr=False)
     position: int = 0  # jobs ahead, as a Redis queue read it (see SpeechJobs.position)
     retried: int = 0  # times it was queued again because its worker died (Redis queue)
+    feed: PieceFeed = field(default_factory=PieceFeed, repr=False)  # its pieces as made
 
 
 class SpeechJobs:
@@ -282,9 +284,10 @@ def make_audio(
     this process, redis_queue's workers in theirs."""
     deadlines.set_current(deadline)
     try:
-        rate, samples = synthesize(job.text, job.voice, job.speed, on_progress)
-        deadline.check()
-        store.save(job.id, wav_bytes(rate, samples))
+        with job.feed.feeding():
+            rate, samples = synthesize(job.text, job.voice, job.speed, on_progress)
+            deadline.check()
+            store.save(job.id, wav_bytes(rate, samples))
     finally:
         deadlines.set_current(None)
 
