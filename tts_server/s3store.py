@@ -8,8 +8,9 @@ worker on any machine sees the same audio. Credentials come from the usual AWS v
 An object whose length does not match its WAV header (written by something else, or cut) is
 missing on lookup, removed and made again: the HEAD every lookup makes anyway gives the length
 and ETag, and the first few KB (one ranged GET) are read only for an ETag not yet found whole.
-Writing is tested with a small PUT at most every few seconds while requests come (``check``), so
-a bucket that cannot be written refuses new texts before they are queued.
+Writing is tested with an empty PUT (then DELETE) of ``<prefix>/.write-test`` at most every few
+seconds while requests come (``check``), so a bucket that cannot be written refuses new texts
+before they are queued.
 
 There is no size cap here: expire old audio with a lifecycle rule on the bucket (a removed
 object is made again when asked for). Same interface as store.AudioStore where the API, the
@@ -175,6 +176,7 @@ class S3AudioStore:
         try:
             probe = f"{self.prefix}/{_PROBE_NAME}" if self.prefix else _PROBE_NAME
             self._client.put_object(Bucket=self.bucket, Key=probe, Body=b"")
+            self._client.delete_object(Bucket=self.bucket, Key=probe)
             problem = None
         except Exception as error:
             log.warning("the audio store %s cannot be written: %s", self.location, error)
