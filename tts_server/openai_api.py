@@ -50,7 +50,7 @@ OPENAI_VOICES = (
     "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
     "verse",
 )
-_STORED_CHUNK_S = 2.0  # stored audio is encoded and sent this many seconds at a time
+_STEP_S = 1.0  # audio is encoded and sent this many seconds at a time (a piece can be long)
 _POLL_S = 1.0  # how often a stream waiting for a piece looks at its job
 _EXAMPLE = '{"model": "tts-1", "input": "Um gato no sofá", "voice": "alloy"}'
 
@@ -140,12 +140,18 @@ def _stored_answer(stored: Path | BinaryIO, response_format: str) -> Response:
 
     def chunks() -> Iterator[bytes]:
         encoder = StreamEncoder(response_format, rate)
-        step = int(rate * _STORED_CHUNK_S)
-        for start in range(0, len(samples), step):
-            yield encoder.push(samples[start : start + step])
+        yield from _encoded(encoder, samples)
         yield encoder.close()
 
     return Response(chunks(), mimetype=spec.media_type, headers=_headers(response_format))
+
+
+def _encoded(encoder: StreamEncoder, samples: Any) -> Iterator[bytes]:
+    """``samples`` through ``encoder``, _STEP_S at a time, so the first bytes leave early."""
+    step = int(encoder.rate * _STEP_S)
+    for start in range(0, len(samples), step):
+        if data := encoder.push(samples[start : start + step]):
+            yield data
 
 
 def _first_pieces(svc: SpeechService, job: Job) -> list[Any]:
@@ -172,7 +178,8 @@ def _streamed(job: Job, response_format: str, first: list[Any]) -> Iterator[byte
         for piece_rate, samples in pieces:
             if piece_rate != rate:
                 raise StreamCut("the engine changed its sample rate between pieces")
-            yield encoder.push(samples if not sent else np.concatenate([gap, to_pcm16(samples)]))
+            joined = samples if not sent else np.concatenate([gap, to_pcm16(samples)])
+            yield from _encoded(encoder, joined)
             sent += 1
         if job.feed.ended:
             if not job.feed.ok:
