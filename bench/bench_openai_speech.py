@@ -3,8 +3,10 @@
 A real sidecar (``python -m tts_server``, one torch thread) per engine: espeak-ng, the tiny VITS
 of the tests, and the real-size mms-tts-por twin (``--real``; built in seconds, then cached).
 Each round says a text not said before (the round's number is in it), read as a stream by
-``requests``: the time to the first audio byte, and to the last. Rounds alternate the formats
-(mp3, OpenAI's default, and pcm). Pieces: how many pieces the engine says the text in (VITS packs
+``requests``: the time to the first audio byte, and to the last. Rounds alternate the formats:
+mp3 (OpenAI's default) and pcm, streamed as the pieces are said, and flac, which is sent once
+the whole text is made (its header needs the length): flac's first byte is what every format's
+was before the answer was streamed. Pieces: how many pieces the engine says the text in (VITS packs
 sentences up to 180 characters, espeak-ng up to 600; the first byte leaves once the first piece
 is said).
 
@@ -39,7 +41,7 @@ SENTENCES = (
     "Um trem antigo atravessa a ponte de pedra sobre o rio, soltando fumaça branca pelo caminho.",
     "No fim da tarde, os pescadores voltam ao porto com os barcos cheios e as redes penduradas.",
 )
-FORMATS = ("mp3", "pcm")
+FORMATS = ("mp3", "pcm", "flac")
 
 
 def text_of(round_number: int) -> str:

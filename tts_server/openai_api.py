@@ -38,6 +38,7 @@ from .audio import PAUSE_S, read_pcm16, to_pcm16
 from .encode import FORMATS, OPENAI_RATE, StreamEncoder, encode_whole, silence
 from .errors import ApiError
 from .jobs import DONE, FAILED, Job, SpeechJobs
+from .pieces import Piece
 from .service import SpeechService
 
 bp = Blueprint("openai", __name__, url_prefix="/v1")
@@ -154,7 +155,7 @@ def _encoded(encoder: StreamEncoder, samples: Any) -> Iterator[bytes]:
             yield data
 
 
-def _first_pieces(svc: SpeechService, job: Job) -> list[Any]:
+def _first_pieces(svc: SpeechService, job: Job) -> list[Piece]:
     """The first pieces of ``job`` as soon as they are said; [] once it settled without
     any (stored, or failed: the caller looks), or after LEGENDA_MAX_WAIT_S."""
     end = time.monotonic() + svc.config.max_wait_s
@@ -168,7 +169,7 @@ def _first_pieces(svc: SpeechService, job: Job) -> list[Any]:
     return []
 
 
-def _streamed(job: Job, response_format: str, first: list[Any]) -> Iterator[bytes]:
+def _streamed(job: Job, response_format: str, first: list[Piece]) -> Iterator[bytes]:
     """``job``'s pieces, encoded as they come, with the pauses speak() puts between them."""
     rate = first[0][0]
     encoder = StreamEncoder(response_format, rate)
@@ -194,7 +195,7 @@ def _streamed(job: Job, response_format: str, first: list[Any]) -> Iterator[byte
 
 
 def _stream_answer(
-    svc: SpeechService, job: Job, response_format: str, first: list[Any]
+    svc: SpeechService, job: Job, response_format: str, first: list[Piece]
 ) -> Response:
     """A chunked answer that holds one of LEGENDA_MAX_LONG_POLLS' places until it ends."""
     spec = FORMATS[response_format]
