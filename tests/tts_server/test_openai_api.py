@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.sidecar_process import Sidecar
-from tts_server.openai_api import OPENAI_VOICES, openai_voice
+from tts_server.openai_api import OPENAI_VOICES, StreamCut, openai_voice
 from tts_server.service import service_of
 
 TEXT = "Um gato no sofá"
@@ -276,3 +277,31 @@ def test_a_streamed_read_gets_its_first_chunk_before_the_speech_is_done(
     done = requests.get(f"{server.url}{job['status_url']}", timeout=TIMEOUT).json()
     assert done["status"] == "done"
     assert abs(_decoded_seconds(first + rest, "mp3") - done["duration_s"]) < 0.1
+
+
+def test_a_failure_after_the_first_piece_cuts_the_answer(app: Flask) -> None:
+    engine = service_of(app).engine
+    real = engine.synthesize
+    answered = threading.Event()
+
+    def second_fails(text: str, voice: str, speed: float = 1.0):  # type: ignore[no-untyped-def]
+        if "segunda" in text:
+            assert answered.wait(TIMEOUT)
+            raise RuntimeError("the voice data is damaged")
+        return real(text, voice)
+
+    engine.synthesize = second_fails  # type: ignore[method-assign]
+    answer = app.test_client().post(
+        "/v1/audio/speech", json={"model": "tts-1", "input": TWO_PIECES}
+    )
+    assert answer.status_code == 200 and answer.is_streamed  # the first piece was said
+    answered.set()  # now the second piece fails
+    with pytest.raises(StreamCut, match="failed after its answer started"):
+        answer.get_data()  # the body is cut: never audio that looks whole but stops early
+    answer.close()
+
+
+def test_no_free_place_to_stream_answers_503_at_once(make_app: Callable[..., Flask]) -> None:
+    answer = _speech(make_app(max_long_polls=0).test_client())
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert answer.get_json()["error"]["code"] == "still-working"
