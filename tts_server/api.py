@@ -19,6 +19,8 @@ from .store import is_speech_id
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 RETRY_AFTER_S = "5"
+# Health's status while the model is ready but new audio cannot be stored.
+DEGRADED = "degraded"
 _STORAGE_RETRY_AFTER_S = "30"
 # Audio ids are hashes of what was said: the bytes at an audio URL never change.
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -292,15 +294,20 @@ def voices() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts)."""
+    """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts).
+    ``status`` is ``degraded`` when the model is ready but the store cannot save new audio
+    (``storage`` says why)."""
     svc = service()
     with _long_poll(svc, _wait_seconds(svc)) as seconds:
         if seconds:
             svc.model.wait_until_loaded(seconds)
     problem = svc.store.check()
     state = svc.model.state
+    status: str = state.status
+    if problem is not None and state.status == ModelStatus.READY:
+        status = DEGRADED  # stored audio is served; new texts get 503 naming the problem
     return jsonify({
-        "status": state.status,
+        "status": status,
         "engine": svc.config.engine,
         "model": svc.engine.model_id,
         "device": svc.engine.device,

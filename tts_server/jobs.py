@@ -26,6 +26,7 @@ from . import deadline as deadlines
 from .audio import Samples, wav_bytes
 from .deadline import Deadline, JobStopped
 from .engines import EngineUnavailable
+from .pieces import PieceFeed
 from .speech import ProgressCallback, TooMuchWork
 from .store import AudioStorage, StoreUnavailable
 
@@ -84,6 +85,7 @@ class Job:
     created: float = field(default_factory=time.monotonic, repr=False)
     position: int = 0  # jobs ahead, as a Redis queue read it (see SpeechQueue.position)
     retried: int = 0  # times it was queued again because its worker process died (Redis queue)
+    feed: PieceFeed = field(default_factory=PieceFeed, repr=False)  # its pieces as made
 
 
 def done_job(speech_id: str) -> Job:
@@ -140,9 +142,10 @@ def make_audio(
     process, the JobRunner of a worker process in theirs."""
     deadlines.set_current(deadline)
     try:
-        rate, samples = synthesize(job.text, job.voice, job.speed, on_progress)
-        deadline.check()
-        store.save(job.id, wav_bytes(rate, samples))
+        with job.feed.feeding():
+            rate, samples = synthesize(job.text, job.voice, job.speed, on_progress)
+            deadline.check()
+            store.save(job.id, wav_bytes(rate, samples))
     finally:
         deadlines.set_current(None)
 

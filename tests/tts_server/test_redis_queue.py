@@ -167,7 +167,8 @@ def test_a_job_is_followed_on_either_api_and_served_the_same(cluster: Cluster) -
         assert part.status_code == 206 and part.content == whole.content[100:200]
         assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole.content)}"
     spoken = requests.post(
-        f"{api0.url}/v1/audio/speech", json={"model": "x", "input": "O terceiro texto"},
+        f"{api0.url}/v1/audio/speech",
+        json={"model": "x", "input": "O terceiro texto", "response_format": "wav"},
         timeout=TIMEOUT,
     )
     assert spoken.status_code == 200 and spoken.content == whole.content  # the same cache
