@@ -2,8 +2,8 @@
 // docs/architecture.md, "The page's store". Both pages share the part made by `sharedState`
 // (settings, languages, status, page state, fatal error); the caption page's own part is made
 // by `captionState` (its jobs and their items, the current and last job, the featured result,
-// the images chosen, the speech follow-ups); the playground adds its part with
-// `store.set(playgroundState(...))` (ui/playground-store.js). Modules render from the store
+// the image selection, the speech follow-ups); the playground adds its part with
+// `addPart(playgroundState)` (ui/playground-store.js). Modules render from the store
 // (`watch`) and call its actions; none keeps page state of its own. No DOM node is kept here:
 // pure, so Node's test runner checks it (tests/js/page-store.test.js).
 
@@ -125,7 +125,8 @@ export function captionState(set, get) {
     lastJob: /** @type {string | null} */ (null),  // its captions are translated again on #lang
     featured: /** @type {{jobId: string, itemId: string} | null} */ (null),  // shown above
     resultCount: 0,  // results so far: an item's `resultAt` says which one it got
-    chosenFiles: /** @type {File[]} */ ([]),  // the files chosen, dropped or pasted
+    // The image chosen: files (chosen, dropped or pasted) or the address in #image-url.
+    selection: /** @type {{files: File[], url: string}} */ ({ files: [], url: '' }),
     speech: /** @type {Speech} */ ({
       client: null,  // the SidecarClient of the `tts` setting, once it answered
       voices: null,  // the sidecar's /api/voices answer

@@ -5,6 +5,7 @@
 // controls and Python's messages, through the actions below); the views in
 // ui/playground-view.js render from it. A server-side model (issue 15) adds its own fields here.
 
+import { TYPE } from '../protocol.js';
 import { fatalState } from './page-store.js';
 
 /**
@@ -60,7 +61,7 @@ export function playgroundState(set, get) {
     addFailure(/** @type {Record<string, any>} */ message) {
       set((state) => ({
         failures: [...state.failures, message],
-        columns: state.job?.kind === 'compare'
+        columns: state.job?.kind === TYPE.COMPARE
           ? state.columns.map((c) => (c.model === message.model ? { ...c, failure: message } : c))
           : state.columns,
       }));
@@ -68,7 +69,7 @@ export function playgroundState(set, get) {
     /** The running job ended: a chat turn that failed leaves the conversation. */
     endJob() {
       const { job, failures } = get();
-      if (job?.kind === 'chat' && failures.length > 0) set((state) => ({ turns: state.turns.slice(0, -2) }));
+      if (job?.kind === TYPE.CHAT && failures.length > 0) set((state) => ({ turns: state.turns.slice(0, -2) }));
       set({ job: null });
     },
   };
@@ -76,13 +77,13 @@ export function playgroundState(set, get) {
 
 /** Append `text` to the model's output: #output, the chat's last turn or its column. */
 export function appendText(state, model, text) {
-  if (state.job?.kind === 'chat') {
+  if (state.job?.kind === TYPE.CHAT) {
     const turns = state.turns.slice();
     const last = turns[turns.length - 1];
     turns[turns.length - 1] = { ...last, text: last.text + text };
     return { turns };
   }
-  if (state.job?.kind === 'compare') {
+  if (state.job?.kind === TYPE.COMPARE) {
     return { columns: state.columns.map((c) => (c.model === model ? { ...c, text: c.text + text } : c)) };
   }
   return { output: state.output + text };
@@ -90,7 +91,7 @@ export function appendText(state, model, text) {
 
 /** Set the model's figures (the compare column's, and #stats in every mode). */
 export function setFigures(state, model, figures) {
-  const columns = state.job?.kind === 'compare'
+  const columns = state.job?.kind === TYPE.COMPARE
     ? state.columns.map((c) => (c.model === model ? { ...c, figures } : c))
     : state.columns;
   return { figures, columns };

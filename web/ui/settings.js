@@ -8,7 +8,7 @@
 // page's own problems, the site's config.json, the page language.
 
 import {
-  allKeys, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, workerShare, withoutKeys,
+  allKeys, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, pythonShare, withoutKeys,
 } from './schema.js';
 import { configureWorker } from './worker-host.js';
 import { rewordAll, translateStatic } from './i18n.js';
@@ -94,7 +94,7 @@ export async function loadSettings() {
   const raw = { ...base, ...fromSaved(schema, savedSettings()), ...fromQuery(schema, window.location.search) };
   store.update({ schema, languages: schema.languages, settings: { ...raw } });
   applyPageSettings(raw, base);
-  return workerShare(schema, raw);
+  return pythonShare(schema, raw);
 }
 
 /**
@@ -108,7 +108,7 @@ export function changeSettings(changes) {
   store.update((state) => ({ pending: { ...state.pending, ...changes } }));
   removeFromAddress(Object.keys(changes));
   applyPageSettings(changes, store.get().settings);
-  configureWorker(workerShare(schema, changes));  // always: its answer settles the change
+  configureWorker(pythonShare(schema, changes));  // always: its answer settles the change
 }
 
 /** Python's `settings` answer: save what was accepted, keep what was refused out. */
@@ -146,7 +146,7 @@ export function resetSettings() {
   store.update({ pending: {} });
   const base = siteDefaults(schema);
   applyPageSettings(base, base);
-  configureWorker(workerShare(schema, base));
+  configureWorker(pythonShare(schema, base));
 }
 
 /** The link that opens this page with the current settings (secret ones left out). */
