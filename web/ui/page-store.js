@@ -39,6 +39,11 @@ export const NEXT = {
  * @param {() => any} get
  */
 export function sharedState(set, get) {
+  return { ...sharedData(), ...sharedActions(set, get) };
+}
+
+/** The data both pages share. */
+function sharedData() {
   return {
     schema: /** @type {import('./schema.js').Schema | null} */ (null),
     siteConfig: {},  // config.json: the site's own choices over the schema's defaults
@@ -54,7 +59,16 @@ export function sharedState(set, get) {
     pageState: /** @type {PageState} */ ({ state: 'loading' }),  // body.dataset.state renders it
     fatal: /** @type {Failure | null} */ (null),  // the runtime cannot work: final
     jobCount: 0,  // job ids are numbered: job-1, job-2...
+  };
+}
 
+/**
+ * The actions both pages share.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function sharedActions(set, get) {
+  return {
     /** Say `words()` in #status (re-worded when the page's language changes). */
     setStatus(/** @type {() => string} */ words, /** @type {'info'|'error'} */ kind = 'info') {
       set({ status: { words, kind } });
@@ -119,6 +133,11 @@ function itemOf(state, { jobId, itemId }) {
  * @param {() => any} get
  */
 export function captionState(set, get) {
+  return { ...captionData(), ...jobStarts(set, get), ...jobAnswers(set, get), ...jobEnds(set, get) };
+}
+
+/** The caption page's data. */
+function captionData() {
   return {
     jobs: /** @type {Record<string, Job>} */ ({}),  // every job since the last Clear, in order
     currentJob: /** @type {string | null} */ (null),  // the job Python works on
@@ -136,7 +155,16 @@ export function captionState(set, get) {
       clock: 0,  // the elapsed-time counter's interval
       started: 0,  // when the followed job was asked for (performance.now())
     }),
+  };
+}
 
+/**
+ * The caption page's actions that start jobs or take their answers.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobStarts(set, get) {
+  return {
     /**
      * A new job of `items` (`{itemId, name, url}` or `{itemId, name, blob}` with its `preview`
      * source): every item pending, nothing featured, and the page `working`.
@@ -156,6 +184,16 @@ export function captionState(set, get) {
       set({ currentJob: jobId });
       get().moveTo('working');
     },
+  };
+}
+
+/**
+ * The caption page's actions that take Python's answers about items.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobAnswers(set, get) {
+  return {
     /** A `result` message: the item is done, and featured if it is its job's first. */
     itemResult(/** @type {Record<string, any>} */ { jobId, itemId, caption, translation, lang }) {
       const state = get();
@@ -183,6 +221,16 @@ export function captionState(set, get) {
       const jobs = withItem(state.jobs, item, change);
       set({ jobs, ...(caption ? featuring({ ...state, jobs }, item) : {}) });
     },
+  };
+}
+
+/**
+ * The caption page's actions that end jobs, pick one result or forget them all.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobEnds(set, get) {
+  return {
     /** Mark the job's items that got neither a result nor an error (Python stopped). */
     abandonJob(/** @type {string} */ jobId, /** @type {Failure} */ failure) {
       for (const item of Object.values(get().jobs[jobId]?.items || {})) {

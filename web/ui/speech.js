@@ -319,8 +319,14 @@ export function mountSpeech() {
   }, false);
   // Clear: the results are gone, so their follow-ups stop.
   watch(store, (s) => Object.keys(s.jobs).length === 0, (empty) => { if (empty) stopFollowUps(); }, false);
-  // #audio is this module's alone: it plays the featured result's speech, and is emptied when
-  // nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
+  followFeatured();
+}
+
+/**
+ * #audio is this module's alone: it plays the featured result's speech, and is emptied when
+ * nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
+ */
+function followFeatured() {
   watch(store, featuredItem, (item) => {
     const audio = /** @type {HTMLAudioElement} */ (document.getElementById('audio'));
     if (!item) {
