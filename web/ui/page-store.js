@@ -151,9 +151,9 @@ function captionData() {
       voices: null,  // the sidecar's /api/voices answer
       latest: 0,  // id of the newest featured result; older ones no longer drive the panel
       lastResult: null,  // what Retry speaks again
-      followUps: new Set(),  // AbortControllers of the jobs being followed
+      followUps: new Set(),  // AbortControllers of the speech requests being followed
       clock: 0,  // the elapsed-time counter's interval
-      started: 0,  // when the followed job was asked for (performance.now())
+      started: 0,  // when the followed request was asked for (performance.now())
     }),
   };
 }
