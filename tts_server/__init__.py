@@ -22,6 +22,7 @@ from .guard import register_guard
 from .metrics import install_metrics
 from .openai_api import bp as openai_bp
 from .service import SpeechService
+from .telemetry import install_telemetry
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
@@ -57,6 +58,9 @@ def create_app(
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
     app.register_blueprint(openai_bp)
+    install_telemetry(app, service.metrics.browser, config.telemetry_models)
+    service.metrics.track_storage(lambda: service.store.check() is None)
+    service.metrics.track_workers(lambda: float(service.jobs.workers()["total"]))  # type: ignore[arg-type]
     install_metrics(app, service.metrics)
     service.start()
     return app

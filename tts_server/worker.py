@@ -4,20 +4,24 @@ Takes jobs from the Redis queue named by ``LEGENDA_QUEUE_URL`` (same ``LEGENDA_*
 the API processes), loads the engine once and synthesizes one job at a time into the audio
 store (``LEGENDA_AUDIO_DIR``, a folder every process shares, or ``LEGENDA_AUDIO_STORE``, S3).
 Run as many as the machines allow, anywhere Redis and the store are reachable. Its own
-Prometheus metrics (synthesis time, jobs done and failed, model state) are served on
-``--metrics-port``. SIGTERM lets the running job finish, then exits (a second one stops at once;
+Prometheus metrics (synthesis time, jobs done and failed, model state, and the process's own
+CPU, memory, open files and start time) are served on their own port: by default the first free
+one of 9100-9115 (``METRICS_BASE_PORT``, ``METRICS_PORTS``), so N workers started on one machine
+get 9100, 9101, ... and each is one Prometheus target (deploy/prometheus.yml). ``--metrics-port
+P`` asks for exactly P. SIGTERM lets the running job finish, then exits (a second one stops at once;
 the job then goes back to the queue once its heartbeat runs out).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import threading
 from urllib.parse import urlsplit
 
-from prometheus_client import start_http_server
+from prometheus_client import CollectorRegistry, start_http_server
 from rq.serializers import JSONSerializer
 
 from . import redis_queue
@@ -25,13 +29,17 @@ from .config import ConfigError, load_config
 from .redis_queue import RedisJobs, SpeechWorker, publish_state, worker_name
 from .service import SpeechService
 
+METRICS_BASE_PORT = 9100  # a worker's /metrics: the first free port from here...
+METRICS_PORTS = 16  # ...among this many (9100-9115)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tts_server.worker", description=__doc__)
     parser.add_argument("--metrics-host", default="127.0.0.1", help="address of /metrics")
     parser.add_argument(
-        "--metrics-port", type=int, default=9100,
-        help="port of /metrics (default 9100; 0 picks a free one; -1 serves none)",
+        "--metrics-port", type=int, default=None,
+        help=f"port of /metrics (default: the first free one of {METRICS_BASE_PORT}-"
+        f"{METRICS_BASE_PORT + METRICS_PORTS - 1}; 0 picks any free one; -1 serves none)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -48,21 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assert isinstance(service.jobs, RedisJobs)
     redis_queue._service = service  # run_speech_job's engine, store and metrics
+    service.metrics.track_storage(lambda: service.store.check() is None)
     metrics = "no metrics"
-    if args.metrics_port >= 0:
+    if args.metrics_port is None or args.metrics_port >= 0:
         try:
-            server, _ = start_http_server(
-                args.metrics_port, addr=args.metrics_host, registry=service.metrics.registry
-            )
+            port = serve_metrics(service.metrics.registry, args.metrics_host, args.metrics_port)
         except OSError as error:  # the port is taken (another worker on this machine?)
-            print(
-                f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
-                f"{args.metrics_port} ({error.strerror or error}); give each worker on a "
-                "machine its own --metrics-port (0 picks a free one, -1 serves none).",
-                file=sys.stderr,
-            )
+            print(f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
+                  f"{args.metrics_port or METRICS_BASE_PORT} ({error.strerror or error}); "
+                  "leave --metrics-port out (the first free port from "
+                  f"{METRICS_BASE_PORT} is taken) or give each worker on a machine its own "
+                  "(0 picks a free one, -1 serves none).", file=sys.stderr)
             return 2
-        metrics = f"metrics on http://{args.metrics_host}:{server.server_port}/metrics"
+        metrics = f"metrics on http://{args.metrics_host}:{port}/metrics"
     name = worker_name()
     worker = SpeechWorker(
         [service.jobs.queue], connection=service.jobs.redis, name=name,
@@ -83,6 +89,24 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
     return 0
+
+
+def serve_metrics(registry: CollectorRegistry, host: str, port: int | None) -> int:
+    """Serve ``registry`` on ``host``: on ``port``, or (None) on the first free port of
+    METRICS_BASE_PORT's range. Returns the port; OSError when none could be bound."""
+    first, count = (port, 1) if port is not None else (METRICS_BASE_PORT, METRICS_PORTS)
+    for candidate in range(first, first + count - 1):
+        try:
+            return _serve(registry, host, candidate)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+    return _serve(registry, host, first + count - 1)  # the last one: its error is the answer
+
+
+def _serve(registry: CollectorRegistry, host: str, port: int) -> int:
+    server, _ = start_http_server(port, addr=host, registry=registry)
+    return int(server.server_port)
 
 
 def _state(service: SpeechService, worker: SpeechWorker) -> dict[str, str]:
