@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, suggestionsOf, workerShare, withoutKeys,
+  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, suggestionsOf, pythonShare, withoutKeys,
 } from '../../web/ui/schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../web/settings-schema.json', import.meta.url), 'utf8'));
@@ -13,7 +13,7 @@ test('every setting is complete: a side, a group, words in both languages', () =
   const keys = allKeys(schema);
   assert.equal(new Set(keys).size, keys.length);
   for (const spec of schema.settings) {
-    assert.ok(['worker', 'page', 'both'].includes(spec.side), spec.key);
+    assert.ok(['python', 'page', 'both'].includes(spec.side), spec.key);
     assert.ok(groups.has(spec.group), spec.key);
     assert.ok(spec.label.en && spec.label.pt, spec.key);
     if (spec.type === 'choice') assert.ok(spec.choices.includes(spec.default) || spec.browser_default, spec.key);
@@ -44,7 +44,7 @@ test('saved settings keep only the schema keys', () => {
 });
 
 test('the worker gets only its share: never the speech server, its key, the voice or the page', () => {
-  const share = workerShare(schema, defaults(schema, 'en'));
+  const share = pythonShare(schema, defaults(schema, 'en'));
   for (const key of ['tts', 'tts_key', 'voice', 'isolate', 'ui_lang']) assert.ok(!(key in share), key);
   for (const key of ['caption_model', 'lang', 'models', 'batch_size', 'translation_max_new_tokens']) assert.ok(key in share, key);
 });

@@ -29,10 +29,10 @@ def schema() -> dict[str, Any]:
 
 
 def setting_specs(side: str | None = None) -> list[dict[str, Any]]:
-    """The settings, in order; with ``side``, only those the worker ("worker") sees."""
+    """The settings, in order; with ``side`` "python", only those Python sees."""
     specs: list[dict[str, Any]] = schema()["settings"]
-    if side == "worker":
-        return [spec for spec in specs if spec["side"] in ("worker", "both")]
+    if side == "python":
+        return [spec for spec in specs if spec["side"] in ("python", "both")]
     return specs
 
 

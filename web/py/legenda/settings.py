@@ -1,8 +1,8 @@
-"""The worker's settings, derived from web/settings-schema.json, and the one place that validates
+"""Python's settings, derived from web/settings-schema.json, and the one place that validates
 them.
 
 The page gathers raw values (the schema's defaults, config.json, saved settings, query
-parameters: strings or JSON values) and sends the worker's share here (``side`` "worker" or
+parameters: strings or JSON values) and sends Python's share here (``side`` "python" or
 "both" in the schema). ``resolve_settings`` turns them into a ``Settings`` and a list of
 problems: a bad value keeps the previous (or default) value and yields a ``bad-setting`` problem
 with parameters (the setting, the value, what it accepts, what is used instead) that the page
@@ -71,7 +71,7 @@ class Settings:
 
 
 def default_settings() -> Settings:
-    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("worker")})
+    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("python")})
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def _parser(spec: dict[str, Any]) -> Parser:
     return builders[kind](spec)
 
 
-_SPECS = {spec["key"]: spec for spec in setting_specs("worker")}
+_SPECS = {spec["key"]: spec for spec in setting_specs("python")}
 _PARSERS: dict[str, Parser] = {key: _parser(spec) for key, spec in _SPECS.items()}
 
 
