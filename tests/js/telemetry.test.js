@@ -1,13 +1,17 @@
-// The browser timings' report (web/ui/telemetry.js): stage times from the worker's messages,
-// words as tokens, models and the error code; nothing of the image or the text.
+// The browser timings (web/ui/telemetry.js): stage times from Python's messages, words as
+// tokens, models and the error code from the page store; sent only with `telemetry` on, once
+// the job's speech came; nothing of the image or the text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createJobTimer, ortThreads, reportedModel, visitKind } from '../../web/ui/telemetry.js';
+import { createStore } from '../../web/ui/store.js';
+import { createJobTimer, followJobs, jobOutcome, ortThreads, reportedModel, visitKind } from '../../web/ui/telemetry.js';
 
 const SETTINGS = {
   caption_model: 'Xenova/vit-gpt2-image-captioning', translation_model: 'Xenova/nllb-200-distilled-600M',
   dtype: 'q8', device: 'wasm',
 };
+const CAT = { itemId: 'item-1', caption: 'a cat on a sofa', translation: 'um gato num sofá' };
+const DOG = { itemId: 'item-2', caption: 'a dog', translation: 'um cão' };
 
 /** A timer on a clock the test moves: `at(ms, message)` sees the message at that time. */
 function timed() {
@@ -22,13 +26,14 @@ test('a job with translation: load, caption and translation times, seconds per w
   at(3000, { type: 'stage', stage: 'captioning' });
   at(3500, { type: 'stage', stage: 'model', params: { role: 'translation' } });
   at(9500, { type: 'stage', stage: 'translating' });
-  at(10500, { type: 'result', caption: 'a cat on a sofa', translation: 'um gato num sofá' });
+  at(10500, { type: 'result', ...CAT });
   at(10600, { type: 'stage', stage: 'translating' });
-  at(11100, { type: 'result', caption: 'a dog', translation: 'um cão' });
+  at(11100, { type: 'result', ...DOG });
   at(11200, { type: 'done' });
   timer.speechWaited(1200);
   end(20000);
-  const report = timer.report(SETTINGS, { visit: 'first', threads: 2 });
+  const outcome = { captions: [CAT.caption, DOG.caption], translations: [CAT.translation, DOG.translation], error: null };
+  const report = timer.report(SETTINGS, { visit: 'first', threads: 2 }, outcome);
   assert.deepEqual(report, {
     visit: 'first', device: 'wasm', dtype: 'q8', threads: 2,
     caption_model: SETTINGS.caption_model, translation_model: SETTINGS.translation_model,
@@ -39,20 +44,73 @@ test('a job with translation: load, caption and translation times, seconds per w
   for (const text of ['cat', 'gato', 'sofa']) assert.ok(!sent.includes(text), text);
 });
 
-test('a revisit in English with a failed item: no translation model, the first error code', () => {
+test('an English job with a failed item: no translation model, a local model, the error code', () => {
   const { timer, at } = timed();
   at(0, { type: 'stage', stage: 'captioning' });
-  at(400, { type: 'result', caption: 'a cat', translation: 'a cat' });
-  at(450, { type: 'item-error', code: 'not-an-image' });
-  at(460, { type: 'item-error', code: 'image-unreachable' });
+  at(400, { type: 'result', itemId: 'item-1', caption: 'a cat', translation: 'a cat' });
   at(470, { type: 'done' });
-  const report = timer.report({ ...SETTINGS, caption_model: '/models/my-folder/' }, { visit: 'revisit', threads: 1 });
+  const state = { jobs: { 'job-1': { items: {
+    'item-1': { caption: 'a cat', translation: 'a cat' },
+    'item-2': { error: { code: 'not-an-image', key: 'not-an-image' } },
+  } } } };
+  const outcome = jobOutcome(state, 'job-1');
+  assert.deepEqual(outcome, { captions: ['a cat'], translations: [], error: 'not-an-image' });
+  const report = timer.report({ ...SETTINGS, caption_model: '/models/my-folder/' }, { visit: 'revisit', threads: 1 }, outcome);
   assert.equal(report.translation_model, null);
   assert.equal(report.caption_model, 'local');
   assert.equal(report.caption_load_s, null);
   assert.equal(report.caption_s, 0.4);
   assert.equal(report.caption_token_s, 0.2);
   assert.equal(report.error, 'not-an-image');
+});
+
+/** A page store with what followJobs reads, a clock, and the reports sent. */
+function page(telemetry) {
+  let clock = 0;
+  const store = createStore({
+    settings: { ...SETTINGS, telemetry }, jobs: {}, currentJob: null, fatal: null,
+    speech: { started: 0, followUps: new Set(), lastResult: null },
+  });
+  const sent = [];
+  const see = followJobs(store, (report) => sent.push(report), { now: () => clock, visit: () => 'first', threads: () => 1 });
+  const at = (ms, change) => { clock = ms; if (change) store.set(change); };
+  return { store, sent, see, at };
+}
+
+test('a finished job is sent once its speech came, and only with telemetry on', () => {
+  for (const telemetry of [true, false]) {
+    const { store, sent, see, at } = page(telemetry);
+    at(0, { currentJob: 'job-1', jobs: { 'job-1': { items: { 'item-1': { itemId: 'item-1' } } } } });
+    see({ type: 'stage', stage: 'captioning' });
+    at(500);
+    see({ type: 'result', ...CAT });
+    at(600, { jobs: { 'job-1': { items: { 'item-1': CAT } } } });
+    const followUp = new Set([{}]);
+    at(700, { speech: { started: 700, followUps: followUp, lastResult: CAT } });
+    at(800);
+    see({ type: 'done', jobId: 'job-1' });
+    at(800, { currentJob: null });
+    assert.equal(sent.length, 0, 'the speech is still on its way');
+    at(2700, { speech: { ...store.get().speech, followUps: new Set() } });
+    if (!telemetry) {
+      assert.deepEqual(sent, []);
+      continue;
+    }
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].caption_s, 0.5);
+    assert.equal(sent[0].speech_wait_s, 2);
+    assert.equal(sent[0].translation_model, SETTINGS.translation_model);
+    assert.equal(sent[0].caption_token_s, 0.1);  // five words in 0.5 s
+  }
+});
+
+test('a job without speech is sent when it finishes', () => {
+  const { sent, at } = page(true);
+  at(0, { currentJob: 'job-1', jobs: { 'job-1': { items: { 'item-1': { itemId: 'item-1', error: { code: 'image-unreachable' } } } } } });
+  at(100, { currentJob: null });
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].error, 'image-unreachable');
+  assert.equal(sent[0].speech_wait_s, null);
 });
 
 test('model ids, thread counts and first visits', () => {
