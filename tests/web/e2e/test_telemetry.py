@@ -16,9 +16,13 @@ import pytest
 import requests
 from test_speech import wait_audio, wait_speech, wait_voices
 
+from tests.services import running_prometheus
 from tests.sidecar_process import Sidecar, running_sidecar, sidecar_env
+from tests.tts_server.test_monitoring import prom_query
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from conftest import LegendaApp
     from playwright.sync_api import Request, Response
 
@@ -110,6 +114,27 @@ def test_a_job_with_telemetry_on_reaches_the_series(
     tokens = (f'legenda_browser_token_seconds_count{{device="wasm",dtype="q8",'
               f'model="{app.translation_model}",task="translation"}}')
     assert after[tokens] == before.get(tokens, 0) + 2
+
+
+def test_prometheus_scrapes_the_pages_timings(
+    app: LegendaApp, timed_sidecar: Sidecar, tmp_path: Path
+) -> None:
+    """What the dashboard's "Browsers" row reads: the page's own reports, scraped."""
+    _, answers = telemetry_traffic(app)
+    target = timed_sidecar.url.removeprefix("http://")
+    with running_prometheus(tmp_path / "prometheus", [target]) as prom:
+        app.open(tts=timed_sidecar.url, telemetry="1")
+        wait_voices(app, "pt")
+        one_job(app)
+        nth_report(app, answers, 1)
+        query = (f'sum by (stage) (legenda_browser_stage_seconds_count{{'
+                 f'model=~"{app.caption_model}|{app.translation_model}"}})')
+        deadline = time.monotonic() + 90
+        while {s["metric"]["stage"] for s in prom_query(prom, query)} != {
+            "model_load", "caption", "translation"
+        }:
+            assert time.monotonic() < deadline, prom_query(prom, query)
+            time.sleep(0.5)
 
 
 def test_with_telemetry_off_the_page_sends_nothing(
