@@ -35,6 +35,11 @@ export const MODES = /** @type {const} */ (['generate', 'chat', 'compare']);
  * @param {() => any} get
  */
 export function playgroundState(set, get) {
+  return { ...playgroundData(), ...playgroundActions(set, get) };
+}
+
+/** The playground's data. */
+function playgroundData() {
   return {
     mode: /** @type {PlaygroundState['mode']} */ ('generate'),
     job: /** @type {Job | null} */ (null),
@@ -45,7 +50,16 @@ export function playgroundState(set, get) {
     failures: /** @type {Array<Record<string, any>>} */ ([]),  // the job's generation-errors
     runAfterSettings: false,  // Generate/Send was pressed with parameters still to apply
     webgpu: false,  // this browser gives a WebGPU adapter
+  };
+}
 
+/**
+ * The playground's actions.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function playgroundActions(set, get) {
+  return {
     /** A fatal error: no job runs any more, and the page stays in `error`. */
     failFatal(/** @type {import('../protocol.js').Failure} */ failure) {
       set((state) => ({ ...fatalState(state, failure), job: null }));
