@@ -11,7 +11,6 @@ Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import cast
 
 from flask import Flask
 
@@ -60,8 +59,7 @@ def create_app(
     app.register_blueprint(bp)
     app.register_blueprint(openai_bp)
     install_telemetry(app, service.metrics.browser, config.telemetry_models)
-    service.metrics.track_storage(lambda: service.store.check() is None)
-    service.metrics.track_workers(lambda: float(cast(int, service.jobs.workers()["total"])))
+    service.metrics.track_health(service.store.check, service.jobs.workers)
     install_metrics(app, service.metrics)
     service.start()
     return app

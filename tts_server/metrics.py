@@ -12,7 +12,8 @@ counters. Series the dashboard reads for failures exist from start-up at 0.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import cast
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -142,13 +143,14 @@ class Metrics:
         self.audio_seconds.labels(engine=engine)
         self.realtime_factor.labels(engine=engine)
 
-    def track_storage(self, writable: Callable[[], bool]) -> None:
-        """Read whether the store is writable from ``writable()`` at every scrape."""
-        self.storage_writable.set_function(lambda: _read(lambda: float(writable())))
-
-    def track_workers(self, count: Callable[[], float]) -> None:
-        """Read the number of workers from ``count()`` at every scrape."""
-        self.workers.set_function(lambda: _read(count))
+    def track_health(
+        self, storage_problem: Callable[[], str | None],
+        workers: Callable[[], Mapping[str, object]],
+    ) -> None:
+        """Read at every scrape whether the store is writable (``storage_problem()`` is None)
+        and how many workers there are (``workers()["total"]``, as health says)."""
+        self.storage_writable.set_function(lambda: _read(lambda: float(storage_problem() is None)))
+        self.workers.set_function(lambda: _read(lambda: float(cast(int, workers()["total"]))))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

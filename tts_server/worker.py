@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assert isinstance(service.jobs, RedisJobs)
     redis_queue._service = service  # run_speech_job's engine, store and metrics
-    service.metrics.track_storage(lambda: service.store.check() is None)
+    service.metrics.track_health(service.store.check, service.jobs.workers)
     metrics = "no metrics"
     if args.metrics_port is None or args.metrics_port >= 0:
         try:
