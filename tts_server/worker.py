@@ -57,18 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(service.jobs, RedisJobs)
     redis_queue._service = service  # run_speech_job's engine, store and metrics
     service.metrics.track_health(service.store.check, service.jobs.workers)
-    metrics = "no metrics"
-    if args.metrics_port is None or args.metrics_port >= 0:
-        try:
-            port = serve_metrics(service.metrics.registry, args.metrics_host, args.metrics_port)
-        except OSError as error:  # the port is taken (another worker on this machine?)
-            print(f"tts_server.worker: cannot serve metrics on {args.metrics_host}:"
-                  f"{args.metrics_port or METRICS_BASE_PORT} ({error.strerror or error}); "
-                  "leave --metrics-port out (the first free port from "
-                  f"{METRICS_BASE_PORT} is taken) or give each worker on a machine its own "
-                  "(0 picks a free one, -1 serves none).", file=sys.stderr)
-            return 2
-        metrics = f"metrics on http://{args.metrics_host}:{port}/metrics"
+    metrics = _start_metrics(service, args.metrics_host, args.metrics_port)
+    if metrics is None:
+        return 2
     name = worker_name()
     worker = SpeechWorker(
         [service.jobs.queue], connection=service.jobs.redis, name=name,
@@ -89,6 +80,28 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
     return 0
+
+
+def _start_metrics(service: SpeechService, host: str, port: int | None) -> str | None:
+    """Serve the worker's metrics: "metrics on <url>", "no metrics" (port -1), or None after
+    saying on stderr why they could not be served."""
+    if port is not None and port < 0:
+        return "no metrics"
+    try:
+        bound = serve_metrics(service.metrics.registry, host, port)
+    except OSError as error:  # the port is taken (another worker on this machine?)
+        last = METRICS_BASE_PORT + METRICS_PORTS - 1
+        advice = (
+            f"every port of {METRICS_BASE_PORT}-{last} is taken: give this worker "
+            "--metrics-port 0 (any free port) or -1 (none)" if port is None else
+            "give each worker on a machine its own --metrics-port (0 picks a free one, -1 "
+            f"serves none), or leave it out (the first free port from {METRICS_BASE_PORT})"
+        )
+        where = f"{host}:{port if port is not None else f'{METRICS_BASE_PORT}-{last}'}"
+        print(f"tts_server.worker: cannot serve metrics on {where} "
+              f"({error.strerror or error}); {advice}.", file=sys.stderr)
+        return None
+    return f"metrics on http://{host}:{bound}/metrics"
 
 
 def serve_metrics(registry: CollectorRegistry, host: str, port: int | None) -> int:
