@@ -35,7 +35,8 @@ RATE = 30  # reports a minute from one client address (a job every two seconds)
 _CLIENTS = 10_000  # addresses remembered for the rate (the oldest are forgotten first)
 MAX_STAGE_S = 3600.0  # an hour: longer is a clock gone wrong, not a wait
 MAX_TOKEN_S = 60.0
-OTHER = "other"
+OTHER = "other"  # the model label of every id outside the known ones
+SPEECH = "sidecar"  # the model label of the speech wait
 # The page's own models (web/settings-schema.json: defaults and suggestions).
 KNOWN_MODELS = (
     "Xenova/vit-gpt2-image-captioning", "Xenova/nllb-200-distilled-600M",
@@ -143,8 +144,9 @@ def record(report: dict[str, Any], metrics: BrowserMetrics, known: frozenset[str
     device, dtype = report["device"], report["dtype"]
 
     def model(field: str | None) -> str:
-        value = report[field] if field else "sidecar"
-        return value if value in known or value == "sidecar" else OTHER
+        if field is None:
+            return SPEECH  # the speech wait is the sidecar's, not a browser model's
+        return str(report[field]) if report[field] in known else OTHER
 
     for name, (stage, model_field) in _STAGES.items():
         if report[name] is not None and (model_field is None or report[model_field]):
