@@ -66,6 +66,7 @@ bench: setup site
 	sh scripts/install-system-deps.sh $(TEST_PACKAGES)
 	$(PY) bench/bench_tts.py
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_openai_speech.py
 	$(PY) bench/bench_worker.py
 	$(PY) bench/bench_queue.py
 	$(PY) bench/bench_generation.py

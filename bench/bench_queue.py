@@ -1,13 +1,13 @@
 """Benchmark of the sidecar's set-ups (prints figures; not a test): throughput of uncached
 texts (each one synthesized) and of cached ones (answered from stored audio), for
 
-  - one process, jobs in it (the default `make run` set-up), with 1 and with 2 worker threads;
+  - one process, jobs in it (the default `make run` set-up), with 1 and with 2 synthesis threads;
   - one API process and 1, then 2, worker processes on one Redis (LEGENDA_QUEUE_URL).
 
 The espeak engine (no model download); every set-up gets the same number of distinct texts,
 sent by concurrent clients that wait for their audio; the rounds go round the set-ups (all
 started at once) and the medians are shown. Ratios are against the single process with one
-worker, measured in the same run. Run it niced on a shared machine:
+synthesis thread, measured in the same run. Run it niced on a shared machine:
 ``nice -n 19 .venv/bin/python bench/bench_queue.py [--texts N] [--clients N]``.
 """
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from tests.services import Worker, running_redis  # noqa: E402
+from tests.services import WorkerProcess, running_redis  # noqa: E402
 from tests.sidecar_process import Sidecar  # noqa: E402
 
 TIMEOUT = 300
@@ -77,14 +77,15 @@ def _measure(url: str, texts: list[str], clients: int, cached_rounds: int) -> Fi
 
 @contextlib.contextmanager
 def _set_up(work: Path, workers: int, threads: int) -> Iterator[str]:
-    """The URL of an API process: jobs in it (``workers`` 0) or on a Redis with workers."""
+    """The URL of an API process: jobs in it (``workers`` 0) or on a Redis with ``workers``
+    worker processes."""
     env = {"LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_SIZE": "256",
-           "LEGENDA_TTS_WORKERS": str(threads)}
+           "LEGENDA_TTS_THREADS": str(threads)}
     with contextlib.ExitStack() as stack:
         if workers:
             env["LEGENDA_QUEUE_URL"] = stack.enter_context(running_redis(work / "redis"))
             for _ in range(workers):
-                process = Worker(work, env)
+                process = WorkerProcess(work, env)
                 stack.callback(process.stop)
                 process.start()
         api = Sidecar(work, env)
@@ -106,8 +107,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are shown)")
     args = parser.parse_args()
     setups = [
-        ("one process, 1 worker thread", 0, 1),
-        ("one process, 2 worker threads", 0, 2),
+        ("one process, 1 synthesis thread", 0, 1),
+        ("one process, 2 synthesis threads", 0, 2),
         ("Redis, 1 worker process", 1, 1),
         ("Redis, 2 worker processes", 2, 1),
     ]

@@ -152,7 +152,7 @@ def s3_client(env: dict[str, str]) -> Any:
     )
 
 
-class Worker:
+class WorkerProcess:
     """One ``python -m tts_server.worker`` process (or, with ``gate``, the same worker whose
     engine waits while ``gate/closed`` exists: see gated_worker.py). Its audio folder is the
     one a Sidecar in the same work folder uses, unless the environment names a store. Its
@@ -175,7 +175,7 @@ class Worker:
         self._command = [sys.executable, "-m", *module, *port]
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self) -> Worker:
+    def start(self) -> WorkerProcess:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self._command, cwd=REPO_ROOT, env=self._env, stdout=subprocess.PIPE,

@@ -1,8 +1,9 @@
 """Legenda's speech sidecar: a Flask service that turns text into a WAV URL.
 
 ``create_app(config=None)`` builds the app: configuration (``LEGENDA_*`` environment variables,
-see config.py), a speech engine loaded in the background (engines/), an audio cache (store.py),
-a job queue with its workers (jobs.py) or on Redis (redis_queue.py), the JSON API (api.py),
+see config.py), a speech engine loaded in the background (engines/, model.py), an audio cache
+(store.py), a queue of speech jobs (jobs.SpeechQueue: in this process, local_queue.py, or on
+Redis, redis_queue.py, whose worker processes run job_runner.py), the JSON API (api.py),
 OpenAI's speech API (openai_api.py), Prometheus metrics (metrics.py), who may use it (guard.py:
 Host allowlist, API keys) and CORS for the page (cors.py).
 Run it with ``python -m tts_server --host 127.0.0.1 --port 5000``.
@@ -59,7 +60,7 @@ def create_app(
     app.register_blueprint(bp)
     app.register_blueprint(openai_bp)
     install_telemetry(app, service.metrics.browser, config.telemetry_models)
-    service.metrics.track_health(service.store.check, service.jobs.workers)
+    service.metrics.track_health(service.store.check, service.queue.synthesizers)
     install_metrics(app, service.metrics)
     service.start()
     return app

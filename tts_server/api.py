@@ -10,15 +10,17 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from .errors import ApiError, error_response
-from .jobs import DONE, FAILED, QUEUED, Closing, Job, QueueFull, QueueUnavailable
-from .service import FAILED as MODEL_FAILED
-from .service import READY, SpeechService, UnknownChoice, service_of
+from .jobs import SETTLED, Closing, Job, JobStatus, QueueFull, QueueUnavailable
+from .model import NOT_AVAILABLE, ModelStatus
+from .service import SpeechService, UnknownChoice, service_of
 from .speech import TooMuchWork, check_work, pieces_of
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 RETRY_AFTER_S = "5"
+# Health's status while the model is ready but new audio cannot be stored.
+DEGRADED = "degraded"
 _STORAGE_RETRY_AFTER_S = "30"
 # Audio ids are hashes of what was said: the bytes at an audio URL never change.
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -40,10 +42,11 @@ def model_available(svc: SpeechService) -> None:
     """Raise 503 unless requests can be taken: the model failed (say why), or its voices are
     not known yet (the first seconds after start-up: retry soon). Requests taken while the
     weights still load wait in the queue."""
-    if svc.accepts_requests:
+    if svc.model.accepts_requests:
         return
-    if svc.state.status == MODEL_FAILED:
-        reason = svc.state.error or "The speech model is not available."
+    state = svc.model.state
+    if state.status == ModelStatus.FAILED:
+        reason = state.error or NOT_AVAILABLE
         raise ApiError(503, "model-unavailable", reason)
     raise ApiError(
         503, "loading", "The speech server is starting; try again in a few seconds.",
@@ -52,16 +55,16 @@ def model_available(svc: SpeechService) -> None:
 
 
 def _job_body(svc: SpeechService, job: Job) -> dict[str, Any]:
-    status = job.status  # read once: a worker may change it meanwhile
+    status = job.status  # read once: a synthesis thread may change it meanwhile
     return {
         "id": job.id,
         "status": status,
         "progress": job.progress,
         "status_url": f"/api/speech/{job.id}",
         "audio_url": f"/api/audio/{job.id}.wav",
-        "duration_s": svc.store.duration(job.id) if status == DONE else None,
-        "error": job.error if status == FAILED else None,
-        "position": svc.jobs.position(job) if status == QUEUED else 0,
+        "duration_s": svc.store.duration(job.id) if status == JobStatus.DONE else None,
+        "error": job.error if status == JobStatus.FAILED else None,
+        "position": svc.queue.position(job) if status == JobStatus.QUEUED else 0,
         "retried": job.retried,
     }
 
@@ -182,8 +185,8 @@ def _check_storage(svc: SpeechService, speech_id: str) -> None:
     problem = svc.store.check()
     if not problem:
         return
-    known = svc.jobs.get(speech_id)
-    if known is None or known.status == FAILED:
+    known = svc.queue.get(speech_id)
+    if known is None or known.status == JobStatus.FAILED:
         raise ApiError(
             503, "storage-unavailable", problem,
             headers={"Retry-After": _STORAGE_RETRY_AFTER_S},
@@ -197,7 +200,7 @@ def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0)
     speech_id = svc.speech_id(voice, text, speed)
     _check_storage(svc, speech_id)
     try:
-        job = svc.jobs.submit(speech_id, text, voice, speed)
+        job = svc.queue.submit(speech_id, text, voice, speed)
     except QueueFull:
         raise ApiError(
             503, "queue-full", "The speech server is busy with other texts; try again shortly.",
@@ -208,7 +211,7 @@ def submit_speech(svc: SpeechService, text: str, voice: str, speed: float = 1.0)
             503, "shutting-down", "The speech server is shutting down; try again in a moment.",
             headers={"Retry-After": RETRY_AFTER_S},
         ) from None
-    svc.metrics.cache_request(hit=job.status == DONE)
+    svc.metrics.cache_request(hit=job.status == JobStatus.DONE)
     return job
 
 
@@ -216,7 +219,7 @@ def long_poll(svc: SpeechService, job: Job, wait: float) -> Job:
     """``job`` once settled or after ``wait`` seconds, holding this thread only while fewer
     than LEGENDA_MAX_LONG_POLLS requests wait (else at once: the client polls instead)."""
     with _long_poll(svc, wait) as seconds:
-        return svc.jobs.wait(job, seconds) if seconds else job
+        return svc.queue.wait(job, seconds) if seconds else job
 
 
 @bp.post("/speech")
@@ -228,11 +231,11 @@ def create_speech() -> tuple[Response, int]:
     voice = resolve_voice(svc, lang, requested_voice)
     job = long_poll(svc, submit_speech(svc, text, voice), wait)
     body = _job_body(svc, job)
-    return jsonify(body), 200 if body["status"] in (DONE, FAILED) else 202
+    return jsonify(body), 200 if body["status"] in SETTLED else 202
 
 
 def _known_job(svc: SpeechService, speech_id: str) -> Job:
-    job = svc.jobs.get(speech_id) if is_speech_id(speech_id) else None
+    job = svc.queue.get(speech_id) if is_speech_id(speech_id) else None
     if job is None:
         raise ApiError(
             404, "unknown-id",
@@ -291,21 +294,27 @@ def voices() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts)."""
+    """``?wait=SECONDS`` holds the answer while the model is still loading (for scripts).
+    ``status`` is ``degraded`` when the model is ready but the store cannot save new audio
+    (``storage`` says why)."""
     svc = service()
     with _long_poll(svc, _wait_seconds(svc)) as seconds:
         if seconds:
-            svc.wait_until_loaded(seconds)
+            svc.model.wait_until_loaded(seconds)
     problem = svc.store.check()
+    state = svc.model.state
+    status: str = state.status
+    if problem is not None and state.status == ModelStatus.READY:
+        status = DEGRADED  # stored audio is served; new texts get 503 naming the problem
     return jsonify({
-        "status": svc.state.status,
+        "status": status,
         "engine": svc.config.engine,
         "model": svc.engine.model_id,
         "device": svc.engine.device,
-        "loaded": svc.state.status == READY,
-        "queue_depth": svc.jobs.depth(),
-        "error": svc.state.error,
-        "workers": svc.jobs.workers(),
+        "loaded": state.status == ModelStatus.READY,
+        "queue_depth": svc.queue.depth(),
+        "error": state.error,
+        "workers": svc.queue.synthesizers(),
         "storage": {
             "writable": problem is None,
             "problem": problem,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import wave
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -71,6 +72,18 @@ def read_wav(data: bytes) -> tuple[int, Samples]:
     """Decode a 16-bit PCM WAV (mono, or the first channel) into (sample_rate, float samples)."""
     rate, frames = read_pcm16(data)
     return rate, to_float_mono(frames)
+
+
+def wav_length(source: BinaryIO) -> int:
+    """The length in bytes a WAV should have, read from its header at the start of ``source``
+    (the frames are not read); -1 when it does not start as a WAV."""
+    try:
+        with wave.open(source, "rb") as header:
+            data_start = source.tell()  # wave.open stops at the start of the data chunk
+            frames = header.getnframes() * header.getsampwidth() * header.getnchannels()
+    except (EOFError, wave.Error):
+        return -1
+    return data_start + frames
 
 
 def wav_duration(path: Path) -> float:

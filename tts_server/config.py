@@ -7,12 +7,15 @@ with a setting other than the one asked for is harder to debug than one that ref
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 PREFIX = "LEGENDA_"
 ENGINES = ("bark", "vits", "espeak")
@@ -42,13 +45,13 @@ class Config:
     cors_origins: tuple[str, ...] = ()  # LEGENDA_CORS_ORIGINS: extra origins, comma-separated
     max_text_chars: int = 1000  # LEGENDA_MAX_TEXT_CHARS: longer texts get 413
     queue_size: int = 16  # LEGENDA_QUEUE_SIZE: waiting jobs before 503
-    workers: int = 1  # LEGENDA_TTS_WORKERS: jobs synthesized at once
+    synthesis_threads: int = 1  # LEGENDA_TTS_THREADS: jobs this process synthesizes at once
     max_wait_s: float = 120.0  # LEGENDA_MAX_WAIT_S: cap on ?wait=SECONDS
     torch_threads: int = 0  # LEGENDA_TORCH_THREADS: torch CPU threads (0 = torch's choice)
     queue_url: str = ""  # LEGENDA_QUEUE_URL: redis://host:port/db ("" = jobs in this process)
     audio_store: str = ""  # LEGENDA_AUDIO_STORE: s3://bucket/prefix ("" = LEGENDA_AUDIO_DIR)
     s3_endpoint_url: str = ""  # LEGENDA_S3_ENDPOINT_URL: MinIO and the like ("" = AWS)
-    job_retries: int = 1  # LEGENDA_JOB_RETRIES: new tries of a job whose worker died
+    job_retries: int = 1  # LEGENDA_JOB_RETRIES: new tries of a job whose worker process died
     allowed_hosts: tuple[str, ...] = ()  # LEGENDA_ALLOWED_HOSTS: extra Host names, or *
     api_keys: tuple[str, ...] = ()  # LEGENDA_API_KEYS: when set, requests need a Bearer key
     job_timeout_s: float = 300.0  # LEGENDA_JOB_TIMEOUT_S: a job's deadline
@@ -183,6 +186,20 @@ def _keys(env: Mapping[str, str]) -> tuple[str, ...] | None:
     return keys
 
 
+def _synthesis_threads(env: Mapping[str, str]) -> int | None:
+    """LEGENDA_TTS_THREADS, or its old name LEGENDA_TTS_WORKERS (said in the log)."""
+    threads = _number(env, "TTS_THREADS", int, 1)
+    old = _number(env, "TTS_WORKERS", int, 1)
+    if old is not None:
+        log.warning(
+            "%sTTS_WORKERS is deprecated: it is now %sTTS_THREADS (jobs this process "
+            "synthesizes at once; worker processes are `python -m tts_server.worker`)%s.",
+            PREFIX, PREFIX, "" if threads is None else ", which is set and wins",
+        )
+    value = threads if threads is not None else old
+    return None if value is None else int(value)
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Build a :class:`Config` from ``env`` (default: ``os.environ``); raise ConfigError."""
     env = os.environ if env is None else env
@@ -197,7 +214,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "cors_origins": _origins(env),
         "max_text_chars": _number(env, "MAX_TEXT_CHARS", int, 1),
         "queue_size": _number(env, "QUEUE_SIZE", int, 1),
-        "workers": _number(env, "TTS_WORKERS", int, 1),
+        "synthesis_threads": _synthesis_threads(env),
         "max_wait_s": _number(env, "MAX_WAIT_S", float, 0),
         "torch_threads": _number(env, "TORCH_THREADS", int, 0),
         "queue_url": _url(env, "QUEUE_URL", _QUEUE_URL, "redis://127.0.0.1:6379/0"),

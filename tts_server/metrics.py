@@ -99,11 +99,7 @@ class Metrics:
             "1 while the audio store takes new files, 0 while it cannot (health says why).",
             registry=r,
         )
-        self.workers = Gauge(
-            "legenda_speech_workers",
-            "Speech workers this process sees (its own threads, or the live Redis workers).",
-            registry=r,
-        )
+        self.workers: Gauge | None = None  # API processes only (track_health)
         ProcessCollector(registry=r)
         self.browser = BrowserMetrics(r)
         for result in ("hit", "miss"):
@@ -145,11 +141,19 @@ class Metrics:
 
     def track_health(
         self, storage_problem: Callable[[], str | None],
-        workers: Callable[[], Mapping[str, object]],
+        workers: Callable[[], Mapping[str, object]] | None = None,
     ) -> None:
         """Read at every scrape whether the store is writable (``storage_problem()`` is None)
-        and how many workers there are (``workers()["total"]``, as health says)."""
+        and, on an API process, how many workers synthesize for it (``workers()["total"]``, as
+        health says); a worker process exports no workers series."""
         self.storage_writable.set_function(lambda: _read(lambda: float(storage_problem() is None)))
+        if workers is None:
+            return
+        self.workers = Gauge(
+            "legenda_speech_workers",
+            "Speech workers this API process sees (its threads, or the live Redis workers).",
+            registry=self.registry,
+        )
         self.workers.set_function(lambda: _read(lambda: float(cast(int, workers()["total"]))))
 
     def exposition(self) -> bytes:

@@ -1,35 +1,25 @@
-"""The sidecar's moving parts wired together: config, engine (loaded in the background),
-audio store and job queue. One SpeechService per Flask app: ``service_of(app)``."""
+"""The API side of the sidecar wired together: config, engine (through the model), audio store,
+metrics and the queue its requests go to (a jobs.SpeechQueue: in this process, or on Redis).
+One SpeechService per Flask app: ``service_of(app)``."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import re
 import threading
-import time
-from dataclasses import dataclass
 
 from flask import Flask
 
-from .audio import Samples
 from .config import Config, ConfigError
-from .engines import EngineUnavailable, make_engine
-from .jobs import QueueUnavailable, SpeechJobs
+from .engines import make_engine
+from .jobs import SpeechQueue
+from .local_queue import LocalQueue
 from .metrics import Metrics
-from .redis_queue import RedisJobs
+from .model import SpeechModel
+from .redis_queue import RedisQueue
 from .s3store import S3AudioStore
-from .speech import ProgressCallback, speak
 from .store import AudioStore, StoreSetupError
 from .text import normalize
 
-log = logging.getLogger(__name__)
-
-LOADING, READY, FAILED = "loading", "ready", "failed"
-NO_WORKER = (
-    "No speech worker is running yet: requests wait in the queue until one starts "
-    "(`python -m tts_server.worker`, with the same LEGENDA_* settings)."
-)
 _EXTENSION = "legenda"  # the key of the app's SpeechService in app.extensions
 
 
@@ -41,173 +31,61 @@ class UnknownChoice(ValueError):
         self.kind, self.value, self.choices = kind, value, choices
 
 
-@dataclass
-class ModelState:
-    status: str = LOADING
-    error: str | None = None
-
-
 def make_store(config: Config) -> AudioStore | S3AudioStore:
-    """S3 with LEGENDA_AUDIO_STORE, else the LEGENDA_AUDIO_DIR folder."""
-    if config.audio_store:
-        return S3AudioStore(config)
-    return AudioStore(config.audio_dir, config.audio_cache_bytes)
+    """S3 with LEGENDA_AUDIO_STORE, else the LEGENDA_AUDIO_DIR folder; ConfigError when it
+    cannot be used."""
+    try:
+        if config.audio_store:
+            return S3AudioStore(config)
+        return AudioStore(config.audio_dir, config.audio_cache_bytes)
+    except StoreSetupError as error:
+        raise ConfigError(str(error)) from None
 
 
-def workers_state(states: list[dict[str, str]]) -> ModelState:
-    """The model state of a Redis queue's workers, as one: ready when any is ready."""
-    found = {state.get("status") for state in states}
-    if READY in found:
-        return ModelState(READY, None)
-    if LOADING in found:
-        return ModelState(LOADING, None)
-    if states:
-        return ModelState(FAILED, states[0].get("error") or "The speech model is not available.")
-    return ModelState(LOADING, NO_WORKER)
+def make_queue(config: Config, model: SpeechModel, store: AudioStore | S3AudioStore,
+               metrics: Metrics) -> SpeechQueue:
+    """The queue on Redis with LEGENDA_QUEUE_URL, else the queue in this process."""
+    if config.queue_url:
+        return RedisQueue(
+            config.queue_url, model, store, config.queue_size, config.job_timeout_s,
+            config.job_retries,
+        )
+    return LocalQueue(
+        model, store, queue_size=config.queue_size, threads=config.synthesis_threads,
+        events=metrics, job_timeout_s=config.job_timeout_s,
+    )
 
 
 class SpeechService:
-    """Three roles: embedded (jobs run in this process: the default), API of a Redis queue
-    (``LEGENDA_QUEUE_URL``: this process only validates, enqueues and answers; the model state
-    is the workers'), and worker (``worker=True``: tts_server.worker runs the queue's jobs)."""
+    """What the API's routes use: the settings, the model (its engine and state), the audio
+    store, the metrics, the queue, the ``?wait=`` slots, and which voice a request means."""
 
-    def __init__(self, config: Config, worker: bool = False) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.worker = worker
-        self._closed = threading.Event()
-        self.engine = make_engine(config)
-        self.state = ModelState()
-        self._prepared = threading.Event()  # the voices are known: requests can be queued
-        self._loaded = threading.Event()  # the weights have loaded, or failed to
         self.metrics = Metrics()
+        self.engine = make_engine(config)
+        self.model = SpeechModel(config, self.engine, self.metrics)
         # ?wait= requests holding an HTTP thread at once (the others answer without waiting).
         self.long_polls = threading.BoundedSemaphore(config.max_long_polls or 1)
         if not config.max_long_polls:
             self.long_polls.acquire()  # 0: nobody waits
-        try:
-            self.store = make_store(config)
-        except StoreSetupError as error:
-            raise ConfigError(str(error)) from None
-        self.jobs: SpeechJobs | RedisJobs
-        if config.queue_url:
-            self.jobs = RedisJobs(
-                config.queue_url, self.store, config.queue_size, config.job_timeout_s,
-                config.job_retries,
-            )
-        else:
-            self.jobs = SpeechJobs(
-                self.synthesize,
-                self.store,
-                queue_size=config.queue_size,
-                workers=config.workers,
-                before_each=self.require_model,
-                events=self.metrics,
-                job_timeout_s=config.job_timeout_s,
-            )
-        self.metrics.track_queue(self.jobs.depth)
-        self.metrics.track_model(config.engine, lambda: self.state.status)
+        self.store = make_store(config)
+        self.queue = make_queue(config, self.model, self.store, self.metrics)
+        self.metrics.track_queue(self.queue.depth)
+        self.metrics.track_model(config.engine, lambda: self.model.state.status)
 
     def install(self, app: Flask) -> None:
         """Make this the service of ``app`` (see ``service_of``)."""
         app.extensions[_EXTENSION] = self
 
     def start(self) -> None:
-        """Start loading the model in the background and start the workers; the API of a
-        Redis queue learns the voices and then follows the workers' model state."""
-        if self.config.queue_url and not self.worker:
-            target = self._follow_workers
-        else:
-            target = self.load_model
-        threading.Thread(target=target, name="speech-model-loader", daemon=True).start()
-        self.jobs.start()
+        """Start the queue: it gets the model ready in the background (or follows the worker
+        processes' model state)."""
+        self.queue.start()
 
     def close(self) -> None:
         """Take no more work, give the running job LEGENDA_SHUTDOWN_GRACE_S, then stop it."""
-        self._closed.set()
-        self.jobs.stop(self.config.shutdown_grace_s)
-
-    def _follow_workers(self) -> None:
-        assert isinstance(self.jobs, RedisJobs)
-        try:
-            self.engine.prepare()
-        except Exception as error:
-            log.warning("the speech model's voices are not available: %s", error)
-            self.state = ModelState(FAILED, hide_paths(str(error)))
-            self._loaded.set()
-            return
-        self._prepared.set()
-        while True:
-            try:
-                self.state = workers_state(self.jobs.worker_states())
-            except QueueUnavailable as error:  # Redis away: say so, keep answering, try again
-                self.state = ModelState(LOADING, str(error))
-            if self.state.status in (READY, FAILED):
-                self._loaded.set()
-            if self._closed.wait(1.0):
-                return
-
-    def load_model(self) -> None:
-        if self.config.torch_threads and self.config.engine != "espeak":
-            import torch
-
-            torch.set_num_threads(self.config.torch_threads)
-        started = time.monotonic()
-        try:
-            self.engine.prepare()
-            self._prepared.set()
-            self.engine.load()
-        except EngineUnavailable as error:
-            log.warning("the speech model is not available: %s", error)
-            self.state = ModelState(FAILED, hide_paths(str(error)))
-        except Exception:  # the server keeps serving and says why in /api/health
-            log.exception("loading the speech model failed")
-            self.state = ModelState(
-                FAILED,
-                f"The {self.config.engine} model {hide_paths(self.engine.model_id)} could not "
-                "be loaded (the speech server's log says why). Check LEGENDA_TTS_MODEL, or set "
-                "LEGENDA_TTS_ENGINE=espeak, which needs no model.",
-            )
-        else:
-            seconds = time.monotonic() - started
-            log.info(
-                "speech model ready: %s %s on %s in %.1f s", self.config.engine,
-                self.engine.model_id, self.engine.device, seconds,
-            )
-            self.metrics.model_load_seconds.set(seconds)
-            self.state = ModelState(READY, None)
-        finally:
-            self._loaded.set()
-
-    @property
-    def accepts_requests(self) -> bool:
-        """True once the voices are known and the model has not failed (it may still load)."""
-        return self._prepared.is_set() and self.state.status != FAILED
-
-    def wait_until_prepared(self, timeout: float | None = None) -> bool:
-        """Block until the voices are known; False on timeout (or when preparing failed)."""
-        return self._prepared.wait(timeout)
-
-    def wait_until_loaded(self, timeout: float | None = None) -> bool:
-        """Block until the model has loaded or failed; False on timeout."""
-        return self._loaded.wait(timeout)
-
-    def require_model(self) -> None:
-        self._loaded.wait()
-        if self.state.status != READY:
-            raise EngineUnavailable(self.state.error or "The speech model is not available.")
-
-    def synthesize(
-        self, text: str, voice: str, speed: float, on_progress: ProgressCallback
-    ) -> tuple[int, Samples]:
-        started = time.perf_counter()
-        rate, samples = speak(
-            self.engine, text, voice, on_progress, max_calls=self.config.max_engine_calls,
-            max_audio_s=self.config.max_audio_s, speed=speed,
-        )
-        self.metrics.synthesized(
-            self.config.engine, time.perf_counter() - started, len(samples) / rate
-        )
-        return rate, samples
+        self.queue.stop(self.config.shutdown_grace_s)
 
     def languages(self) -> dict[str, list[str]]:
         return self.engine.voices()
@@ -249,15 +127,6 @@ class SpeechService:
             parts.append(f"speed={speed:g}")
         key = "\0".join(parts)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-_LOCAL_PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[^\s/'\"(),;]+)+/?")
-
-
-def hide_paths(text: str) -> str:
-    """``text`` with local paths cut to their last part (answers never show where files are;
-    the log keeps the whole text)."""
-    return _LOCAL_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def service_of(app: Flask) -> SpeechService:

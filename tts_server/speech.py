@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import deadline
+from . import pieces as speech_pieces
 from .audio import Samples, join_with_pauses
 from .engines import Engine
 from .text import split_sentences
@@ -61,7 +62,8 @@ def speak(
     """Synthesize ``text`` piece by piece at ``speed`` and join the pieces with pauses.
 
     ``on_progress`` is called with the fraction of pieces done after each engine call (a batch
-    reports its pieces at once). TooMuchWork when the text needs more than ``max_calls`` pieces
+    reports its pieces at once); each piece goes to the thread's piece feed (pieces.py) as it
+    is said. TooMuchWork when the text needs more than ``max_calls`` pieces
     or its audio runs past ``max_audio_s``; JobStopped when the current job's deadline passes.
     """
     pieces = pieces_of(engine, text)
@@ -83,6 +85,7 @@ def speak(
             if seconds > max_audio_s:
                 raise TooMuchWork(_too_long(max_audio_s))
             spoken.append(samples)
+            speech_pieces.publish(rate, samples)  # for answers streamed as it is made
         if on_progress:
             on_progress(len(spoken) / len(pieces))
     return rate, join_with_pauses(spoken, rate)

@@ -3,7 +3,9 @@
 A WAV is written to a temporary name in the same folder, flushed to the disk (file and folder
 fsync) and renamed into place, so a reader sees either no file or the whole file, even after a
 power loss. A stored file whose size does not match its WAV header (cut short by a crash before
-this rule, or by the disk) is treated as missing, removed, and made again.
+this rule, by the disk, or by hand while the server runs) or that is gone is treated as missing
+on lookup, removed, and made again by the next request. Each lookup costs one stat: the header is
+read again only when the file's size or inode changed since it was last found whole.
 
 The store keeps its own index (id -> size, in use order, and the total), built once from the
 folder at start-up, so saving and looking up cost the same at any number of files. A file the
@@ -15,6 +17,9 @@ restart with the folder.
 A folder that cannot be written (read-only, no permission) or a full disk does not stop the
 store: stored audio is still served, ``problem`` says what is wrong in a sentence for people,
 saving raises StoreUnavailable with that sentence, and ``check()`` notices when it is fixed.
+``check()`` is what the API asks before queueing a new text: one ``access`` and ``stat`` of the
+folder every time (a read-only mount, an immutable folder, no permission or no folder at all is
+seen at once, for root too), and a real write at most every few seconds (a full disk).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import errno
 import logging
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -32,14 +38,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from .audio import wav_duration
+from .audio import wav_duration, wav_length
 
 log = logging.getLogger(__name__)
 
 SPEECH_ID = re.compile(r"^[0-9a-f]{32}$")
 _TEMP_PREFIX = ".partial-"
 _RECHECK_S = 2.0  # how often a store with a problem tries writing again
-_HEALTHY_RECHECK_S = 30.0  # how often a store without one makes sure it still can
+_HEALTHY_RECHECK_S = 5.0  # how often a store without one writes to make sure it still can
 # On a full disk, free at least this share of the stored bytes before trying again.
 _FULL_DISK_SHARE = 0.1
 
@@ -84,13 +90,11 @@ def is_speech_id(value: str) -> bool:
 def wav_is_whole(path: Path) -> bool:
     """True when the file is as long as its WAV header says (header + all the frames)."""
     try:
-        with open(path, "rb") as file, wave.open(file, "rb") as source:
-            data_start = file.tell()  # wave.open stops at the start of the data chunk
-            frames = source.getnframes() * source.getsampwidth() * source.getnchannels()
-            size = os.fstat(file.fileno()).st_size
-    except (EOFError, wave.Error):
+        with open(path, "rb") as file:
+            expected = wav_length(file)
+            return expected >= 0 and os.fstat(file.fileno()).st_size >= expected
+    except OSError:  # gone meanwhile
         return False
-    return size >= data_start + frames
 
 
 def _problem_of(error: OSError) -> str | None:
@@ -110,7 +114,8 @@ class AudioStore:
         self._lock = threading.Lock()
         self._index: OrderedDict[str, int] = OrderedDict()  # id -> size, least recent first
         self._total = 0
-        self._verified: set[str] = set()  # ids whose size was checked against their header
+        # id -> (inode, size) of the file last found as long as its header says
+        self._verified: dict[str, tuple[int, int]] = {}
         self.problem: str | None = None
         self._checked_at = 0.0
         self._open_folder()
@@ -168,19 +173,22 @@ class AudioStore:
             known = speech_id in self._index
             if known:
                 self._index.move_to_end(speech_id)
-            verified = speech_id in self._verified
+            verified = self._verified.get(speech_id)
         if not known and not self._adopt(speech_id, path):
             return None
-        if not verified:
-            if not path.exists():
-                self._forget(speech_id)
-                return None
+        try:
+            found = path.stat()
+        except OSError:  # removed by hand, or by another process's eviction
+            self._forget(speech_id)
+            return None
+        signature = (found.st_ino, found.st_size)
+        if signature != verified:
             if not wav_is_whole(path):
                 log.warning("stored audio %s is cut short: it will be made again", speech_id)
                 self._forget(speech_id, remove=True)
                 return None
             with self._lock:
-                self._verified.add(speech_id)
+                self._verified[speech_id] = signature
         try:
             os.utime(path)  # the use order, for the next start; a read-only folder keeps it
         except FileNotFoundError:
@@ -247,7 +255,7 @@ class AudioStore:
         with self._lock:
             self._total += len(wav) - self._index.pop(speech_id, 0)
             self._index[speech_id] = len(wav)
-            self._verified.add(speech_id)
+            self._verified.pop(speech_id, None)  # the next lookup reads its header once
             self.problem = None
         self.evict(0, keep=speech_id)
         return path
@@ -299,7 +307,7 @@ class AudioStore:
                     return freed
                 size = self._index.pop(victim)
                 self._total -= size
-                self._verified.discard(victim)
+                self._verified.pop(victim, None)
             try:
                 self._path(victim).unlink(missing_ok=True)
             except OSError as error:  # read-only: forget it anyway; the next start counts again
@@ -309,15 +317,21 @@ class AudioStore:
     def _forget(self, speech_id: str, remove: bool = False) -> None:
         with self._lock:
             self._total -= self._index.pop(speech_id, 0)
-            self._verified.discard(speech_id)
+            self._verified.pop(speech_id, None)
         if remove:
             with contextlib.suppress(OSError):
                 self._path(speech_id).unlink(missing_ok=True)
 
     def check(self, force: bool = False) -> str | None:
-        """The current problem, after trying to write again when the last try is older than
-        a couple of seconds (so a fixed folder is noticed without a restart; a folder that broke
-        is noticed within half a minute, or by the first save that fails)."""
+        """The current problem. A folder that cannot be written is seen at once (one access and
+        stat); a write is tried when the last try is older than a couple of seconds with a
+        problem (so a fixed folder is noticed without a restart) or a few seconds without (a
+        full disk is noticed then, or by the first save that fails)."""
+        quick = self._quick_problem()
+        if quick is not None:
+            with self._lock:
+                self.problem, self._checked_at = quick, time.monotonic()
+            return quick
         with self._lock:
             every = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
             due = force or time.monotonic() - self._checked_at >= every
@@ -330,6 +344,18 @@ class AudioStore:
         with self._lock:
             self.problem = problem
         return problem
+
+    def _quick_problem(self) -> str | None:
+        """NOT_WRITABLE when the folder is gone, not a folder, or cannot be written: a
+        read-only mount (EROFS) and an immutable folder (chattr +i: EPERM) refuse root too,
+        which a mode without write bits (chmod) does not."""
+        try:
+            is_folder = stat.S_ISDIR(os.stat(self.folder).st_mode)
+        except OSError:
+            is_folder = False
+        if not is_folder or not os.access(self.folder, os.W_OK | os.X_OK):
+            return NOT_WRITABLE
+        return None
 
     def _probe(self) -> str | None:
         """None when a small file can be written and flushed in the folder, else the problem."""

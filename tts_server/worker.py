@@ -24,10 +24,13 @@ from urllib.parse import urlsplit
 from prometheus_client import CollectorRegistry, start_http_server
 from rq.serializers import JSONSerializer
 
-from . import redis_queue
-from .config import ConfigError, load_config
-from .redis_queue import RedisJobs, SpeechWorker, publish_state, worker_name
-from .service import SpeechService
+from .config import Config, ConfigError, load_config
+from .engines import make_engine
+from .job_runner import JobRunner, SpeechWorker, publish_state, worker_name
+from .metrics import Metrics
+from .model import SpeechModel
+from .redis_queue import connect, queue_depth, speech_queue
+from .service import make_store
 
 METRICS_BASE_PORT = 9100  # a worker's /metrics: the first free port from here...
 METRICS_PORTS = 16  # ...among this many (9100-9115)
@@ -45,50 +48,39 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         config = load_config()
-        if not config.queue_url:
-            raise ConfigError(
-                "LEGENDA_QUEUE_URL is not set: a worker takes its jobs from Redis "
-                "(e.g. LEGENDA_QUEUE_URL=redis://127.0.0.1:6379/0)."
-            )
-        service = SpeechService(config, worker=True)
+        runner = make_runner(config)
     except ConfigError as error:
         print(f"tts_server.worker: configuration error: {error}", file=sys.stderr)
         return 2
-    assert isinstance(service.jobs, RedisJobs)
-    redis_queue._service = service  # run_speech_job's engine, store and metrics
-    service.metrics.track_health(service.store.check, service.jobs.workers)
-    metrics = _start_metrics(service, args.metrics_host, args.metrics_port)
+    metrics = start_metrics(runner, args.metrics_host, args.metrics_port)
     if metrics is None:
         return 2
-    name = worker_name()
-    worker = SpeechWorker(
-        [service.jobs.queue], connection=service.jobs.redis, name=name,
-        serializer=JSONSerializer,
-    )
-    stop = threading.Event()
-    publish_state(service.jobs.redis, name, lambda: _state(service, worker), stop)
-    where = urlsplit(config.queue_url)
-    # Tests and scripts wait for this line.
-    print(
-        f"Legenda speech worker {name} ({config.engine}, {config.model_id}) taking jobs from "
-        f"redis {where.hostname}:{where.port or 6379}; {metrics}",
-        flush=True,
-    )
-    try:
-        service.load_model()  # jobs wait in the queue meanwhile
-        worker.work(with_scheduler=False, logging_level="WARNING")
-    finally:
-        stop.set()
-    return 0
+    return work(config, runner, metrics)
 
 
-def _start_metrics(service: SpeechService, host: str, port: int | None) -> str | None:
-    """Serve the worker's metrics: "metrics on <url>", "no metrics" (port -1), or None after
-    saying on stderr why they could not be served."""
+def make_runner(config: Config) -> JobRunner:
+    """The job runner of this process (its model not loaded yet); ConfigError without a queue
+    or with settings that cannot be used."""
+    if not config.queue_url:
+        raise ConfigError(
+            "LEGENDA_QUEUE_URL is not set: a worker takes its jobs from Redis "
+            "(e.g. LEGENDA_QUEUE_URL=redis://127.0.0.1:6379/0)."
+        )
+    metrics = Metrics()
+    model = SpeechModel(config, make_engine(config), metrics)
+    metrics.track_model(config.engine, lambda: model.state.status)
+    store = make_store(config)
+    metrics.track_health(store.check)
+    return JobRunner(model, store, metrics, config.job_timeout_s)
+
+
+def start_metrics(runner: JobRunner, host: str, port: int | None) -> str | None:
+    """Serve the runner's metrics: "metrics on <url>" (what the start-up line says), "no
+    metrics" (port -1), or None after saying on stderr why they could not be served."""
     if port is not None and port < 0:
         return "no metrics"
     try:
-        bound = serve_metrics(service.metrics.registry, host, port)
+        bound = serve_metrics(runner.model.metrics.registry, host, port)
     except OSError as error:  # the port is taken (another worker on this machine?)
         last = METRICS_BASE_PORT + METRICS_PORTS - 1
         advice = (
@@ -122,16 +114,32 @@ def _serve(registry: CollectorRegistry, host: str, port: int) -> int:
     return int(server.server_port)
 
 
-def _state(service: SpeechService, worker: SpeechWorker) -> dict[str, str]:
-    """What this worker tells the API processes (see service.workers_state)."""
-    return {
-        "status": service.state.status,
-        "error": service.state.error or "",
-        "engine": service.config.engine,
-        "model": service.engine.model_id,
-        "device": service.engine.device,
-        "job": worker.get_current_job_id() or "",
-    }
+def work(config: Config, runner: JobRunner, metrics: str) -> int:
+    """Load the model (jobs wait in the queue meanwhile), then take jobs until SIGTERM."""
+    connection = connect(config.queue_url)
+    queue = speech_queue(connection)
+    runner.model.metrics.track_queue(lambda: queue_depth(queue))
+    name = worker_name()
+    worker = SpeechWorker(
+        [queue], connection=connection, name=name, serializer=JSONSerializer, runner=runner
+    )
+    stop = threading.Event()
+    publish_state(
+        connection, name, lambda: runner.published_state(worker.get_current_job_id() or ""), stop
+    )
+    where = urlsplit(config.queue_url)
+    # Tests and scripts wait for this line.
+    print(
+        f"Legenda speech worker {name} ({config.engine}, {config.model_id}) taking jobs from "
+        f"redis {where.hostname}:{where.port or 6379}; {metrics}",
+        flush=True,
+    )
+    try:
+        runner.model.load()
+        worker.work(with_scheduler=False, logging_level="WARNING")
+    finally:
+        stop.set()
+    return 0
 
 
 if __name__ == "__main__":

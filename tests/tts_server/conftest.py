@@ -1,6 +1,6 @@
 """Fixtures for the sidecar tests: apps on real engines, a test client, a real server process.
 
-Every app writes audio into its own temporary folder and its workers are stopped afterwards.
+Every app writes audio into its own temporary folder and its queue is stopped afterwards.
 Torch models are the tiny ones from tests/model_factory, on one torch thread.
 """
 
@@ -56,7 +56,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         app.config["TESTING"] = True
         apps.append(app)
         if wait:
-            assert service_of(app).wait_until_loaded(LOAD_TIMEOUT_S), "the model never loaded"
+            assert service_of(app).model.wait_until_loaded(LOAD_TIMEOUT_S), "the model never loaded"
         return app
 
     yield make
@@ -81,7 +81,7 @@ def bark_app(make_app: Callable[..., Flask], tiny_bark: Path) -> Flask:
 
 
 class Gate:
-    """Wraps an engine's real ``synthesize`` so a test holds the worker before each sentence
+    """Wraps an engine's real ``synthesize`` so a test holds the synthesis before each sentence
     and counts the calls: the way to see queueing, progress and deduplication without timing."""
 
     def __init__(self, service: SpeechService) -> None:

@@ -145,7 +145,7 @@ def test_only_json_bodies_are_accepted(app: Flask, content_type: str | None) -> 
         environ_overrides={"CONTENT_TYPE": content_type or ""},
     )
     _error(response, 415, "unsupported-media-type")
-    assert service_of(app).jobs.depth() == 0 and service_of(app).store.count() == 0
+    assert service_of(app).queue.depth() == 0 and service_of(app).store.count() == 0
 
 
 @pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": " \n\t "}, {"text": 42}])
@@ -343,7 +343,7 @@ def test_requests_wait_in_the_queue_while_the_weights_load(
 
     release = _hold(monkeypatch, VitsEngine, "load")
     app = make_app(engine="vits", model=str(tiny_vits), wait=False)
-    assert service_of(app).wait_until_prepared(60)
+    assert service_of(app).model.wait_until_prepared(60)
     client = app.test_client()
     health = client.get("/api/health").get_json()
     assert (health["status"], health["loaded"]) == ("loading", False)
@@ -479,7 +479,7 @@ def test_stopping_finishes_the_running_job_and_fails_the_waiting_ones(app: Flask
     waiting = client.post("/api/speech", json={"text": "dois"}).get_json()
     stopper = threading.Thread(target=service.close)
     stopper.start()
-    dropped = service.jobs.get(waiting["id"])
+    dropped = service.queue.get(waiting["id"])
     assert dropped is not None and dropped.finished.wait(60)
     assert dropped.status == "failed" and "stopped" in (dropped.error or "")
     gate.open()

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,29 @@ def test_every_variable_is_read() -> None:
         "LEGENDA_TTS_DEVICE": "cpu",
         "LEGENDA_TTS_VOICE": "pt", "LEGENDA_AUDIO_DIR": "/tmp/a", "LEGENDA_AUDIO_CACHE_MB": "1.5",
         "LEGENDA_CORS_ORIGINS": "https://me.github.io, http://example.org:8080/",
-        "LEGENDA_MAX_TEXT_CHARS": "50", "LEGENDA_QUEUE_SIZE": "3", "LEGENDA_TTS_WORKERS": "2",
+        "LEGENDA_MAX_TEXT_CHARS": "50", "LEGENDA_QUEUE_SIZE": "3", "LEGENDA_TTS_THREADS": "2",
     })
     assert config.engine == "espeak" and config.model_id == "/models/x"
     assert config.device == "cpu" and config.voice == "pt" and config.audio_dir == Path("/tmp/a")
     assert config.audio_cache_bytes == int(1.5 * 1024 * 1024)
     assert config.cors_origins == ("https://me.github.io", "http://example.org:8080")
-    assert (config.max_text_chars, config.queue_size, config.workers) == (50, 3, 2)
+    assert (config.max_text_chars, config.queue_size, config.synthesis_threads) == (50, 3, 2)
+
+
+def test_the_old_name_of_the_synthesis_threads_still_works_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tts_server.config"):
+        assert load_config({"LEGENDA_TTS_WORKERS": "3"}).synthesis_threads == 3
+        assert "LEGENDA_TTS_WORKERS is deprecated" in caplog.text
+        assert "LEGENDA_TTS_THREADS" in caplog.text
+        both = {"LEGENDA_TTS_WORKERS": "3", "LEGENDA_TTS_THREADS": "2"}
+        assert load_config(both).synthesis_threads == 2
+    with pytest.raises(ConfigError, match="LEGENDA_TTS_WORKERS"):
+        load_config({"LEGENDA_TTS_WORKERS": "many"})
+    caplog.clear()
+    assert load_config({"LEGENDA_TTS_THREADS": "2"}).synthesis_threads == 2
+    assert "deprecated" not in caplog.text
 
 
 def test_the_hardening_variables_are_read() -> None:

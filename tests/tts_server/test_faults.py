@@ -36,6 +36,8 @@ def _fail_writes(monkeypatch: pytest.MonkeyPatch, code: int) -> Callable[[], Non
 
     monkeypatch.setattr(store_module.tempfile, "mkstemp", mkstemp)
     monkeypatch.setattr(store_module, "_RECHECK_S", 0.0)
+    # A healthy store's own write test does not run here: the failure is met by a job first.
+    monkeypatch.setattr(store_module, "_HEALTHY_RECHECK_S", 3600.0)
     return lambda: broken.__setitem__(0, False)
 
 
@@ -64,11 +66,14 @@ def test_a_broken_audio_folder_serves_stored_audio_says_why_and_recovers(
     error = refused.get_json()["error"]
     assert error["code"] == "storage-unavailable" and words in error["message"]
     assert "LEGENDA_AUDIO_DIR" in error["message"] and "/" + "tmp" not in error["message"]
-    storage = client.get("/api/health").get_json()["storage"]
-    assert storage["writable"] is False and words in storage["problem"]
+    assert service_of(app).jobs.depth() == 0  # nothing was queued
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded" and health["loaded"] is True
+    assert health["storage"]["writable"] is False and words in health["storage"]["problem"]
 
     fix()  # the operator frees space / remounts the folder: no restart needed
-    assert client.get("/api/health").get_json()["storage"]["writable"] is True
+    health = client.get("/api/health").get_json()
+    assert health["storage"]["writable"] is True and health["status"] == "ready"
     made = client.post("/api/speech?wait=60", json={"text": "Um texto novo"}).get_json()
     assert made["status"] == "done"
 
@@ -82,7 +87,7 @@ def test_a_job_whose_store_fails_midway_fails_with_the_reason(
     gate.wait_entered()
     _fail_writes(monkeypatch, errno.ENOSPC)
     gate.open()
-    service_of(app).jobs.get(job["id"]).finished.wait(60)  # type: ignore[union-attr]
+    service_of(app).queue.get(job["id"]).finished.wait(60)  # type: ignore[union-attr]
     status = client.get(job["status_url"]).get_json()
     assert status["status"] == "failed" and "is full" in status["error"]
 
@@ -161,12 +166,12 @@ def test_an_engine_that_ignores_its_deadline_shows_as_stuck(
     release.set()
     end = time.monotonic() + 60
     while client.get("/api/health").get_json()["workers"]["state"] != "idle":
-        assert time.monotonic() < end, "the worker never came back"
+        assert time.monotonic() < end, "the synthesis thread never came back"
         time.sleep(0.05)
     assert client.get(body["status_url"]).get_json()["status"] == "failed"  # not overwritten
 
 
-def test_a_busy_worker_shows_in_health(app: Flask) -> None:
+def test_a_busy_synthesis_thread_shows_in_health(app: Flask) -> None:
     gate = Gate(service_of(app))
     client = app.test_client()
     client.post("/api/speech", json={"text": TEXT})
@@ -217,7 +222,7 @@ def test_audio_has_a_stable_etag_and_is_cached_for_good(app: Flask) -> None:
 def test_closing_fails_waiting_jobs_stops_the_running_one_and_kills_its_child(
     make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
-    app = make_app(workers=2, queue_size=1, shutdown_grace_s=0)
+    app = make_app(synthesis_threads=2, queue_size=1, shutdown_grace_s=0)
     service = service_of(app)
     service.engine.binary = str(_fake_espeak(tmp_path))  # type: ignore[attr-defined]
     client = app.test_client()
@@ -227,7 +232,7 @@ def test_closing_fails_waiting_jobs_stops_the_running_one_and_kills_its_child(
         assert time.monotonic() < end, "the engine never started"
         time.sleep(0.02)
     child = int((tmp_path / "pid").read_text())
-    service.close()  # more workers than queue places: the end markers must not block
+    service.close()  # more threads than queue places: the end markers must not block
     assert _gone(child)
     status = client.get(running["status_url"]).get_json()
     assert status["status"] == "failed" and "stopped" in status["error"]

@@ -44,7 +44,7 @@ def test_only_allowed_host_names_are_answered(make_app: Callable[..., Flask]) ->
         )
         assert refused.status_code == 421 and _code(refused) == "unknown-host", bad
         assert refused.headers["X-Content-Type-Options"] == "nosniff"
-    assert service_of(app).jobs.depth() == 0 and service_of(app).store.count() == 0
+    assert service_of(app).queue.depth() == 0 and service_of(app).store.count() == 0
     assert make_app(allowed_hosts=("*",)).test_client().get(
         "/api/health", headers={"Host": "anything.example"}
     ).status_code == 200
@@ -111,7 +111,7 @@ def test_a_text_needing_too_many_engine_calls_is_refused_before_it_is_queued(
     refused = client.post("/api/speech", json={"text": "Um gato dorme. " * 4})
     assert refused.status_code == 413 and _code(refused) == "too-much-speech"
     assert "LEGENDA_MAX_ENGINE_CALLS" in refused.get_json()["error"]["message"]
-    assert service_of(app).jobs.depth() == 0
+    assert service_of(app).queue.depth() == 0
     assert client.post("/api/speech?wait=60",
                        json={"text": "Um gato dorme. " * 2}).get_json()["status"] == "done"
 

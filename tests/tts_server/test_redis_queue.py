@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.services import Worker, running_prometheus, running_redis, running_s3, s3_client
+from tests.services import WorkerProcess, running_prometheus, running_redis, running_s3, s3_client
 from tests.sidecar_process import Sidecar
 
 from .test_monitoring import browser_report, dashboard_queries, has_data, prom_query
@@ -28,7 +28,7 @@ SETTLE_S = 90.0  # how long a state may take to show on a busy machine (a heartb
 @dataclass
 class Cluster:
     apis: list[Sidecar]
-    workers: list[Worker]
+    workers: list[WorkerProcess]
     gate: Path
     s3: dict[str, str]
 
@@ -64,7 +64,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "LEGENDA_JOB_RETRIES": "1", **s3,
         }
         apis = [Sidecar(work, env) for _ in range(2)]
-        workers = [Worker(work, env, gate) for _ in range(2)]
+        workers = [WorkerProcess(work, env, gate) for _ in range(2)]
         try:
             for worker in workers:
                 worker.start()
@@ -167,7 +167,8 @@ def test_a_job_is_followed_on_either_api_and_served_the_same(cluster: Cluster) -
         assert part.status_code == 206 and part.content == whole.content[100:200]
         assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole.content)}"
     spoken = requests.post(
-        f"{api0.url}/v1/audio/speech", json={"model": "x", "input": "O terceiro texto"},
+        f"{api0.url}/v1/audio/speech",
+        json={"model": "x", "input": "O terceiro texto", "response_format": "wav"},
         timeout=TIMEOUT,
     )
     assert spoken.status_code == 200 and spoken.content == whole.content  # the same cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -234,8 +235,45 @@ def test_waitress_refuses_a_huge_body_before_reading_it(sidecar: Callable[..., S
             b"POST /api/speech HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 300000000\r\n\r\n"
         )
-        answer = sock.recv(4096).decode("latin-1")
-    assert answer.startswith("HTTP/1.1 413"), answer
+        answer = b""
+        while chunk := sock.recv(4096):  # the server closes the connection after its answer
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+    head, _, body = answer.decode("latin-1").partition("\r\n\r\n")
+    assert "content-type: application/json" in head.lower()
+    assert json.loads(body)["error"]["code"] == "text-too-long"
+
+
+def _refusal(answer: requests.Response, code: str) -> dict[str, str]:
+    assert answer.status_code == 413, answer.text
+    assert answer.headers["Content-Type"] == "application/json"
+    error: dict[str, str] = answer.json()["error"]
+    assert error["code"] == code and error["message"], error
+    return error
+
+
+def test_every_oversized_body_gets_a_json_error(sidecar: Callable[..., Sidecar]) -> None:
+    server = sidecar()
+    server.wait()
+    long_text = {"text": "Um gato no sofá. " * 6000}  # 102,000 characters: over the body limit
+    _refusal(requests.post(f"{server.url}/api/speech", json=long_text, timeout=TIMEOUT),
+             "text-too-long")
+    openai_error = _refusal(requests.post(
+        f"{server.url}/v1/audio/speech", json={"model": "tts-1", "input": long_text["text"]},
+        timeout=TIMEOUT,
+    ), "text-too-long")
+    assert openai_error["type"] == "invalid_request_error"  # OpenAI's shape on its routes
+    # A chunked body has no Content-Length: it is refused once the limit is passed.
+    chunks = (b"x" * 8192 for _ in range(40))
+    chunked = requests.post(
+        f"{server.url}/api/speech", data=chunks, timeout=TIMEOUT,
+        headers={"Content-Type": "application/json", "Origin": "http://localhost:8000"},
+    )
+    _refusal(chunked, "text-too-long")
+    assert chunked.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+    # Within the limit but over the text limit: the app's own 413, the same shape.
+    over = requests.post(f"{server.url}/api/speech", json={"text": "a" * 1001}, timeout=TIMEOUT)
+    _refusal(over, "text-too-long")
 
 
 def test_the_real_server_refuses_foreign_host_names(sidecar: Callable[..., Sidecar]) -> None:

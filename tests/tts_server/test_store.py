@@ -255,3 +255,35 @@ def test_audio_saved_by_another_process_sharing_the_folder_is_found(tmp_path: Pa
     other.save(IDS[0], ONE_KB_WAV)
     assert mine.lookup(IDS[0]) == tmp_path / f"{IDS[0]}.wav"
     assert mine.count() == 1 and mine.total_bytes() == len(ONE_KB_WAV)
+
+
+@pytest.mark.parametrize("cut", ["half", "zero bytes", "removed"])
+def test_a_file_cut_or_removed_while_the_store_runs_is_missing(tmp_path: Path, cut: str) -> None:
+    store = AudioStore(tmp_path, max_bytes=10**6)
+    store.save(IDS[0], ONE_KB_WAV)
+    path = tmp_path / f"{IDS[0]}.wav"
+    assert store.lookup(IDS[0]) == path  # found whole once: its header was read
+    if cut == "removed":
+        path.unlink()
+    else:  # in place, as a disk or a person would: same inode, fewer bytes
+        with open(path, "r+b") as file:
+            file.truncate(len(ONE_KB_WAV) // 2 if cut == "half" else 0)
+    assert store.lookup(IDS[0]) is None and store.duration(IDS[0]) is None
+    assert not path.exists() and store.total_bytes() == 0 and store.count() == 0
+    store.save(IDS[0], ONE_KB_WAV)  # the next request makes it again
+    assert store.lookup(IDS[0]) == path and path.read_bytes() == ONE_KB_WAV
+
+
+def test_a_lookup_reads_the_header_only_when_the_file_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = AudioStore(tmp_path, max_bytes=10**6)
+    store.save(IDS[0], ONE_KB_WAV)
+    reads: list[Path] = []
+    real = store_module.wav_is_whole
+    monkeypatch.setattr(store_module, "wav_is_whole", lambda p: reads.append(p) or real(p))
+    for _ in range(5):
+        assert store.lookup(IDS[0])
+    assert len(reads) == 1  # then one stat per lookup
+    (tmp_path / f"{IDS[0]}.wav").write_bytes(ONE_KB_WAV + b"\0\0")  # replaced: size changed
+    assert store.lookup(IDS[0]) and len(reads) == 2

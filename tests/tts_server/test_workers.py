@@ -101,7 +101,9 @@ def _both_are_scraped(tmp_path: Path, api: Sidecar, workers: list[Worker]) -> No
         _until(lambda: {series["metric"]["instance"] for series in prom_query(
             prom, "process_resident_memory_bytes > 0")} == set(targets),
             "every process's memory scraped")
-        seen = prom_query(prom, "legenda_speech_workers == 2 and legenda_storage_writable == 1")
-        assert {series["metric"]["instance"] for series in seen} == set(targets)  # all agree
+        writable = prom_query(prom, "legenda_storage_writable == 1")
+        assert {series["metric"]["instance"] for series in writable} == set(targets)
+        seen = prom_query(prom, "legenda_speech_workers")
+        assert [(s["metric"]["instance"], s["value"][1]) for s in seen] == [(targets[0], "2")]
         starts = prom_query(prom, "process_start_time_seconds")
         assert len({series["value"][1] for series in starts}) == len(targets)  # three processes

@@ -4,15 +4,15 @@ Voices are Bark's presets, ``v2/<lang>_speaker_N``; the list is what the model's
 speaker_embeddings_path.json holds, so a local folder offers exactly the presets it has.
 torch and transformers are imported when the weights load, so the voices are known at once.
 
-CPU speed-ups (measured at bark-small's size in docs/performance.md), each a setting:
-``LEGENDA_BARK_SDPA`` (on by default) computes attention with PyTorch's fused
-scaled_dot_product_attention, which transformers 4.57 does not offer for Bark (0.8x the time);
-``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8, dynamic
-(0.7x alone, 0.5x with SDPA). ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up
-to that many pieces of one text at once and ``synthesize_batch`` says them in one batched call
-(0.8x the time per piece in fp32), each computed as it would be alone (``generate_batch`` says
-why it is not ``BarkModel.generate`` on the batch); with int8 the pieces go one per call, since
-dynamic int8 quantizes each Linear layer's input with one scale for the whole batch.
+CPU speed-ups, each a setting (what each saves, measured at bark-small's size, is in
+docs/performance.md, "The sidecar"): ``LEGENDA_BARK_SDPA`` (on by default) computes attention
+with PyTorch's fused scaled_dot_product_attention, which transformers 4.57 does not offer for
+Bark; ``LEGENDA_BARK_INT8`` (opt-in) quantizes the three GPT stages' Linear layers to int8,
+dynamic. ``LEGENDA_BARK_BATCH`` (2 by default): speech.py hands Bark up to that many pieces of
+one text at once and ``synthesize_batch`` says them in one batched call, each computed as it
+would be alone (``generate_batch`` says why it is not ``BarkModel.generate`` on the batch);
+with int8 the pieces go one per call, since dynamic int8 quantizes each Linear layer's input
+with one scale for the whole batch.
 """
 
 from __future__ import annotations
