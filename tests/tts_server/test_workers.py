@@ -14,7 +14,7 @@ from typing import Any
 import requests
 import yaml
 
-from tests.services import Worker, running_prometheus, running_redis
+from tests.services import WorkerProcess, running_prometheus, running_redis
 from tests.sidecar_process import REPO_ROOT, Sidecar
 from tts_server.worker import METRICS_BASE_PORT, METRICS_PORTS
 
@@ -32,7 +32,7 @@ def _until(check: Callable[[], Any], what: str) -> Any:
     return found
 
 
-def _port(worker: Worker) -> int:
+def _port(worker: WorkerProcess) -> int:
     match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/metrics", worker.metrics_url)
     assert match, worker.metrics_url
     return int(match.group(1))
@@ -53,7 +53,7 @@ def test_two_workers_on_one_machine_both_take_jobs_and_are_scraped(tmp_path: Pat
     (gate / "closed").touch()
     with running_redis(tmp_path / "redis") as redis_url:
         env = {"LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_URL": redis_url}
-        workers = [Worker(tmp_path, env, gate, metrics_port=None) for _ in range(2)]
+        workers = [WorkerProcess(tmp_path, env, gate, metrics_port=None) for _ in range(2)]
         api = Sidecar(tmp_path, env)
         try:
             for worker in workers:
@@ -70,7 +70,7 @@ def test_two_workers_on_one_machine_both_take_jobs_and_are_scraped(tmp_path: Pat
                 process.stop()
 
 
-def _both_take_a_job(api: Sidecar, workers: list[Worker], gate: Path) -> None:
+def _both_take_a_job(api: Sidecar, workers: list[WorkerProcess], gate: Path) -> None:
     ids = []
     for text in ("Um trabalhador", "Outro trabalhador"):
         answer = requests.post(f"{api.url}/api/speech", json={"text": text}, timeout=TIMEOUT)
@@ -88,7 +88,7 @@ def _both_take_a_job(api: Sidecar, workers: list[Worker], gate: Path) -> None:
         assert done["status"] == "done", done
 
 
-def _both_are_scraped(tmp_path: Path, api: Sidecar, workers: list[Worker]) -> None:
+def _both_are_scraped(tmp_path: Path, api: Sidecar, workers: list[WorkerProcess]) -> None:
     targets = [api.url.removeprefix("http://")]
     targets += [f"127.0.0.1:{_port(worker)}" for worker in workers]
     with running_prometheus(tmp_path / "prometheus", targets) as prom:
