@@ -55,7 +55,7 @@ def measure(count: int, saves: int, polls: int) -> dict[str, float]:
 
         app = create_app({"engine": "espeak", "audio_dir": folder, "audio_cache_mb": 10**6})
         service = service_of(app)
-        service.wait_until_loaded(60)
+        service.model.wait_until_loaded(60)
         store, client = service.store, app.test_client()
 
         save_times = []

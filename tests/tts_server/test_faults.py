@@ -66,7 +66,7 @@ def test_a_broken_audio_folder_serves_stored_audio_says_why_and_recovers(
     error = refused.get_json()["error"]
     assert error["code"] == "storage-unavailable" and words in error["message"]
     assert "LEGENDA_AUDIO_DIR" in error["message"] and "/" + "tmp" not in error["message"]
-    assert service_of(app).jobs.depth() == 0  # nothing was queued
+    assert service_of(app).queue.depth() == 0  # nothing was queued
     health = client.get("/api/health").get_json()
     assert health["status"] == "degraded" and health["loaded"] is True
     assert health["storage"]["writable"] is False and words in health["storage"]["problem"]
