@@ -140,3 +140,14 @@ def test_process_storage_and_worker_figures_are_exported(client: FlaskClient) ->
         assert re.search(rf"^{name} [0-9.e+]+$", text, re.MULTILINE), name
     assert "legenda_storage_writable 1.0" in text
     assert "legenda_speech_workers 1.0" in text
+
+
+def test_with_api_keys_a_report_needs_the_key_the_page_sends(
+    make_app: Callable[..., Flask],
+) -> None:
+    key = "k" * 24
+    client = make_app(api_keys=(key,)).test_client()
+    refused = client.post("/api/telemetry", json=report())
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "api-key-required"
+    taken = client.post("/api/telemetry", json=report(), headers={"Authorization": f"Bearer {key}"})
+    assert taken.status_code == 202
