@@ -27,7 +27,8 @@ import { fatalState } from './page-store.js';
  * }} PlaygroundState
  */
 
-export const MODES = /** @type {const} */ (['generate', 'chat', 'compare']);
+/** The `mode` setting's choices: each mode sends the job of the same name. */
+export const MODES = [TYPE.GENERATE, TYPE.CHAT, TYPE.COMPARE];
 
 /**
  * The playground's state and actions.
