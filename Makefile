@@ -28,9 +28,10 @@ node_modules/.installed: package.json package-lock.json
 
 # Debian packages: espeak-ng (the offline speech engine) for running; Chromium for the end-to-end
 # tests, and redis-server and prometheus for the operations tests (a Redis queue shared by
-# several processes; a Prometheus that evaluates the dashboard's queries).
+# several processes; a Prometheus that evaluates the dashboard's queries; promtool and amtool
+# for the alerting rules and the Alertmanager example).
 RUN_PACKAGES  := espeak-ng
-TEST_PACKAGES := espeak-ng chromium redis-server prometheus
+TEST_PACKAGES := espeak-ng chromium redis-server prometheus prometheus-alertmanager
 
 # The build needs only the standard library, pip and the npm assets (GitHub Pages builds it so).
 site: node_modules/.installed

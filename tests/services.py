@@ -155,9 +155,14 @@ def s3_client(env: dict[str, str]) -> Any:
 class WorkerProcess:
     """One ``python -m tts_server.worker`` process (or, with ``gate``, the same worker whose
     engine waits while ``gate/closed`` exists: see gated_worker.py). Its audio folder is the
-    one a Sidecar in the same work folder uses, unless the environment names a store."""
+    one a Sidecar in the same work folder uses, unless the environment names a store. Its
+    metrics are on any free port, or with ``metrics_port=None`` where the worker picks by
+    default (the first free one from 9100)."""
 
-    def __init__(self, workdir: Path, env: Mapping[str, str], gate: Path | None = None) -> None:
+    def __init__(
+        self, workdir: Path, env: Mapping[str, str], gate: Path | None = None,
+        metrics_port: int | None = 0,
+    ) -> None:
         self.log_path = workdir / f"worker-{id(self)}.log"
         self.metrics_url = ""
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("LEGENDA_")}
@@ -166,7 +171,8 @@ class WorkerProcess:
             "LEGENDA_TORCH_THREADS": "1", "LEGENDA_AUDIO_DIR": str(workdir / "audio"), **env,
         }
         module = ["tests.gated_worker", str(gate)] if gate else ["tts_server.worker"]
-        self._command = [sys.executable, "-m", *module, "--metrics-port", "0"]
+        port = [] if metrics_port is None else ["--metrics-port", str(metrics_port)]
+        self._command = [sys.executable, "-m", *module, *port]
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> WorkerProcess:

@@ -23,6 +23,7 @@ from .guard import register_guard
 from .metrics import install_metrics
 from .openai_api import bp as openai_bp
 from .service import SpeechService
+from .telemetry import install_telemetry
 
 __all__ = ["Config", "ConfigError", "create_app"]
 
@@ -58,6 +59,8 @@ def create_app(
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
     app.register_blueprint(openai_bp)
+    install_telemetry(app, service.metrics.browser, config.telemetry_models)
+    service.metrics.track_health(service.store.check, service.queue.synthesizers)
     install_metrics(app, service.metrics)
     service.start()
     return app

@@ -62,6 +62,9 @@ class Config:
     bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
     bark_sdpa: bool = True  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
     bark_batch: int = 2  # LEGENDA_BARK_BATCH: pieces of one text Bark says in one call
+    # LEGENDA_TELEMETRY_MODELS: model ids (comma-separated) the browser timings keep as labels,
+    # besides the page's defaults and suggestions; any other id is counted as "other".
+    telemetry_models: tuple[str, ...] = ()
 
     @property
     def model_id(self) -> str:
@@ -228,6 +231,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "bark_int8": _flag(env, "BARK_INT8"),
         "bark_sdpa": _flag(env, "BARK_SDPA"),
         "bark_batch": _number(env, "BARK_BATCH", int, 1),
+        "telemetry_models": _names(env, "TELEMETRY_MODELS"),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 
@@ -250,7 +254,7 @@ def config_from_mapping(values: Mapping[str, object]) -> Config:
         )
     if "audio_dir" in fields:
         fields["audio_dir"] = Path(str(fields["audio_dir"]))
-    for name in ("cors_origins", "allowed_hosts", "api_keys"):
+    for name in ("cors_origins", "allowed_hosts", "api_keys", "telemetry_models"):
         if name in fields:
             fields[name] = tuple(fields[name])  # type: ignore[arg-type]
     if "engine" in fields and fields["engine"] not in ENGINES:

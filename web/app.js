@@ -28,8 +28,14 @@ import { t, wordError } from './ui/i18n.js';
 import { messageHandler } from './ui/messages.js';
 import { addPart, captionState, jobCaptions, store } from './ui/page-store.js';
 import { watch } from './ui/store.js';
+import { followJobs, sendReport } from './ui/telemetry.js';
 
 addPart(captionState);
+// Opt-in timings (the `telemetry` setting): each finished job's report goes to the sidecar.
+const seeTimings = followJobs(store, (report) => {
+  const { tts, tts_key: key } = store.get().settings;
+  if (tts) sendReport(tts, key, report);
+});
 
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const showStatus = (words) => store.get().setStatus(words, 'info');
@@ -107,7 +113,7 @@ function onReady() {
   }
 }
 
-const onMessage = messageHandler({
+const handleMessage = messageHandler({
   own: {
     [TYPE.RESULT]: (message) => store.get().itemResult(message),
     [TYPE.ITEM_ERROR]: (message) => store.get().itemError(message),
@@ -115,6 +121,12 @@ const onMessage = messageHandler({
   },
   onReady,
 });
+
+/** Every message: its time to the job's timings first (stages), then to the page. */
+function onMessage(message) {
+  seeTimings(message);
+  handleMessage(message);
+}
 
 function wirePage() {
   byId('image-form').addEventListener('submit', (event) => {

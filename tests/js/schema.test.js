@@ -60,7 +60,10 @@ test('a share link carries every setting but the secret key; link_when_set ones 
   assert.equal(new URL(shareLink(schema, 'http://h/', { ...values, isolate: true })).searchParams.get('isolate'), '1');
   const whenSet = schema.settings.filter((spec) => spec.link_when_set).map((spec) => spec.key);
   assert.ok(whenSet.includes('isolate') && whenSet.includes('system_prompt'));
-  for (const key of allKeys(schema).filter((k) => k !== 'tts_key' && !whenSet.includes(k))) assert.ok(url.searchParams.has(key), key);
+  const secret = schema.settings.filter((spec) => spec.secret).map((spec) => spec.key);
+  assert.deepEqual(secret, ['tts_key', 'telemetry']);  // a link never turns timings on for another
+  assert.ok(!new URL(shareLink(schema, 'http://h/', { ...values, telemetry: true })).searchParams.has('telemetry'));
+  for (const key of allKeys(schema).filter((k) => !secret.includes(k) && !whenSet.includes(k))) assert.ok(url.searchParams.has(key), key);
   for (const key of whenSet) assert.ok(!url.searchParams.has(key), key);
   const chat = new URL(shareLink(schema, 'http://h/playground.html', { ...values, mode: 'chat' }));
   assert.equal(chat.searchParams.get('mode'), 'chat');

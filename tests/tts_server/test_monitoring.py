@@ -1,5 +1,6 @@
 """The dashboard cannot drift from the metrics: a real Prometheus scrapes a real sidecar, and
-every query of deploy/'s Grafana dashboard must parse and return data after some traffic."""
+every query of deploy/'s Grafana dashboard (the processes' and browsers' rows included) must
+parse and return data after some traffic, browser timings included."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ TIMEOUT = 60
 SETTLE_S = 90.0  # how long Prometheus may take to scrape the traffic on a busy machine
 
 
-def dashboard_queries() -> list[str]:
+def dashboard_panels() -> list[dict[str, Any]]:
+    """The panels that query (rows only group them)."""
     panels = json.loads(DASHBOARD.read_text())["panels"]
-    return [target["expr"] for panel in panels for target in panel["targets"]]
+    return [panel for panel in panels if panel["type"] != "row"]
+
+
+def dashboard_queries() -> list[str]:
+    return [target["expr"] for panel in dashboard_panels() for target in panel["targets"]]
 
 
 def prom_query(prometheus: str, expr: str) -> list[dict[str, Any]]:
@@ -53,6 +59,23 @@ def _traffic(server: Sidecar, round_: int) -> None:
         f"{server.url}/v1/audio/speech", json={"model": "any", "input": "Olá"}, timeout=TIMEOUT
     )
     assert spoken.status_code == 200
+    for visit in ("first", "revisit"):  # what a page with telemetry on sends after a job
+        sent = requests.post(f"{server.url}/api/telemetry", json=browser_report(visit),
+                             timeout=TIMEOUT)
+        assert sent.status_code == 202, sent.text
+
+
+def browser_report(visit: str) -> dict[str, Any]:
+    """One job's timings as web/ui/telemetry.js builds them."""
+    return {
+        "visit": visit, "device": "wasm", "dtype": "q8", "threads": 2,
+        "caption_model": "Xenova/vit-gpt2-image-captioning",
+        "translation_model": "Xenova/nllb-200-distilled-600M",
+        "caption_load_s": 4.0 if visit == "first" else 0.6, "caption_s": 0.4,
+        "translation_load_s": 9.0 if visit == "first" else 1.2, "translation_s": 0.9,
+        "speech_wait_s": 1.1, "caption_token_s": 0.03, "translation_token_s": 0.05,
+        "error": None,
+    }
 
 
 def _wait_for(check: Callable[[], bool]) -> bool:
@@ -119,6 +142,6 @@ def test_the_scrape_configuration_reads_api_and_workers() -> None:
     datasource = yaml.safe_load(
         (REPO_ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text()
     )["datasources"][0]
-    panels = json.loads(DASHBOARD.read_text())["panels"]
+    panels = dashboard_panels()
     assert panels[0]["title"] == "Cache hit rate"
     assert {panel["datasource"]["uid"] for panel in panels} == {datasource["uid"]}

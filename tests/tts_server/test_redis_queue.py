@@ -18,7 +18,7 @@ import requests
 from tests.services import WorkerProcess, running_prometheus, running_redis, running_s3, s3_client
 from tests.sidecar_process import Sidecar
 
-from .test_monitoring import dashboard_queries, has_data, prom_query
+from .test_monitoring import browser_report, dashboard_queries, has_data, prom_query
 
 TIMEOUT = 60
 BUCKET = "legenda-audio"
@@ -185,14 +185,25 @@ def test_the_dashboard_reads_every_api_and_worker(cluster: Cluster, tmp_path: Pa
     queries = dashboard_queries()
     with running_prometheus(tmp_path / "prometheus", targets) as prom:
         _until(lambda: len(prom_query(prom, "up == 1")) == len(targets), "every target scraped")
+        for api in cluster.apis:  # browser series start with a first report: rates need two
+            _report(api)
+        _until(lambda: len(prom_query(
+            prom, "sum by (instance) (legenda_browser_stage_seconds_count) > 0")) == 2,
+            "every API's browser series scraped")
         for n, api in enumerate(cluster.apis * 2):
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"  # a hit
+            _report(api)
         _until(lambda: all(has_data(prom_query(prom, expr)) for expr in queries),
                "every dashboard query has data")
         scraped = {series["metric"]["instance"]
                    for series in prom_query(prom, "legenda_speech_jobs_total")}
         assert scraped == set(targets)
+
+
+def _report(api: Sidecar) -> None:
+    sent = requests.post(f"{api.url}/api/telemetry", json=browser_report("first"), timeout=TIMEOUT)
+    assert sent.status_code == 202, sent.text
 
 
 def test_a_job_whose_worker_dies_is_retried_then_fails_saying_why(cluster: Cluster) -> None:

@@ -86,9 +86,13 @@ def link_values(app: LegendaApp) -> dict[str, str]:
 
 
 def in_force(app: LegendaApp, key: str) -> str:
-    """A setting's value in force: from the share link, or the form for the secret key."""
+    """A setting's value in force: from the share link, or the form for the secret ones (a
+    flag's checkbox as 0 or 1)."""
     if SPECS[key].get("secret"):
-        return app.page.locator(f"#setting-{key}").input_value()
+        control = app.page.locator(f"#setting-{key}")
+        if SPECS[key]["type"] == "flag":
+            return "1" if control.is_checked() else "0"
+        return control.input_value()
     return link_values(app)[key]
 
 
