@@ -127,10 +127,9 @@ def build_debian(docker: str) -> None:
     with tempfile.TemporaryDirectory(prefix="legenda-rootfs-") as rootfs:
         run(["debootstrap", "--variant=minbase", "bookworm", rootfs, debian_mirror()],
             timeout=900)
-        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run([docker, "import", "-", DEBIAN_IMAGE], stdin=tar.stdout,
-                                  capture_output=True, text=True, timeout=600, check=False)
-        tar.wait()
+        with subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE) as tar:
+            imported = subprocess.run([docker, "import", "-", DEBIAN_IMAGE], stdin=tar.stdout,
+                                      capture_output=True, text=True, timeout=600, check=False)
         if imported.returncode != 0 or tar.returncode != 0:
             raise DockerError(f"docker import failed: {imported.stderr}")
 
@@ -182,12 +181,15 @@ def _digest(context: Path) -> str:
 
 
 def build_base(docker: str) -> str:
-    """BASE_IMAGE, rebuilt only when its inputs changed; returns its name."""
+    """BASE_IMAGE, rebuilt only when its inputs (context files, Debian image) changed;
+    returns its name."""
     build_debian(docker)
     with tempfile.TemporaryDirectory(prefix="legenda-base-") as tmp:
         context = Path(tmp)
         _base_context(context)
-        inputs = _digest(context)
+        debian_id = run([docker, "image", "inspect", "--format", "{{.Id}}", DEBIAN_IMAGE],
+                        timeout=30).stdout.strip()
+        inputs = f"{_digest(context)}-{debian_id[-12:]}"
         if image_label(docker, BASE_IMAGE, INPUTS_LABEL) == inputs:
             return BASE_IMAGE
         build(docker, context, BASE_IMAGE, labels={INPUTS_LABEL: inputs},
