@@ -113,7 +113,7 @@ def test_compose_runs_redis_api_worker_and_site_on_host_network(
     ready_health(url, logs)
     wait_for(lambda: requests.get(f"{url}/api/health", timeout=10).json()["workers"]["total"],
              120, "compose's worker on compose's redis", logs.all_logs)
-    speak(url, logs)  # enqueued by tts, said by worker, through legenda-data
+    speak(url, logs)  # enqueued by tts, said by the worker, through the legenda-data volume
     metrics_url = f"http://127.0.0.1:{env['LEGENDA_TEST_WORKER_METRICS_PORT']}/metrics"
     assert 'legenda_speech_jobs_total{result="done"} 1.0' in requests.get(
         metrics_url, timeout=10).text
