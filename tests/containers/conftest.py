@@ -38,7 +38,9 @@ def docker() -> str:
 
 @pytest.fixture(scope="session")
 def base_image(docker: str) -> str:
-    return engine.build_base(docker)
+    """The locally made base, or LEGENDA_TEST_BASE_IMAGE where images can be pulled (e.g.
+    python:3.11-slim, the Dockerfile's default)."""
+    return os.environ.get("LEGENDA_TEST_BASE_IMAGE") or engine.build_base(docker)
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +60,7 @@ def site_image(docker: str, base_image: str) -> str:
 
 @pytest.fixture(scope="session")
 def redis_image(docker: str, base_image: str) -> str:
-    return engine.build_redis_image(docker)
+    return engine.build_redis_image(docker, base_image)
 
 
 @pytest.fixture

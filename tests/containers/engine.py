@@ -213,18 +213,21 @@ def build(docker: str, context: Path, tag: str, *, target: str | None = None,
 
 
 def build_project_image(docker: str, target: str, base: str) -> str:
-    """The Dockerfile's ``target`` on ``base`` (torch from the base's find-links)."""
+    """The Dockerfile's ``target`` on ``base``; on the local base, torch comes from its
+    find-links, on another (LEGENDA_TEST_BASE_IMAGE) from the Dockerfile's default index."""
     tag = f"{TEST_PREFIX}/{target}"
-    build(docker, ROOT, tag, target=target,
-          args={"BASE_IMAGE": base, "TORCH_INDEX_URL": ""})
+    args = {"BASE_IMAGE": base} | ({"TORCH_INDEX_URL": ""} if base == BASE_IMAGE else {})
+    build(docker, ROOT, tag, target=target, args=args)
     return tag
 
 
-def build_redis_image(docker: str) -> str:
-    """Debian's redis-server in an image (redis.Dockerfile), for compose's redis service."""
+def build_redis_image(docker: str, base: str) -> str:
+    """Debian's redis-server in an image (redis.Dockerfile), for compose's redis service:
+    on the local Debian image, or on ``base`` when it is another (Debian-based) image."""
     tag = f"{TEST_PREFIX}/redis"
+    debian = DEBIAN_IMAGE if base == BASE_IMAGE else base
     build(docker, HERE, tag, dockerfile=HERE / "redis.Dockerfile",
-          args={"DEBIAN_IMAGE": DEBIAN_IMAGE})
+          args={"DEBIAN_IMAGE": debian})
     return tag
 
 
