@@ -92,7 +92,7 @@ CONTAINER_PACKAGES := debootstrap redis-server docker-compose
 test-containers: $(VENV)/.installed
 	sh scripts/install-system-deps.sh $(CONTAINER_PACKAGES)
 	command -v dockerd >/dev/null 2>&1 || sh scripts/install-system-deps.sh docker.io
-	LEGENDA_CONTAINER_TESTS=1 nice $(PY) -m pytest tests/containers -v -p no:cacheprovider
+	LEGENDA_CONTAINER_TESTS=1 nice $(PY) -m pytest tests/containers -v
 
 # Downloads the default models for offline use / self-hosting (needs internet to the model hub).
 models: $(VENV)/.installed

@@ -39,12 +39,10 @@ class DockerError(RuntimeError):
 
 
 def run(command: Sequence[str], *, timeout: float = 120, check: bool = True,
-        input_bytes: bytes | None = None, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        list(command), input=input_bytes.decode() if input_bytes else None, capture_output=True,
-        text=True, timeout=timeout, env=env, check=False,
-    )
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs a command, its output captured; DockerError with that output when it fails."""
+    result = subprocess.run(list(command), capture_output=True, text=True, timeout=timeout,
+                            env=env, check=False)
     if check and result.returncode != 0:
         raise DockerError(
             f"{' '.join(command)} exited with {result.returncode}:\n"
@@ -242,13 +240,17 @@ class Containers:
 
     def start(self, image: str, *command: str, env: dict[str, str] | None = None,
               volumes: dict[Path | str, str] | None = None, network: str = "host") -> str:
-        args = [self.docker, "run", "--detach", "--network", network,
-                "--name", f"{TEST_PREFIX}-{uuid.uuid4().hex[:12]}"]
+        name = f"{TEST_PREFIX}-{uuid.uuid4().hex[:12]}"
+        args = [self.docker, "run", "--detach", "--network", network, "--name", name]
         for key, value in (env or {}).items():
             args += ["--env", f"{key}={value}"]
         for source, target in (volumes or {}).items():
             args += ["--volume", f"{source}:{target}"]
-        container = run([*args, image, *command]).stdout.strip()
+        try:
+            container = run([*args, image, *command]).stdout.strip()
+        except DockerError:  # created but not started: no id came back, its name did
+            run([self.docker, "rm", "--force", name], check=False)
+            raise
         self.ids.append(container)
         return container
 
