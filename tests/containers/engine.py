@@ -249,7 +249,7 @@ class Containers:
         try:
             container = run([*args, image, *command]).stdout.strip()
         except DockerError:  # created but not started: no id came back, its name did
-            run([self.docker, "rm", "--force", name], check=False)
+            run([self.docker, "rm", "--force", "--volumes", name], check=False)
             raise
         self.ids.append(container)
         return container

@@ -95,7 +95,7 @@ def host_project(docker: str, sidecar_image: str, worker_image: str, site_image:
     finally:
         ids = run([compose(), *files, "ps", "-q"], env=env, check=False).stdout.split()
         if ids:
-            run([docker, "rm", "--force", *ids], check=False)
+            run([docker, "rm", "--force", "--volumes", *ids], check=False)
         run([compose(), *files, "down", "--volumes", "--remove-orphans"], env=env, check=False)
 
 
