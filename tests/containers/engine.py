@@ -83,9 +83,9 @@ def ensure_daemon(docker: str, wait_s: float = 60) -> None:
     if dockerd is None or os.geteuid() != 0:
         raise DockerError("No Docker engine answers, and dockerd cannot be started here "
                           "(it needs root and Debian's docker.io).")
-    with DOCKERD_LOG.open("ab") as log:
-        subprocess.Popen([dockerd], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
+    # Detached (its own session, re-parented when sh exits): it outlives the tests, and
+    # inherits their niceness, so its builds and containers yield to other work too.
+    run(["sh", "-c", 'setsid "$0" >> "$1" 2>&1 < /dev/null &', dockerd, str(DOCKERD_LOG)])
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if run([docker, "info"], check=False, timeout=30).returncode == 0:
