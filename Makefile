@@ -87,7 +87,7 @@ bench-real: bench-models site
 # docker.io (its dockerd is started when no engine answers; root), debootstrap for a locally made
 # base image (nothing is pulled), redis-server and docker-compose. Not part of `make test`: it
 # needs root and a Docker engine, which `make test` does not get on CI's runner (its time would
-# fit: 4-10 minutes from nothing on 2 busy cores, ~22 s once built; README, "Containers").
+# fit: 3-10 minutes from nothing on 2 busy cores, ~22 s once built; README, "Containers").
 CONTAINER_PACKAGES := debootstrap redis-server docker-compose
 test-containers: $(VENV)/.installed
 	sh scripts/install-system-deps.sh $(CONTAINER_PACKAGES)
