@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, cast
@@ -178,4 +179,6 @@ def publish_state(
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+    """Unique among live workers: containers on one host's network share its name and are all
+    pid 1, and a killed worker's name stays registered in Redis for minutes."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"

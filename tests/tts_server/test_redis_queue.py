@@ -4,7 +4,9 @@ so "in flight" is a state the tests hold, not a timing."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ import requests
 
 from tests.services import WorkerProcess, running_prometheus, running_redis, running_s3, s3_client
 from tests.sidecar_process import Sidecar
+from tts_server.job_runner import worker_name
 
 from .test_monitoring import browser_report, dashboard_queries, has_data, prom_query
 
@@ -226,3 +229,11 @@ def test_a_job_whose_worker_dies_is_retried_then_fails_saying_why(cluster: Clust
     assert failed["status"] == "failed" and failed["retried"] == 1
     assert "worker stopped while saying this" in failed["error"]
     assert "tried 2 times" in failed["error"]
+
+
+def test_worker_names_are_unique_on_one_host_and_pid() -> None:
+    """Worker containers on one host's network are all pid 1 under the host's name: RQ refuses a
+    second live worker with the same name, so each name carries a random part."""
+    names = {worker_name() for _ in range(3)}
+    assert len(names) == 3
+    assert all(name.startswith(f"{socket.gethostname()}-{os.getpid()}-") for name in names)
