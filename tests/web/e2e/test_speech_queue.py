@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import requests
 from test_speech import wait_audio, wait_speech, wait_voices
 
-from tests.services import Worker, running_redis
+from tests.services import WorkerProcess, running_redis
 from tests.sidecar_process import running_sidecar, sidecar_env
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def test_the_page_says_its_place_in_line_then_speaks(app: LegendaApp, tmp_path: 
             )
             assert app.page.locator("#speech-panel").get_attribute("data-speech") == "queued"
 
-            worker = Worker(tmp_path, env).start()
+            worker = WorkerProcess(tmp_path, env).start()
             try:
                 assert wait_speech(app, "done", "error") == "done", app.text("#speech-panel")
                 assert str(wait_audio(app)["src"]).startswith(api.url + "/api/audio/")
