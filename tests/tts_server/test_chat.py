@@ -17,6 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.model_factory import chat_model, t5_model
+from tests.model_factory.blenderbot import blenderbot_model
+from tests.model_factory.phi3 import phi3_model
 from tests.sidecar_process import Sidecar
 
 CONVERSATION = [
@@ -41,15 +43,26 @@ def ask(client: FlaskClient, model: Path | str, **body: Any) -> Any:
 
 
 def generate_reference(
-    model_dir: Path, messages: list[dict[str, str]], new_tokens: int
+    model_dir: Path, messages: list[dict[str, str]], new_tokens: int, text: str | None = None
 ) -> tuple[str, int]:
-    """What transformers' own ``generate`` answers (greedy, float32): text and token count."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """What transformers' own ``generate`` answers (greedy, float32): text and token count.
+    Causal models read ``messages`` through their chat template; encoder-decoder ones ``text``.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype="float32").eval()
-    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
-    out = model.generate(ids, max_new_tokens=new_tokens, do_sample=False)[0, ids.shape[1]:]
+    if text is None:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype="float32").eval()
+        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True,
+                                            return_tensors="pt")
+        out = model.generate(ids, attention_mask=torch.ones_like(ids),
+                             max_new_tokens=new_tokens, do_sample=False)[0, ids.shape[1]:]
+    else:  # the generation_config's beam search and lengths switched off: greedy
+        model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype="float32").eval()
+        ids = tokenizer(text, return_tensors="pt")["input_ids"]
+        out = model.generate(ids, max_new_tokens=new_tokens, do_sample=False, num_beams=1,
+                             min_length=0, no_repeat_ngram_size=0)[0, 1:]
     eos = model.generation_config.eos_token_id
     eos_ids = set(eos if isinstance(eos, list) else [eos])
     tokens = [int(t) for t in out if int(t) not in eos_ids]
@@ -83,7 +96,8 @@ def test_greedy_answer_equals_transformers_generate(
     prompt = AutoTokenizer.from_pretrained(tiny_chat).apply_chat_template(
         CONVERSATION, add_generation_prompt=True)
     assert body["usage"] == {"prompt_tokens": len(prompt), "completion_tokens": tokens,
-                             "total_tokens": len(prompt) + tokens}
+                             "total_tokens": len(prompt) + tokens,
+                             "prompt_tokens_details": {"cached_tokens": 0}}
     models = client.get("/v1/models").get_json()["data"]
     assert [(m["id"], m["loaded"], m["engine"]) for m in models] == [(str(tiny_chat), True, engine)]
     streamed = ask(client, tiny_chat, max_tokens=24, stream=True)
@@ -239,3 +253,62 @@ def test_a_client_that_disconnects_frees_its_slot(chat_sidecar: Sidecar, tiny_ch
     line = next(x for x in metrics.splitlines()
                 if x.startswith(f'legenda_chat_completion_tokens_total{{model="{tiny_chat}"}}'))
     assert float(line.split()[-1]) < 2048  # stopped early, not run to max_tokens
+
+
+def test_phi3_answers_as_generate_and_reuses_its_cache_on_the_next_turn(
+    make_app: Callable[..., Flask]
+) -> None:
+    phi3 = phi3_model()
+    client = chat_app(make_app, [phi3], chat_dtype="float32").test_client()
+    first = ask(client, phi3, max_tokens=12).get_json()
+    expected = generate_reference(phi3, CONVERSATION, 12)[0]
+    assert first["choices"][0]["message"]["content"] == expected
+    conversation = [*CONVERSATION, {"role": "assistant",
+                                    "content": first["choices"][0]["message"]["content"]},
+                    {"role": "user", "content": "E a de Portugal?"}]
+    second = ask(client, phi3, messages=conversation, max_tokens=12).get_json()
+    assert second["choices"][0]["message"]["content"] == (
+        generate_reference(phi3, conversation, 12)[0])
+    cached = second["usage"]["prompt_tokens_details"]["cached_tokens"]
+    assert first["usage"]["prompt_tokens"] <= cached < second["usage"]["prompt_tokens"]
+    assert client.get("/v1/models").get_json()["data"][0]["engine"] == "transformers"
+
+
+@pytest.mark.parametrize("family", ["blenderbot", "t5"])
+def test_encoder_decoder_chatbots_answer_as_generate(
+    make_app: Callable[..., Flask], family: str
+) -> None:
+    folder = blenderbot_model() if family == "blenderbot" else t5_model()
+    client = chat_app(make_app, [folder]).test_client()
+    messages = [{"role": "system", "content": "Be kind."},
+                {"role": "user", "content": "a dog on the beach"}]
+    # The input each family expects (tts_server/chat/prompts.py): Blenderbot the user's turn
+    # after a space, T5 the system text, a blank line and the user's turn.
+    text = " a dog on the beach" if family == "blenderbot" else "Be kind.\n\na dog on the beach"
+    answer = ask(client, folder, messages=messages, max_tokens=10).get_json()
+    expected, tokens = generate_reference(folder, messages, 10, text=text)
+    assert answer["choices"][0]["message"]["content"] == expected
+    assert answer["usage"]["completion_tokens"] == tokens
+
+
+def test_the_page_may_call_it_with_a_key_from_another_origin(
+    make_app: Callable[..., Flask], tiny_chat: Path
+) -> None:
+    key = "k" * 24
+    client = chat_app(make_app, [tiny_chat], api_keys=(key,)).test_client()
+    origin = "http://127.0.0.1:8000"
+    preflight = client.options("/v1/chat/completions", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed and "content-type" in allowed
+    assert ask(client, tiny_chat, max_tokens=2).status_code == 401
+    answer = client.post("/v1/chat/completions", headers={
+        "Origin": origin, "Authorization": f"Bearer {key}"}, json={
+        "model": str(tiny_chat), "messages": CONVERSATION, "max_tokens": 2, "stream": True})
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == origin
+    assert "Retry-After" in answer.headers["Access-Control-Expose-Headers"]
+    answer.close()

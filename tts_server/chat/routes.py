@@ -119,10 +119,13 @@ class _Answer:
         self.created = int(time.time())
         self._accounted = False
 
-    def usage(self) -> dict[str, int]:
+    def usage(self) -> dict[str, Any]:
+        """OpenAI's usage; ``cached_tokens``: prompt tokens whose keys and values were kept
+        from the conversation's last turn (not computed again)."""
         r = self.record
         return {"prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-                "total_tokens": r.prompt_tokens + r.completion_tokens}
+                "total_tokens": r.prompt_tokens + r.completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": r.reused_tokens}}
 
     def _object(self, kind: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
         return {"id": self.id, "object": kind, "created": self.created, "model": self.ask.model,
