@@ -16,7 +16,8 @@ On the Phi-3.5-mini-instruct twin (``--phi3``; real size, 3.8 B parameters, rand
 (float32 needs 15 GB and is left out on a 24 GB machine shared with other work).
 Writes bench/results/chat-server.svg (docs/performance/ keeps a copy). Run on a machine as
 quiet as you can get:
-``.venv/bin/python bench/bench_chat_server.py [--rounds 3] [--browser] [--phi3]``.
+``.venv/bin/python bench/bench_chat_server.py [--rounds 3] [--browser] [--phi3] [--seq2seq]``
+(``--seq2seq``: the encoder-decoder chatbots at real size, built on the fly).
 """
 
 from __future__ import annotations
@@ -229,6 +230,61 @@ def measure_browser(folder: Path, tokens: int) -> dict[str, float]:
             "turn 5 first token ms, no cache": figures["chat turn 5 first token ms, no cache"]}
 
 
+def seq2seq_twins(work: Path) -> dict[str, Path]:
+    """The course's encoder-decoder chatbots at their real sizes (random weights, built here in
+    seconds each): blenderbot-400M-distill, flan-t5-base, flan-t5-small and bart-base, with the
+    tiny models' tokenizers (T5's for the T5s, Blenderbot's byte-level BPE for the others) and
+    an end token no output can be, so every answer has its full length."""
+    import shutil
+
+    import torch
+    from transformers import (
+        BartConfig,
+        BartForConditionalGeneration,
+        BlenderbotConfig,
+        BlenderbotForConditionalGeneration,
+        GenerationConfig,
+        T5Config,
+        T5ForConditionalGeneration,
+    )
+
+    from tests.model_factory import t5_model
+    from tests.model_factory.blenderbot import blenderbot_model
+
+    t5 = {"d_kv": 64, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False,
+          "vocab_size": 32128, "decoder_start_token_id": 0, "pad_token_id": 0}
+    bpe = {"pad_token_id": 0, "bos_token_id": 1, "decoder_start_token_id": 1}
+    specs = {
+        "facebook/blenderbot-400M-distill": (blenderbot_model(), BlenderbotForConditionalGeneration(
+            BlenderbotConfig(vocab_size=8008, d_model=1280, encoder_layers=2, decoder_layers=12,
+                             encoder_attention_heads=32, decoder_attention_heads=32,
+                             encoder_ffn_dim=5120, decoder_ffn_dim=5120,
+                             max_position_embeddings=128, scale_embedding=True, **bpe))),
+        "google/flan-t5-base": (t5_model(), T5ForConditionalGeneration(T5Config(
+            d_model=768, d_ff=2048, num_layers=12, num_decoder_layers=12, num_heads=12, **t5))),
+        "google/flan-t5-small": (t5_model(), T5ForConditionalGeneration(T5Config(
+            d_model=512, d_ff=1024, num_layers=8, num_decoder_layers=8, num_heads=6, **t5))),
+        "facebook/bart-base": (blenderbot_model(), BartForConditionalGeneration(BartConfig(
+            vocab_size=50265, d_model=768, encoder_layers=6, decoder_layers=6,
+            encoder_attention_heads=12, decoder_attention_heads=12, encoder_ffn_dim=3072,
+            decoder_ffn_dim=3072, max_position_embeddings=1024, **bpe))),
+    }
+    folders = {}
+    for name, (tiny, model) in specs.items():
+        folder = work / name
+        shutil.copytree(tiny, folder, ignore=shutil.ignore_patterns(
+            "model.safetensors", "generation_config.json", "config.json", "onnx"))
+        model.generation_config = GenerationConfig(
+            eos_token_id=model.config.vocab_size + 1,  # never: full-length answers
+            decoder_start_token_id=model.config.decoder_start_token_id,
+            pad_token_id=model.config.pad_token_id)
+        with torch.no_grad():
+            model.save_pretrained(folder)
+        del model
+        folders[name] = folder
+    return folders
+
+
 def _row(name: str, figures: dict[str, Any], keys: list[str]) -> str:
     if "error" in figures:
         return f"  {name:34} failed: {figures['error']}"
@@ -243,6 +299,8 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also the browser's worker")
     parser.add_argument("--phi3", action="store_true", help="also the Phi-3.5-mini twin")
     parser.add_argument("--phi3-tokens", type=int, default=16)
+    parser.add_argument("--seq2seq", action="store_true",
+                        help="also blenderbot, flan-t5 and bart at real size")
     parser.add_argument("--one", nargs=7, help=argparse.SUPPRESS)  # a child process's work
     args = parser.parse_args()
     if args.one:
@@ -291,6 +349,19 @@ def main() -> None:
                   f"x{speed / LLAMA_CPP['1 thread']:.2f} / x{speed / LLAMA_CPP['2 threads']:.2f} "
                   "llama.cpp")
     rows = [(f"SmolLM2 {name}", f["tokens/s"]) for name, f in results.items() if "tokens/s" in f]
+    if args.seq2seq:
+        import tempfile
+
+        print(f"The encoder-decoder chatbots at real size (transformers float32, 2 threads, "
+              f"{args.tokens} new tokens):")
+        with tempfile.TemporaryDirectory(prefix="legenda-chat-bench-") as tmp:
+            for name, folder in seq2seq_twins(Path(tmp)).items():
+                figures = _in_fresh_process(str(folder), "transformers", "float32", "2",
+                                            str(args.tokens), str(args.rounds), "0")
+                print(_row(name, figures, ["tokens/s", "first token ms", "load s",
+                                           "weights MB", "peak RSS MB"]), flush=True)
+                if "tokens/s" in figures:
+                    rows.append((f"{name.split('/')[1]} transformers float32", figures["tokens/s"]))
     if browser:
         rows.append(("SmolLM2 browser q8, 1 wasm thread", browser["tokens/s"]))
     if args.phi3:
