@@ -46,10 +46,11 @@ QUESTIONS = [  # bench_generation.py's five turns
 ]
 # (engine, dtype, threads) measured on the SmolLM2 twin; the first is what ``auto`` picks.
 SMOLLM_ENGINES = [
-    ("onnxruntime", "int8", 1), ("onnxruntime", "int8", 2), ("onnxruntime", "float32", 2),
-    ("transformers", "float32", 2), ("transformers", "bfloat16", 2),
-    ("transformers", "int8", 2),
+    ("onnxruntime", "int8", 1), ("onnxruntime", "int8", 2), ("onnxruntime", "float32", 1),
+    ("transformers", "float32", 1), ("transformers", "float32", 2),
+    ("transformers", "bfloat16", 1), ("transformers", "int8", 1),
 ]
+TURN_ENGINES = [("onnxruntime", "int8", 1), ("transformers", "float32", 1)]
 PHI3_ENGINES = [("transformers", "bfloat16", 2), ("transformers", "int8", 2)]
 LLAMA_CPP = {"1 thread": 67.0, "2 threads": 111.0}  # llama.cpp q8_0, measured for issue 15
 BROWSER_DOCUMENTED = 23.5  # docs/performance.md, the browser's q8 on one wasm thread
@@ -77,55 +78,92 @@ def _speed(record: Any) -> float:
     return (len(record.token_times) / sum(record.token_times)) if record.token_times else 0.0
 
 
-def measure_one(folder: str, engine: str, dtype: str, threads: int, tokens: int, rounds: int,
-                turns: bool) -> dict[str, Any]:
-    """One engine in this process: load, ``rounds`` answers, and (``turns``) the five-turn
-    chat with and without the reused cache."""
-    from dataclasses import replace
+QUESTION = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTIONS[0]}]
 
-    import torch
+
+def _load(folder: str, engine: str, dtype: str, threads: int) -> Any:
+    """A ModelCache holding ``folder`` with this engine, dtype and onnxruntime threads."""
+    from dataclasses import replace
 
     from tts_server.chat.models import ModelCache
     from tts_server.config import Config
 
-    torch.set_num_threads(threads)
     config = replace(Config(), chat_models=(folder,), chat_engine=engine, chat_dtype=dtype,
                      chat_threads=threads, chat_memory_mb=20_000)
-    cache = ModelCache(config)
+    return ModelCache(config)
+
+
+def _answer(model: Any, threads: int, tokens: int) -> Any:
+    """One answer to QUESTION read whole (no reused cache); its Generation record."""
+    import torch
+
+    torch.set_num_threads(threads)
+    model.saved.clear()
+    return _turn(model, QUESTION, tokens)[1]
+
+
+def measure_one(folder: str, engine: str, dtype: str, threads: int, tokens: int,
+                rounds: int) -> dict[str, Any]:
+    """One engine alone in this process: load time, memory, and ``rounds`` answers."""
     started = time.perf_counter()
-    figures: dict[str, Any] = {}
+    cache = _load(folder, engine, dtype, threads)
     with cache.use(folder) as model:
-        figures["load s"] = time.perf_counter() - started
-        figures["weights MB"] = model.engine.bytes / 2**20
-        question = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": QUESTIONS[0]}]
-        ttfts, speeds = [], []
-        for _ in range(rounds):
-            model.saved.clear()  # each round reads its prompt whole
-            _, record = _turn(model, question, tokens)
-            ttfts.append(record.first_token_s * 1000)
-            speeds.append(_speed(record))
-        figures["first token ms"] = statistics.median(ttfts)
-        figures["tokens/s"] = statistics.median(speeds)
-        figures["prompt tokens"] = record.prompt_tokens
-        if turns:
-            for reuse in (True, False):
-                messages = [{"role": "system", "content": SYSTEM}]
-                model.saved.clear()
-                firsts = []
-                for q in QUESTIONS:
-                    messages.append({"role": "user", "content": q})
-                    if not reuse:
-                        model.saved.clear()
-                    answer, record = _turn(model, messages, tokens)
-                    messages.append({"role": "assistant", "content": answer})
-                    firsts.append(record.first_token_s * 1000)
-                key = "cache" if reuse else "no cache"
-                figures[f"turn 1 first token ms, {key}"] = firsts[0]
-                figures[f"turn 5 first token ms, {key}"] = firsts[-1]
-                figures[f"turn 5 prompt tokens, {key}"] = record.prompt_tokens
+        figures: dict[str, Any] = {"load s": time.perf_counter() - started,
+                                   "weights MB": model.engine.bytes / 2**20}
+        records = [_answer(model, threads, tokens) for _ in range(rounds)]
+    figures["first token ms"] = statistics.median(r.first_token_s * 1000 for r in records)
+    figures["tokens/s"] = statistics.median(_speed(r) for r in records)
     figures["peak RSS MB"] = _peak_rss_mb()
     return figures
+
+
+def measure_alternated(folder: str, configs: list[tuple[str, str, int]], tokens: int,
+                       rounds: int) -> dict[str, dict[str, float]]:
+    """Every engine loaded in this process, then their answers alternated round by round
+    (A B C A B C...), so each meets the same load of a shared machine."""
+    loaded = {}
+    for engine, dtype, threads in configs:
+        cache = _load(folder, engine, dtype, threads)
+        loaded[_name(engine, dtype, threads)] = (cache, cache._get(folder), threads)
+    taken: dict[str, list[Any]] = {name: [] for name in loaded}
+    for _ in range(rounds):
+        for name, (_, model, threads) in loaded.items():
+            taken[name].append(_answer(model, threads, tokens))
+    return {name: {"tokens/s": statistics.median(_speed(r) for r in records),
+                   "first token ms": statistics.median(r.first_token_s * 1000 for r in records),
+                   "prompt tokens": records[0].prompt_tokens}
+            for name, records in taken.items()}
+
+
+def measure_turns(folder: str, engine: str, dtype: str, threads: int,
+                  tokens: int) -> dict[str, float]:
+    """The five-turn chat with the reused key/value cache and without (the whole history read
+    again each turn): each turn's time to first token."""
+    import torch
+
+    torch.set_num_threads(threads)
+    figures: dict[str, float] = {}
+    with _load(folder, engine, dtype, threads).use(folder) as model:
+        for reuse in (True, False):
+            messages = [{"role": "system", "content": SYSTEM}]
+            model.saved.clear()
+            firsts = []
+            for question in QUESTIONS:
+                messages.append({"role": "user", "content": question})
+                if not reuse:
+                    model.saved.clear()
+                answer, record = _turn(model, messages, tokens)
+                messages.append({"role": "assistant", "content": answer})
+                firsts.append(record.first_token_s * 1000)
+            key = "cache" if reuse else "no cache"
+            figures[f"turn 1 first token ms, {key}"] = firsts[0]
+            figures[f"turn 5 first token ms, {key}"] = firsts[-1]
+            figures["turn 5 prompt tokens"] = record.prompt_tokens
+    return figures
+
+
+def _name(engine: str, dtype: str, threads: int) -> str:
+    return f"{engine} {dtype}, {threads} thread{'s' * (threads > 1)}"
 
 
 def _peak_rss_mb() -> float:
@@ -292,6 +330,75 @@ def _row(name: str, figures: dict[str, Any], keys: list[str]) -> str:
     return f"  {name:34} " + "   ".join(cells)
 
 
+def _smollm(args: argparse.Namespace, smol: Path) -> tuple[dict[str, Any], list[Any]]:
+    print(f"Chat server benchmark, SmolLM2-135M twin, greedy, {args.tokens} new tokens, "
+          f"medians of {args.rounds} alternated rounds, load average {os.getloadavg()[0]:.1f}:")
+    speeds = measure_alternated(str(smol), SMOLLM_ENGINES, args.tokens, args.rounds)
+    for name, figures in speeds.items():
+        print(_row(name, figures, ["tokens/s", "first token ms"]), flush=True)
+    print("  alone in a fresh process (load, memory; one 8-token answer):")
+    for engine, dtype, threads in SMOLLM_ENGINES:
+        if threads == 1:
+            alone = _in_fresh_process(str(smol), engine, dtype, "1", "8", "1")
+            print(_row(f"  {engine} {dtype}", alone, ["load s", "weights MB", "peak RSS MB"]),
+                  flush=True)
+    http = measure_http(smol, args.tokens, args.rounds)
+    print(f"  HTTP + openai SDK, streamed ({http['engine']}, the default): first piece "
+          f"{http['first piece ms']:.0f} ms, {http['tokens/s']:.1f} tokens/s", flush=True)
+    print("  five turns, first token with / without the reused cache (ms):")
+    for engine, dtype, threads in TURN_ENGINES:
+        turns = measure_turns(str(smol), engine, dtype, threads, args.tokens)
+        cached = turns["turn 5 first token ms, cache"]
+        uncached = turns["turn 5 first token ms, no cache"]
+        print(f"    {_name(engine, dtype, threads):32} turn 1 "
+              f"{turns['turn 1 first token ms, cache']:.0f} / "
+              f"{turns['turn 1 first token ms, no cache']:.0f}, turn 5 {cached:.0f} / "
+              f"{uncached:.0f} (x{uncached / cached:.1f}; turn 5's prompt "
+              f"{turns['turn 5 prompt tokens']:.0f} tokens)", flush=True)
+    rows = [(f"SmolLM2 {name}", f["tokens/s"]) for name, f in speeds.items()]
+    return speeds, rows
+
+
+def _compare(speeds: dict[str, Any], browser: dict[str, float] | None) -> None:
+    reference = browser["tokens/s"] if browser else BROWSER_DOCUMENTED
+    print(f"  vs the browser ({reference:.1f} tokens/s"
+          f"{'' if browser else ', docs/performance.md'}) and llama.cpp q8_0 "
+          f"({LLAMA_CPP['1 thread']:.0f} / {LLAMA_CPP['2 threads']:.0f} on 1 / 2 threads):")
+    for name, figures in speeds.items():
+        speed = figures["tokens/s"]
+        print(f"    {name:32} x{speed / reference:.2f} the browser, "
+              f"x{speed / LLAMA_CPP['1 thread']:.2f} / x{speed / LLAMA_CPP['2 threads']:.2f} "
+              "llama.cpp")
+
+
+def _seq2seq(args: argparse.Namespace, rows: list[Any]) -> None:
+    import tempfile
+
+    print(f"The encoder-decoder chatbots at real size (transformers float32, 1 thread, "
+          f"{args.tokens} new tokens, alone in a fresh process):")
+    with tempfile.TemporaryDirectory(prefix="legenda-chat-bench-") as tmp:
+        for name, folder in seq2seq_twins(Path(tmp)).items():
+            figures = _in_fresh_process(str(folder), "transformers", "float32", "1",
+                                        str(args.tokens), "1")
+            print(_row(name, figures, ["tokens/s", "first token ms", "load s", "weights MB",
+                                       "peak RSS MB"]), flush=True)
+            if "tokens/s" in figures:
+                rows.append((f"{name.split('/')[1]} transformers float32", figures["tokens/s"]))
+
+
+def _phi3(args: argparse.Namespace, rows: list[Any]) -> None:
+    phi3 = _twin("phi3")
+    print(f"Phi-3.5-mini twin (3.8 B), greedy, {args.phi3_tokens} new tokens, one answer, "
+          "alone in a fresh process:")
+    for engine, dtype, threads in PHI3_ENGINES:
+        figures = _in_fresh_process(str(phi3), engine, dtype, str(threads),
+                                    str(args.phi3_tokens), "1")
+        print(_row(_name(engine, dtype, threads), figures, [
+            "tokens/s", "first token ms", "load s", "weights MB", "peak RSS MB"]), flush=True)
+        if "tokens/s" in figures:
+            rows.append((f"Phi-3.5-mini {engine} {dtype}", figures["tokens/s"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=64, help="new tokens per answer")
@@ -301,36 +408,15 @@ def main() -> None:
     parser.add_argument("--phi3-tokens", type=int, default=16)
     parser.add_argument("--seq2seq", action="store_true",
                         help="also blenderbot, flan-t5 and bart at real size")
-    parser.add_argument("--one", nargs=7, help=argparse.SUPPRESS)  # a child process's work
+    parser.add_argument("--one", nargs=6, help=argparse.SUPPRESS)  # a child process's work
     args = parser.parse_args()
     if args.one:
-        folder, engine, dtype, threads, tokens, rounds, turns = args.one
+        folder, engine, dtype, threads, tokens, rounds = args.one
         print(json.dumps(measure_one(folder, engine, dtype, int(threads), int(tokens),
-                                     int(rounds), turns == "1")))
+                                     int(rounds))))
         return
     smol = _twin("chat")
-    print(f"Chat server benchmark, SmolLM2-135M twin, greedy, {args.tokens} new tokens, "
-          f"medians of {args.rounds}, machine load {os.getloadavg()[0]:.1f}:")
-    results: dict[str, dict[str, Any]] = {}
-    for engine, dtype, threads in SMOLLM_ENGINES:
-        turns = (engine, dtype) in {("onnxruntime", "int8"), ("transformers", "float32")}
-        name = f"{engine} {dtype}, {threads} thread{'s' * (threads > 1)}"
-        results[name] = _in_fresh_process(str(smol), engine, dtype, str(threads),
-                                          str(args.tokens), str(args.rounds),
-                                          "1" if turns and threads == 2 else "0")
-        print(_row(name, results[name], ["tokens/s", "first token ms", "load s", "peak RSS MB"]),
-              flush=True)
-    http = measure_http(smol, args.tokens, args.rounds)
-    print(f"  HTTP + openai SDK, streamed ({http['engine']}): first piece "
-          f"{http['first piece ms']:.0f} ms, {http['tokens/s']:.1f} tokens/s", flush=True)
-    print("  turn 5 with / without the reused cache (first token ms):")
-    for name, figures in results.items():
-        if "turn 5 first token ms, cache" in figures:
-            cached = figures["turn 5 first token ms, cache"]
-            uncached = figures["turn 5 first token ms, no cache"]
-            print(f"    {name:32} turn 1 {figures['turn 1 first token ms, cache']:.0f}, turn 5 "
-                  f"{cached:.0f} / {uncached:.0f} (x{uncached / cached:.1f}; turn 5 prompt "
-                  f"{figures['turn 5 prompt tokens, no cache']} tokens)")
+    speeds, rows = _smollm(args, smol)
     browser = None
     if args.browser:
         browser = measure_browser(smol, args.tokens)
@@ -338,43 +424,12 @@ def main() -> None:
               f" first token {browser['first token ms']:.0f} ms, turn 5 "
               f"{browser['turn 5 first token ms, cache']:.0f} / "
               f"{browser['turn 5 first token ms, no cache']:.0f} ms", flush=True)
-    reference = browser["tokens/s"] if browser else BROWSER_DOCUMENTED
-    print(f"  vs the browser ({reference:.1f} tokens/s"
-          f"{'' if browser else ', docs/performance.md'}) and llama.cpp q8_0 "
-          f"({LLAMA_CPP['1 thread']:.0f} / {LLAMA_CPP['2 threads']:.0f}):")
-    for name, figures in results.items():
-        if "tokens/s" in figures:
-            speed = figures["tokens/s"]
-            print(f"    {name:32} x{speed / reference:.2f} the browser, "
-                  f"x{speed / LLAMA_CPP['1 thread']:.2f} / x{speed / LLAMA_CPP['2 threads']:.2f} "
-                  "llama.cpp")
-    rows = [(f"SmolLM2 {name}", f["tokens/s"]) for name, f in results.items() if "tokens/s" in f]
-    if args.seq2seq:
-        import tempfile
-
-        print(f"The encoder-decoder chatbots at real size (transformers float32, 2 threads, "
-              f"{args.tokens} new tokens):")
-        with tempfile.TemporaryDirectory(prefix="legenda-chat-bench-") as tmp:
-            for name, folder in seq2seq_twins(Path(tmp)).items():
-                figures = _in_fresh_process(str(folder), "transformers", "float32", "2",
-                                            str(args.tokens), str(args.rounds), "0")
-                print(_row(name, figures, ["tokens/s", "first token ms", "load s",
-                                           "weights MB", "peak RSS MB"]), flush=True)
-                if "tokens/s" in figures:
-                    rows.append((f"{name.split('/')[1]} transformers float32", figures["tokens/s"]))
-    if browser:
         rows.append(("SmolLM2 browser q8, 1 wasm thread", browser["tokens/s"]))
+    _compare(speeds, browser)
+    if args.seq2seq:
+        _seq2seq(args, rows)
     if args.phi3:
-        phi3 = _twin("phi3")
-        print(f"Phi-3.5-mini twin (3.8 B), greedy, {args.phi3_tokens} new tokens, one round:")
-        for engine, dtype, threads in PHI3_ENGINES:
-            name = f"{engine} {dtype}, {threads} threads"
-            figures = _in_fresh_process(str(phi3), engine, dtype, str(threads),
-                                        str(args.phi3_tokens), "1", "0")
-            print(_row(name, figures, ["tokens/s", "first token ms", "load s", "weights MB",
-                                       "peak RSS MB"]), flush=True)
-            if "tokens/s" in figures:
-                rows.append((f"Phi-3.5-mini {engine} {dtype}", figures["tokens/s"]))
+        _phi3(args, rows)
     from bench.svg_plot import bar_chart
 
     chart = bar_chart(ROOT / "bench" / "results" / "chat-server.svg",
