@@ -16,9 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.model_factory import chat_model, t5_model
-from tests.model_factory.blenderbot import blenderbot_model
-from tests.model_factory.phi3 import phi3_model
+from tests.model_factory import blenderbot_model, chat_model, phi3_model, t5_model
 from tests.sidecar_process import Sidecar
 
 CONVERSATION = [
