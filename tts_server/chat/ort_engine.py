@@ -10,6 +10,7 @@ between steps (IO binding: nothing is copied into numpy but the last logits).
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ PAST, PRESENT = "past_key_values.", "present."
 def onnx_choice(info: ModelInfo, dtype: str) -> tuple[str, Path] | None:
     """(dtype, file) this engine would load for ``dtype`` (auto: the first file present), or
     None when the model has no such file (or is not decoder-only)."""
-    if info.encoder_decoder:
+    if info.encoder_decoder or importlib.util.find_spec("onnxruntime") is None:
         return None
     for choice in AUTO_ORDER if dtype == "auto" else (dtype,):
         name = ONNX_FILES.get(choice)
