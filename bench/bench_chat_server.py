@@ -23,13 +23,16 @@ quiet as you can get:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ SMOLLM_ENGINES = [
 TURN_ENGINES = [("onnxruntime", "int8", 1), ("transformers", "float32", 1)]
 PHI3_ENGINES = [("transformers", "bfloat16", 2), ("transformers", "int8", 2)]
 LLAMA_CPP = {"1 thread": 67.0, "2 threads": 111.0}  # llama.cpp q8_0, measured for issue 15
+BROWSER = "browser: Transformers.js q8, 1 wasm thread"
 BROWSER_DOCUMENTED = 23.5  # docs/performance.md, the browser's q8 on one wasm thread
 
 
@@ -118,21 +122,29 @@ def measure_one(folder: str, engine: str, dtype: str, threads: int, tokens: int,
 
 
 def measure_alternated(folder: str, configs: list[tuple[str, str, int]], tokens: int,
-                       rounds: int) -> dict[str, dict[str, float]]:
+                       rounds: int, browser: Callable[[], dict[str, float]] | None = None,
+                       ) -> dict[str, dict[str, float]]:
     """Every engine loaded in this process, then their answers alternated round by round
-    (A B C A B C...), so each meets the same load of a shared machine."""
+    (A B C A B C...), so each meets the same load of a shared machine; ``browser`` (one
+    answer in the browser) takes its turn first in each round."""
     loaded = {}
     for engine, dtype, threads in configs:
         cache = _load(folder, engine, dtype, threads)
         loaded[_name(engine, dtype, threads)] = (cache, cache._get(folder), threads)
     taken: dict[str, list[Any]] = {name: [] for name in loaded}
+    in_browser: list[dict[str, float]] = []
     for _ in range(rounds):
+        if browser is not None:
+            in_browser.append(browser())
         for name, (_, model, threads) in loaded.items():
             taken[name].append(_answer(model, threads, tokens))
-    return {name: {"tokens/s": statistics.median(_speed(r) for r in records),
-                   "first token ms": statistics.median(r.first_token_s * 1000 for r in records),
-                   "prompt tokens": records[0].prompt_tokens}
-            for name, records in taken.items()}
+    figures = {name: {"tokens/s": statistics.median(_speed(r) for r in records),
+                      "first token ms": statistics.median(r.first_token_s * 1000 for r in records)}
+               for name, records in taken.items()}
+    if in_browser:
+        figures[BROWSER] = {key: statistics.median(b[key] for b in in_browser)
+                            for key in ("tokens/s", "first token ms")}
+    return figures
 
 
 def measure_turns(folder: str, engine: str, dtype: str, threads: int,
@@ -159,6 +171,8 @@ def measure_turns(folder: str, engine: str, dtype: str, threads: int,
             figures[f"turn 1 first token ms, {key}"] = firsts[0]
             figures[f"turn 5 first token ms, {key}"] = firsts[-1]
             figures["turn 5 prompt tokens"] = record.prompt_tokens
+            if reuse:  # a twin's random answers may not tokenize back to the ids it wrote
+                figures["turn 5 reused tokens"] = record.reused_tokens
     return figures
 
 
@@ -187,8 +201,6 @@ def _in_fresh_process(*args: str) -> dict[str, Any]:
 
 def measure_http(folder: Path, tokens: int, rounds: int) -> dict[str, float]:
     """The default engine through ``python -m tts_server`` and the openai SDK, streamed."""
-    import tempfile
-
     from openai import OpenAI
 
     from tests.sidecar_process import Sidecar
@@ -227,10 +239,11 @@ def measure_http(folder: Path, tokens: int, rounds: int) -> dict[str, float]:
             "first piece ms": statistics.median(ttfts), "tokens/s": statistics.median(speeds)}
 
 
-def measure_browser(folder: Path, tokens: int) -> dict[str, float]:
-    """bench_generation.py's round (the product worker in Chromium, q8) on the same twin."""
-    import tempfile
-
+@contextlib.contextmanager
+def browser_worker(folder: Path) -> Iterator[Any]:
+    """The product worker (web/worker.js: Pyodide, Transformers.js, ONNX Runtime Web, q8, one
+    wasm thread) in headless Chromium, with the twin loaded; yields the page (see
+    bench_generation.py, whose harness this reuses)."""
     from playwright.sync_api import sync_playwright
 
     from bench import bench_generation as browser_bench
@@ -240,7 +253,6 @@ def measure_browser(folder: Path, tokens: int) -> dict[str, float]:
     from tests.model_factory import link_models, t5_model
 
     settings = playwright_settings()
-    chat = f"{folder.parent.name}/{folder.name}"
     prefix = browser_bench.PREFIX
     with tempfile.TemporaryDirectory(prefix="legenda-chat-bench-") as tmp:
         work = Path(tmp)
@@ -256,16 +268,45 @@ def measure_browser(folder: Path, tokens: int) -> dict[str, float]:
                 browser = playwright.chromium.launch(executable_path=settings.CHROMIUM_PATH,
                                                      args=settings.CHROMIUM_ARGS)
                 page = browser.new_page()
-                figures = browser_bench._round(
-                    page, f"http://127.0.0.1:{server.server_port}", "q8", tokens, chat)
+                page.goto(f"http://127.0.0.1:{server.server_port}/bench/harness.html")
+                page.evaluate(f"start('{prefix}worker.js')")
+                config = {"remote_models": "0", "models": "models/", "dtype": "q8"}
+                page.evaluate("(c) => send({type: 'init', config: c})", config)
+                page.wait_for_function("window.msgs.some(m => m.stage === 'ready')",
+                                       timeout=300_000)
+                _browser_answer(page, folder, 2)  # loads the model
+                yield page
                 browser.close()
         finally:
             server.shutdown()
-    short = folder.name
-    return {"first token ms": figures[f"generate {short}: first token ms"],
-            "tokens/s": figures[f"generate {short}: tokens/s"],
-            "turn 5 first token ms, cache": figures["chat turn 5 first token ms, cache"],
-            "turn 5 first token ms, no cache": figures["chat turn 5 first token ms, no cache"]}
+
+
+def _browser_answer(page: Any, folder: Path, tokens: int) -> dict[str, float]:
+    """One chat answer to QUESTION in the browser, its cache reset first (the prompt read
+    whole, as the server's rounds do): the worker's time to first token and tokens/s."""
+    from bench import bench_generation as browser_bench
+
+    page.evaluate("send({type: 'reset'})")
+    job = f"answer-{time.monotonic_ns()}"
+    result = browser_bench._job(page, {
+        "type": "chat", "jobId": job, "model": f"{folder.parent.name}/{folder.name}",
+        "message": QUESTIONS[0], "system": SYSTEM, "reuseCache": False,
+        "params": {**browser_bench.GREEDY, "max_new_tokens": str(tokens)},
+    })
+    figures = browser_bench._figures(result)
+    return {"first token ms": figures["ttft"], "tokens/s": figures["tokens/s"]}
+
+
+def browser_turns(page: Any, folder: Path, tokens: int) -> dict[str, float]:
+    from bench import bench_generation as browser_bench
+
+    chat = f"{folder.parent.name}/{folder.name}"
+    cached, _ = browser_bench._chat(page, "cached", True, tokens, chat)
+    uncached, _ = browser_bench._chat(page, "uncached", False, tokens, chat)
+    return {"turn 1 first token ms, cache": cached[0],
+            "turn 1 first token ms, no cache": uncached[0],
+            "turn 5 first token ms, cache": cached[-1],
+            "turn 5 first token ms, no cache": uncached[-1]}
 
 
 def seq2seq_twins(work: Path) -> dict[str, Path]:
@@ -333,9 +374,20 @@ def _row(name: str, figures: dict[str, Any], keys: list[str]) -> str:
 def _smollm(args: argparse.Namespace, smol: Path) -> tuple[dict[str, Any], list[Any]]:
     print(f"Chat server benchmark, SmolLM2-135M twin, greedy, {args.tokens} new tokens, "
           f"medians of {args.rounds} alternated rounds, load average {os.getloadavg()[0]:.1f}:")
-    speeds = measure_alternated(str(smol), SMOLLM_ENGINES, args.tokens, args.rounds)
-    for name, figures in speeds.items():
-        print(_row(name, figures, ["tokens/s", "first token ms"]), flush=True)
+    with contextlib.ExitStack() as stack:
+        page = stack.enter_context(browser_worker(smol)) if args.browser else None
+        ask_browser = (lambda: _browser_answer(page, smol, args.tokens)) if page else None
+        speeds = measure_alternated(str(smol), SMOLLM_ENGINES, args.tokens, args.rounds,
+                                    ask_browser)
+        for name, figures in speeds.items():
+            print(_row(name, figures, ["tokens/s", "first token ms"]), flush=True)
+        if page is not None:
+            turns = browser_turns(page, smol, args.tokens)
+            print(f"  browser, five turns: turn 1 {turns['turn 1 first token ms, cache']:.0f} / "
+                  f"{turns['turn 1 first token ms, no cache']:.0f}, turn 5 "
+                  f"{turns['turn 5 first token ms, cache']:.0f} / "
+                  f"{turns['turn 5 first token ms, no cache']:.0f} ms (with / without the "
+                  "reused cache)", flush=True)
     print("  alone in a fresh process (load, memory; one 8-token answer):")
     for engine, dtype, threads in SMOLLM_ENGINES:
         if threads == 1:
@@ -354,15 +406,17 @@ def _smollm(args: argparse.Namespace, smol: Path) -> tuple[dict[str, Any], list[
               f"{turns['turn 1 first token ms, cache']:.0f} / "
               f"{turns['turn 1 first token ms, no cache']:.0f}, turn 5 {cached:.0f} / "
               f"{uncached:.0f} (x{uncached / cached:.1f}; turn 5's prompt "
-              f"{turns['turn 5 prompt tokens']:.0f} tokens)", flush=True)
+              f"{turns['turn 5 prompt tokens']:.0f} tokens, "
+              f"{turns['turn 5 reused tokens']:.0f} reused)", flush=True)
     rows = [(f"SmolLM2 {name}", f["tokens/s"]) for name, f in speeds.items()]
     return speeds, rows
 
 
-def _compare(speeds: dict[str, Any], browser: dict[str, float] | None) -> None:
+def _compare(speeds: dict[str, Any]) -> None:
+    browser = speeds.get(BROWSER)
     reference = browser["tokens/s"] if browser else BROWSER_DOCUMENTED
     print(f"  vs the browser ({reference:.1f} tokens/s"
-          f"{'' if browser else ', docs/performance.md'}) and llama.cpp q8_0 "
+          f"{', same rounds' if browser else ', docs/performance.md'}) and llama.cpp q8_0 "
           f"({LLAMA_CPP['1 thread']:.0f} / {LLAMA_CPP['2 threads']:.0f} on 1 / 2 threads):")
     for name, figures in speeds.items():
         speed = figures["tokens/s"]
@@ -372,8 +426,6 @@ def _compare(speeds: dict[str, Any], browser: dict[str, float] | None) -> None:
 
 
 def _seq2seq(args: argparse.Namespace, rows: list[Any]) -> None:
-    import tempfile
-
     print(f"The encoder-decoder chatbots at real size (transformers float32, 1 thread, "
           f"{args.tokens} new tokens, alone in a fresh process):")
     with tempfile.TemporaryDirectory(prefix="legenda-chat-bench-") as tmp:
@@ -417,15 +469,7 @@ def main() -> None:
         return
     smol = _twin("chat")
     speeds, rows = _smollm(args, smol)
-    browser = None
-    if args.browser:
-        browser = measure_browser(smol, args.tokens)
-        print(f"  browser (Transformers.js q8, 1 wasm thread): {browser['tokens/s']:.1f} tokens/s,"
-              f" first token {browser['first token ms']:.0f} ms, turn 5 "
-              f"{browser['turn 5 first token ms, cache']:.0f} / "
-              f"{browser['turn 5 first token ms, no cache']:.0f} ms", flush=True)
-        rows.append(("SmolLM2 browser q8, 1 wasm thread", browser["tokens/s"]))
-    _compare(speeds, browser)
+    _compare(speeds)
     if args.seq2seq:
         _seq2seq(args, rows)
     if args.phi3:
