@@ -327,3 +327,17 @@ def test_chat_settings_are_read_from_the_environment() -> None:
     for name, value in (("CHAT_ENGINE", "vllm"), ("CHAT_DTYPE", "int4"), ("CHAT_SLOTS", "0")):
         with pytest.raises(ConfigError, match=f"LEGENDA_{name}"):
             load_config({f"LEGENDA_{name}": value})
+
+
+@pytest.mark.parametrize(("engine", "dtype"), [("transformers", "bfloat16"),
+                                               ("transformers", "int8"), ("auto", "auto")])
+def test_each_dtype_answers(make_app: Callable[..., Flask], tiny_chat: Path, engine: str,
+                            dtype: str) -> None:
+    client = chat_app(make_app, [tiny_chat], chat_engine=engine, chat_dtype=dtype).test_client()
+    answer = ask(client, tiny_chat, max_tokens=6)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["usage"]["completion_tokens"] == 6
+    loaded = client.get("/v1/models").get_json()["data"][0]
+    # auto on a CPU: the q8 file the browser loads, through onnxruntime.
+    assert (loaded["engine"], loaded["dtype"]) == (
+        ("onnxruntime", "int8") if engine == "auto" else (engine, dtype))

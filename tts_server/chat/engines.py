@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -177,13 +178,19 @@ def quantize_linears(model: Any) -> None:
     linear = torch.nn.Linear
     # Only the parents are listed: a list of every module would keep each float32 copy alive.
     parents = [m for m in model.modules() if any(isinstance(c, linear) for c in m.children())]
-    for parent in parents:
-        for name in [n for n, c in parent.named_children() if isinstance(c, linear)]:
-            holder = torch.nn.Sequential(getattr(parent, name).float())
-            quantized = torch.ao.quantization.quantize_dynamic(
-                holder, {linear}, dtype=torch.qint8, inplace=True)
-            setattr(parent, name, quantized[0])
-            del holder, quantized
+    with warnings.catch_warnings():
+        # torch.ao.quantization warns that it moves to torchao (not installed); it works in
+        # torch 2.13 (as Bark's int8, tts_server/engines/bark.py).
+        warnings.filterwarnings("ignore", ".*deprecated.*", DeprecationWarning)
+        warnings.filterwarnings("ignore", ".*deprecated.*", UserWarning)
+        from torch.ao.quantization import quantize_dynamic
+
+        for parent in parents:
+            for name in [n for n, c in parent.named_children() if isinstance(c, linear)]:
+                holder = torch.nn.Sequential(getattr(parent, name).float())
+                quantized = quantize_dynamic(holder, {linear}, dtype=torch.qint8, inplace=True)
+                setattr(parent, name, quantized[0])
+                del holder, quantized
     model.float()
 
 
