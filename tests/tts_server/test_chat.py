@@ -151,6 +151,10 @@ def test_errors_have_openai_shape(make_app: Callable[..., Flask], tiny_chat: Pat
     assert str(empty) in unavailable["message"] and unavailable["type"] == "server_error"
     not_json = client.post("/v1/chat/completions", data="{}", content_type="text/plain")
     assert not_json.status_code == 415 and "type" in not_json.get_json()["error"]
+    huge = client.post("/v1/chat/completions", json={
+        "model": str(tiny_chat), "messages": [{"role": "user", "content": "a" * 200_000}]})
+    assert huge.status_code == 413
+    assert huge.get_json()["error"]["type"] == "invalid_request_error"
 
 
 def test_least_recently_used_model_is_unloaded_to_fit_the_budget(

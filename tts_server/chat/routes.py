@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
+from werkzeug.exceptions import HTTPException
 
 from ..api import read_json_object
 from ..errors import ApiError, error_response
@@ -41,6 +42,18 @@ def openai_error(error: ApiError) -> Response:
     """OpenAI's error shape: ``{"error": {"message", "type", "code"}}``."""
     error.details.setdefault("type", _TYPES.get(error.status, "server_error"))
     return error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def openai_http_error(error: HTTPException) -> Response:
+    """Werkzeug's own errors on these routes (a body over the size limit, a wrong method), in
+    OpenAI's shape too."""
+    status = error.code or 500
+    message = ("The request body is larger than this server accepts (a very long "
+               "conversation: send its last turns)." if status == 413
+               else error.description or "The request failed.")
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return openai_error(ApiError(status, f"http_{status}", message, headers=headers))
 
 
 def chat() -> ChatService:
