@@ -10,6 +10,7 @@ next turn of that conversation only computes its new tokens.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +34,7 @@ from .files import ModelUnavailable, onnx_bytes
 from .ort_engine import load_ort, onnx_choice
 
 MB = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def read_info(model_id: str) -> ModelInfo:
@@ -42,10 +44,12 @@ def read_info(model_id: str) -> ModelInfo:
     try:
         config = AutoConfig.from_pretrained(model_id)
         tokenizer = AutoTokenizer.from_pretrained(model_id)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError):
+        log.warning("chat model %s cannot be read", model_id, exc_info=True)  # paths: log only
         raise ModelUnavailable(
-            f"The chat model {model_id} cannot be loaded: it is neither a folder here nor in "
-            f"the model cache, and the hub cannot be reached or does not have it ({error})."
+            f"The chat model {model_id} cannot be loaded: it is neither a model folder here nor "
+            "in the model cache, and the hub cannot be reached or does not have it (the "
+            "server's log says more)."
         ) from None
     try:
         eos = GenerationConfig.from_pretrained(model_id).eos_token_id
