@@ -695,3 +695,43 @@ def test_cached_model_builds_once_and_never_keeps_a_failed_build(
     assert not other.exists()
     assert cache.cached_model("org/other", corpus, build) == other
     assert len(calls) == 2
+
+
+# --- the chat server's tiny models: Phi-3.5-mini and Blenderbot layouts ----------------------
+
+
+def test_phi3_has_phi_3_5_mini_s_layout_template_and_end_tokens() -> None:
+    from transformers import AutoTokenizer
+
+    from tests.model_factory import phi3_model
+    from tests.model_factory.phi3 import CHAT_TEMPLATE, END_TOKENS
+
+    folder = phi3_model()
+    for name in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+                 "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"):
+        assert (folder / name).is_file(), name
+    assert not (folder / "chat_template.jinja").exists()  # in tokenizer_config.json, as the hub
+    assert _json(folder / "tokenizer_config.json")["chat_template"] == CHAT_TEMPLATE
+    config = _json(folder / "config.json")
+    assert config["model_type"] == "phi3" and config["rope_scaling"]["type"] == "longrope"
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    ends = [tokenizer.convert_tokens_to_ids(t) for t in END_TOKENS]
+    assert _json(folder / "generation_config.json")["eos_token_id"] == ends
+    text = tokenizer.apply_chat_template([{"role": "user", "content": "Oi"}], tokenize=False,
+                                         add_generation_prompt=True)
+    assert text == "<|user|>\nOi<|end|>\n<|assistant|>\n"
+
+
+def test_blenderbot_has_the_hub_layout_and_ends_texts_with_its_end_token() -> None:
+    from transformers import AutoTokenizer
+
+    from tests.model_factory import blenderbot_model
+
+    folder = blenderbot_model()
+    for name in ("config.json", "generation_config.json", "model.safetensors", "vocab.json",
+                 "merges.txt", "tokenizer.json", "tokenizer_config.json"):
+        assert (folder / name).is_file(), name
+    assert _json(folder / "config.json")["model_type"] == "blenderbot"
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert tokenizer.chat_template is None
+    assert tokenizer(" a dog on the beach")["input_ids"][-1] == tokenizer.eos_token_id == 2

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from .api import bp
+from .chat import install_chat
 from .config import PREFIX, Config, ConfigError, config_from_mapping, load_config
 from .cors import register_cors
 from .errors import register_error_handlers
@@ -61,6 +62,7 @@ def create_app(
     app.register_blueprint(openai_bp)
     install_telemetry(app, service.metrics.browser, config.telemetry_models)
     service.metrics.track_health(service.store.check, service.queue.synthesizers)
+    install_chat(app, config, service.metrics.registry)
     install_metrics(app, service.metrics)
     service.start()
     return app

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.tts_server.conftest import Gate
 from tts_server import create_app
+from tts_server.config import DEFAULT_CHAT_MODELS
 from tts_server.engines import Engine
 from tts_server.service import service_of
 
@@ -60,6 +61,11 @@ def test_health_says_ready(client: FlaskClient) -> None:
         "loaded": True, "queue_depth": 0, "error": None,
         "workers": {"state": "idle", "total": 1, "busy": 0, "stuck": 0},
         "storage": {"writable": True, "problem": None, "files": 0, "bytes": 0},
+        "chat": {  # text generation (tts_server/chat/): nothing loaded before a request
+            "models": list(DEFAULT_CHAT_MODELS), "loaded": [], "engine": "auto",
+            "dtype": "auto", "memory_mb": {"budget": 8192.0, "used": 0.0}, "slots": 1,
+            "running": 0, "waiting": 0,
+        },
     }
 
 
