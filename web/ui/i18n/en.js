@@ -3,6 +3,7 @@
 // cache.*, downloads.*, samples.*, sources.*, notice.*. ui/i18n/pt.js has the same keys.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+const said = (p) => (p.said ? ` The server said: “${p.said}”.` : '');
 /** "1st", "2nd", "3rd", "4th", "11th", "21st". */
 const ordinal = (n) => {
   const tens = n % 100;
@@ -261,4 +262,15 @@ export default {
   'error.needs-webgpu': (p) => `The model “${p.model}” runs only on WebGPU, and this browser cannot give it: ${p.why === 'webgpu-after-reload' ? 'WebGPU takes effect after a page reload' : 'it has no WebGPU adapter'}. Choose another model, or reload the page (or use a browser with WebGPU).`,
   'error.no-model': 'Choose a model: the model field is empty and this mode has no default.',
   'error.no-compare-models': 'Choose at least one model to compare (the compare_models setting).',
+  // The playground's server models (ui/openai-chat.js): the address, and the server's own words.
+  'error.server-unreachable': (p) => `Nothing answered at ${p.address}: the chat server is not running, the address is wrong, or it does not accept requests from this page (CORS). Start the server (\`make run\` starts the sidecar), or set the chat_url setting to its address.`,
+  'error.server-no-address': 'No server is set for models written server:…: set the chat_url setting to an OpenAI-compatible server (or the tts setting to the sidecar).',
+  'error.server-key': (p) => `The server at ${p.address} refused the request: it asks for an API key, or refused the one given. Set the ${p.setting} setting to your key.${said(p)}`,
+  'error.server-no-model': (p) => `The server at ${p.address} has no model “${p.model}” (or no /v1/chat/completions route). Write a model it serves after server:, or check the address.${said(p)}`,
+  'error.server-busy': (p) => `The server at ${p.address} is busy with other answers${p.retryAfter ? `; try again in ${plural(p.retryAfter, 'second', 'seconds')}` : '; try again shortly'}.${said(p)}`,
+  'error.server-refused': (p) => `The server at ${p.address} refused this request (for example too many max_new_tokens for it).${said(p)}`,
+  'error.server-unavailable': (p) => `The server at ${p.address} cannot run this model now (it could not load it, or has no memory left).${said(p)}`,
+  'error.server-failed': (p) => `The server at ${p.address} failed while answering${p.status && p.status !== 200 ? ` (HTTP ${p.status})` : ''}. Try again, or try another model.${said(p)}`,
+  'error.server-garbled': (p) => `The answer from ${p.address} was not an OpenAI-compatible chat stream: is this address really an OpenAI-compatible server (its base URL, often ending in /v1)?`,
+  'error.server-cut': (p) => `The answer from ${p.address} stopped before it was complete (the connection was cut). Try again.`,
 };

@@ -1,6 +1,7 @@
 // As palavras da página em português do Brasil: as mesmas chaves de ui/i18n/en.js.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+const said = (p) => (p.said ? ` O servidor disse: “${p.said}”.` : '');
 const theModel = (p) => `O modelo de ${{ captioning: 'legenda', generation: 'geração de texto' }[p.role] || 'tradução'} “${p.model}”`;
 const selfHost = (p) => `Para hospedá-lo aqui, rode \`make models\` (ou copie os arquivos do modelo para models/${p.model}/ antes de \`make site\`) e aponte a configuração \`models\` para onde eles são servidos.`;
 const what = (p) => (p.weights ? `os pesos ${p.dtype} (${p.file}) não estão` : `o arquivo ${p.file} não está`);
@@ -250,4 +251,15 @@ export default {
   'error.needs-webgpu': (p) => `O modelo “${p.model}” só roda em WebGPU, e este navegador não a oferece: ${p.why === 'webgpu-after-reload' ? 'a WebGPU passa a valer depois de recarregar a página' : 'ele não tem um adaptador WebGPU'}. Escolha outro modelo ou recarregue a página (ou use um navegador com WebGPU).`,
   'error.no-model': 'Escolha um modelo: o campo do modelo está vazio e este modo não tem um padrão.',
   'error.no-compare-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
+  // Os modelos no servidor do playground (ui/openai-chat.js): o endereço e as palavras do servidor.
+  'error.server-unreachable': (p) => `Nada respondeu em ${p.address}: o servidor de chat não está rodando, o endereço está errado ou ele não aceita pedidos desta página (CORS). Inicie o servidor (\`make run\` inicia o sidecar) ou ajuste a configuração chat_url para o endereço dele.`,
+  'error.server-no-address': 'Não há servidor para os modelos escritos server:…: ajuste a configuração chat_url para um servidor compatível com a OpenAI (ou a configuração tts para o sidecar).',
+  'error.server-key': (p) => `O servidor em ${p.address} recusou o pedido: ele pede uma chave de API ou recusou a informada. Ajuste a configuração ${p.setting} com a sua chave.${said(p)}`,
+  'error.server-no-model': (p) => `O servidor em ${p.address} não tem o modelo “${p.model}” (ou não tem a rota /v1/chat/completions). Escreva depois de server: um modelo que ele sirva, ou confira o endereço.${said(p)}`,
+  'error.server-busy': (p) => `O servidor em ${p.address} está ocupado com outras respostas${p.retryAfter ? `; tente de novo em ${plural(p.retryAfter, 'segundo', 'segundos')}` : '; tente de novo daqui a pouco'}.${said(p)}`,
+  'error.server-refused': (p) => `O servidor em ${p.address} recusou este pedido (por exemplo, max_new_tokens demais para ele).${said(p)}`,
+  'error.server-unavailable': (p) => `O servidor em ${p.address} não consegue rodar este modelo agora (não conseguiu carregá-lo ou está sem memória).${said(p)}`,
+  'error.server-failed': (p) => `O servidor em ${p.address} falhou ao responder${p.status && p.status !== 200 ? ` (HTTP ${p.status})` : ''}. Tente de novo ou tente outro modelo.${said(p)}`,
+  'error.server-garbled': (p) => `A resposta de ${p.address} não era um stream de chat compatível com a OpenAI: este endereço é mesmo de um servidor compatível com a OpenAI (a URL base, que muitas vezes termina em /v1)?`,
+  'error.server-cut': (p) => `A resposta de ${p.address} parou antes de terminar (a conexão caiu). Tente de novo.`,
 };
