@@ -21,16 +21,17 @@ const source = (p) => {
 };
 const kept = (value) => (value === '' ? 'nothing' : /^-?[\d.]+$/.test(value) ? value : `“${value}”`);
 
-function accepts(a) {
+function accepts(a, setting = '') {
+  const server = a.server ? ', or server:<id> for a model on the server' : '';
   switch (a.kind) {
     case 'choice': return `must be one of ${a.choices.join(', ')}`;
     case 'int': return `must be a whole number from ${a.min} to ${a.max}`;
     case 'float': return `must be a number ${a.min_open ? 'above' : 'from'} ${a.min} to ${a.max}`;
     case 'flag': return 'must be 0 or 1';
-    case 'model': return 'must be a model id like Xenova/vit-gpt2-image-captioning';
-    case 'models': return 'must be model ids separated by commas, like Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
+    case 'model': return `must be a model id like Xenova/vit-gpt2-image-captioning${server}`;
+    case 'models': return `must be model ids separated by commas, like Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct${server}`;
     case 'path': return 'must be a path on this site, like models/ or /models/';
-    case 'url': return 'must be an http:// or https:// address, or empty to turn speech off';
+    case 'url': return setting === 'chat_url' ? 'must be an http:// or https:// address, or empty to use the sidecar (the tts setting)' : 'must be an http:// or https:// address, or empty to turn speech off';
     case 'voice': return 'must be a voice preset name, like v2/pt_speaker_0';
     case 'password': return 'must be a key of printable characters without spaces';
     default: return 'must be text';
@@ -84,7 +85,7 @@ export default {
   'notice.dtype-fallback': (p) => `The model “${p.model}” has no ${p.wanted} weights, so its ${p.dtype} weights are used (it ships ${p.shipped}).`,
   'notice.webgpu-after-reload': 'WebGPU takes effect after a page reload; until then the models run on WebAssembly (wasm).',
 
-  'error.bad-setting': (p) => `The setting ${p.setting} ${accepts(p.accepts)} (it was “${p.value}”); using ${kept(p.kept)} instead.`,
+  'error.bad-setting': (p) => `The setting ${p.setting} ${accepts(p.accepts, p.setting)} (it was “${p.value}”); using ${kept(p.kept)} instead.`,
   'error.model-missing-local': (p) => `${theModel(p)} was not found: ${what(p)} not at ${p.where} on this site, and remote models are off (remote_models=0). ${check(p)}${selfHost(p)} Or allow remote models (remote_models=1) to download it from the Hugging Face hub.`,
   'error.model-missing': (p) => `${theModel(p)} could not be loaded: ${what(p)} neither at ${p.where} on this site nor on the Hugging Face hub, or the download failed. ${check(p)}${selfHost(p)}`,
   'error.model-webgpu': (p) => `${theModel(p)} could not start on WebGPU in this browser. Choose the wasm device (device=wasm) and try again.`,
@@ -251,7 +252,17 @@ export default {
   'playground.empty-prompt': 'The prompt is empty: write something for the model to continue or answer.',
   'playground.empty-message': 'The message is empty: write something to send.',
   'playground.no-models': 'Choose at least one model to compare (the compare_models setting).',
-  'playground.webgpu-missing': (p) => `${p.models} is offered only where the browser has WebGPU: it is too large to run on WebAssembly (wasm), and this browser gives no WebGPU adapter.`,
+  'playground.webgpu-missing': (p) => `${p.models} is offered only where the browser has WebGPU: it is too large to run on WebAssembly (wasm), and this browser gives no WebGPU adapter.${p.server ? ` On the server it runs without WebGPU: ${p.server}.` : ''}`,
+  'playground.regenerate': 'Regenerate',
+  'playground.copy': 'Copy',
+  'playground.copied': 'Copied.',
+  'playground.copy-failed': 'This browser did not allow copying: select the text and copy it yourself.',
+  'playground.edit': 'Edit',
+  'playground.editing': 'Editing your message: Send replaces it and drops the turns after it.',
+  'playground.restored': 'Your conversation from before is back; Reset starts a new one.',
+  'playground.ran-browser': 'in the browser',
+  'playground.ran-server': 'on the server ({address})',
+  'playground.stage-server': 'Asking the server {address} to answer with {model}…',
 
   'error.empty-prompt': (p) => (p.what === 'message' ? 'The message is empty: write something to send.' : 'The prompt is empty: write something for the model to continue or answer.'),
   'error.no-chat-template': (p) => `The model “${p.model}” has no chat template, so it cannot hold a conversation. Choose an instruct (chat) model, such as onnx-community/Qwen2.5-0.5B-Instruct, or use this one in the generate or compare mode.`,

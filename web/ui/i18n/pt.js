@@ -12,16 +12,17 @@ const source = (p) => {
 };
 const kept = (value) => (value === '' ? 'nada' : /^-?[\d.]+$/.test(value) ? value : `“${value}”`);
 
-function accepts(a) {
+function accepts(a, setting = '') {
+  const server = a.server ? ', ou server:<id> para um modelo no servidor' : '';
   switch (a.kind) {
     case 'choice': return `precisa ser um destes: ${a.choices.join(', ')}`;
     case 'int': return `precisa ser um número inteiro de ${a.min} a ${a.max}`;
     case 'float': return `precisa ser um número ${a.min_open ? 'acima de' : 'de'} ${a.min} a ${a.max}`;
     case 'flag': return 'precisa ser 0 ou 1';
-    case 'model': return 'precisa ser o id de um modelo, como Xenova/vit-gpt2-image-captioning';
-    case 'models': return 'precisa ser ids de modelos separados por vírgulas, como Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
+    case 'model': return `precisa ser o id de um modelo, como Xenova/vit-gpt2-image-captioning${server}`;
+    case 'models': return `precisa ser ids de modelos separados por vírgulas, como Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct${server}`;
     case 'path': return 'precisa ser um caminho neste site, como models/ ou /models/';
-    case 'url': return 'precisa ser um endereço http:// ou https://, ou vazio para desligar a voz';
+    case 'url': return setting === 'chat_url' ? 'precisa ser um endereço http:// ou https://, ou vazio para usar o sidecar (a configuração tts)' : 'precisa ser um endereço http:// ou https://, ou vazio para desligar a voz';
     case 'voice': return 'precisa ser o nome de uma voz, como v2/pt_speaker_0';
     case 'password': return 'precisa ser uma chave de caracteres visíveis, sem espaços';
     default: return 'precisa ser texto';
@@ -75,7 +76,7 @@ export default {
   'notice.dtype-fallback': (p) => `O modelo “${p.model}” não tem pesos ${p.wanted}, então são usados os pesos ${p.dtype} (ele traz ${p.shipped}).`,
   'notice.webgpu-after-reload': 'A WebGPU passa a valer depois de recarregar a página; até lá os modelos rodam em WebAssembly (wasm).',
 
-  'error.bad-setting': (p) => `A configuração ${p.setting} ${accepts(p.accepts)} (veio “${p.value}”); usando ${kept(p.kept)} no lugar.`,
+  'error.bad-setting': (p) => `A configuração ${p.setting} ${accepts(p.accepts, p.setting)} (veio “${p.value}”); usando ${kept(p.kept)} no lugar.`,
   'error.model-missing-local': (p) => `${theModel(p)} não foi encontrado: ${what(p)} em ${p.where} neste site, e os modelos remotos estão desligados (remote_models=0). ${check(p)}${selfHost(p)} Ou permita modelos remotos (remote_models=1) para baixá-lo do Hugging Face hub.`,
   'error.model-missing': (p) => `${theModel(p)} não pôde ser carregado: ${what(p)} em ${p.where} neste site nem no Hugging Face hub, ou o download falhou. ${check(p)}${selfHost(p)}`,
   'error.model-webgpu': (p) => `${theModel(p)} não conseguiu iniciar na WebGPU deste navegador. Escolha o dispositivo wasm (device=wasm) e tente de novo.`,
@@ -240,7 +241,17 @@ export default {
   'playground.empty-prompt': 'O prompt está vazio: escreva algo para o modelo continuar ou responder.',
   'playground.empty-message': 'A mensagem está vazia: escreva algo para enviar.',
   'playground.no-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
-  'playground.webgpu-missing': (p) => `${p.models} só é oferecido onde o navegador tem WebGPU: é grande demais para rodar em WebAssembly (wasm), e este navegador não oferece um adaptador WebGPU.`,
+  'playground.webgpu-missing': (p) => `${p.models} só é oferecido onde o navegador tem WebGPU: é grande demais para rodar em WebAssembly (wasm), e este navegador não oferece um adaptador WebGPU.${p.server ? ` No servidor ele roda sem WebGPU: ${p.server}.` : ''}`,
+  'playground.regenerate': 'Gerar de novo',
+  'playground.copy': 'Copiar',
+  'playground.copied': 'Copiado.',
+  'playground.copy-failed': 'Este navegador não permitiu copiar: selecione o texto e copie você mesmo.',
+  'playground.edit': 'Editar',
+  'playground.editing': 'Editando a sua mensagem: Enviar a substitui e descarta as falas depois dela.',
+  'playground.restored': 'A sua conversa de antes voltou; Recomeçar inicia uma nova.',
+  'playground.ran-browser': 'no navegador',
+  'playground.ran-server': 'no servidor ({address})',
+  'playground.stage-server': 'Pedindo ao servidor {address} que responda com {model}…',
 
   'error.empty-prompt': (p) => (p.what === 'message' ? 'A mensagem está vazia: escreva algo para enviar.' : 'O prompt está vazio: escreva algo para o modelo continuar ou responder.'),
   'error.no-chat-template': (p) => `O modelo “${p.model}” não tem um modelo de chat (chat template), então não consegue conversar. Escolha um modelo instruct (de chat), como onnx-community/Qwen2.5-0.5B-Instruct, ou use este no modo gerar ou comparar.`,
