@@ -272,6 +272,7 @@ export default {
   'error.generation-failed': (p) => `The model “${p.model}” failed while generating. Try again, or try another model; the browser console has the details.`,
   'error.needs-webgpu': (p) => `The model “${p.model}” runs only on WebGPU, and this browser cannot give it: ${p.why === 'webgpu-after-reload' ? 'WebGPU takes effect after a page reload' : 'it has no WebGPU adapter'}. Choose another model, or reload the page (or use a browser with WebGPU).`,
   'error.no-model': 'Choose a model: the model field is empty and this mode has no default.',
+  'error.bad-history': 'The page sent the worker a conversation it could not read. Press Reset to start a new one.',
   'error.no-compare-models': 'Choose at least one model to compare (the compare_models setting).',
   // The playground's server models (ui/openai-chat.js): the address, and the server's own words.
   'error.server-unreachable': (p) => `Nothing answered at ${p.address}: the chat server is not running, the address is wrong, or it does not accept requests from this page (CORS). Start the server (\`make run\` starts the sidecar), or set the chat_url setting to its address.`,

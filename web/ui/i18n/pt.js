@@ -261,6 +261,7 @@ export default {
   'error.generation-failed': (p) => `O modelo “${p.model}” falhou enquanto gerava. Tente de novo ou tente outro modelo; o console do navegador tem os detalhes.`,
   'error.needs-webgpu': (p) => `O modelo “${p.model}” só roda em WebGPU, e este navegador não a oferece: ${p.why === 'webgpu-after-reload' ? 'a WebGPU passa a valer depois de recarregar a página' : 'ele não tem um adaptador WebGPU'}. Escolha outro modelo ou recarregue a página (ou use um navegador com WebGPU).`,
   'error.no-model': 'Escolha um modelo: o campo do modelo está vazio e este modo não tem um padrão.',
+  'error.bad-history': 'A página enviou ao worker uma conversa que ele não conseguiu ler. Aperte Recomeçar para começar uma nova.',
   'error.no-compare-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
   // Os modelos no servidor do playground (ui/openai-chat.js): o endereço e as palavras do servidor.
   'error.server-unreachable': (p) => `Nada respondeu em ${p.address}: o servidor de chat não está rodando, o endereço está errado ou ele não aceita pedidos desta página (CORS). Inicie o servidor (\`make run\` inicia o sidecar) ou ajuste a configuração chat_url para o endereço dele.`,
