@@ -1,35 +1,40 @@
 // The playground page (playground.html): text generation, a chat and model comparison, streamed
-// from the same worker as the caption page (web/worker.js: Pyodide + Transformers.js). It reuses
-// that page's settings (ui/settings.js over the schema), store (ui/page-store.js), words
-// (ui/i18n.js), status line, progress bars, settings form and model cache view; its own state
-// is ui/playground-store.js and its views ui/playground-view.js. The worker messages it sends
-// and reads are in docs/architecture.md ("Playground").
+// from the same Web Worker as the caption page (web/worker.js: Pyodide + Transformers.js). It
+// reuses that page's settings (ui/settings.js over the schema), store (ui/page-store.js, with
+// the playground's part from ui/playground-store.js), words (ui/i18n.js), status line, progress
+// bars, settings form and model cache view, and the shared message handler (ui/messages.js); its
+// views are ui/playground-view.js. The messages it sends and reads are in web/protocol.js and
+// docs/architecture.md ("Worker protocol", playground).
+//
+// To add a mode or a job kind: its state and actions in ui/playground-store.js, its job in
+// `jobFor`, its view in ui/playground-view.js; Python's messages it adds go in protocol.js and
+// legenda/protocol.py (a test keeps them equal).
 
-import { acceptsWork, getState, setFatal, setState } from './ui/state.js';
-import { sendJob, stopJob } from './ui/worker-host.js';
+import { TYPE } from './protocol.js';
+import { acceptsWork, getState, setState } from './ui/state.js';
+import { resetChat as sendReset, sendJob, stopJob } from './ui/worker-host.js';
 import { bootPage } from './ui/boot.js';
-import { showProgress } from './ui/downloads.js';
-import { acceptWorkerSettings, changeSettings } from './ui/settings.js';
+import { changeSettings } from './ui/settings.js';
 import { mountSettingsForm } from './ui/settings-form.js';
 import { mountModelCache } from './ui/model-cache.js';
 import { mountLanguageSelects } from './ui/language-select.js';
 import { t, wordError } from './ui/i18n.js';
-import { setStatus, store } from './ui/page-store.js';
+import { messageHandler } from './ui/messages.js';
+import { addPart, setStatus, store } from './ui/page-store.js';
 import { watch } from './ui/store.js';
-import { MODES, appendText, playground, setFigures } from './ui/playground-store.js';
+import { MODES, playgroundState, setFigures } from './ui/playground-store.js';
 import { mountPlaygroundViews } from './ui/playground-view.js';
 import { PARAMETER_GROUP, mountParameters, parameterChanges } from './ui/playground-params.js';
 import { compareModels, jobModel, mountModelFields } from './ui/playground-models.js';
+
+addPart(playgroundState);
+const playground = store;  // the page's one store, with the playground's part
 
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const text = (id) => /** @type {HTMLTextAreaElement} */ (byId(id));
 const button = (id) => /** @type {HTMLButtonElement} */ (byId(id));
 const showStatus = (words) => setStatus(words, 'info');
 const showError = (words) => setStatus(words, 'error');
-
-/** @type {Array<Record<string, any>>} */
-let failures = [];  // the running job's generation-error messages
-let runAfterSettings = false;  // Generate/Send was pressed with parameters still to apply
 
 /** Buttons follow the state: one job at a time, Stop only while one runs, no empty prompt. */
 function updateControls() {
@@ -50,16 +55,16 @@ function jobFor(mode) {
   if (mode === 'chat') {
     const message = text('message').value;
     if (!message.trim()) return { problem: 'playground.empty-message' };
-    return { job: { type: 'chat', ...jobModel('chat'), message, system: text('system').value } };
+    return { job: { type: TYPE.CHAT, ...jobModel('chat'), message, system: text('system').value } };
   }
   const prompt = text('prompt').value;
   if (!prompt.trim()) return { problem: 'playground.empty-prompt' };
   if (mode === 'compare') {
     const models = compareModels();
     if (models.length === 0) return { problem: 'playground.no-models' };
-    return { job: { type: 'compare', models, prompt } };
+    return { job: { type: TYPE.COMPARE, models, prompt } };
   }
-  return { job: { type: 'generate', ...jobModel('generate'), prompt } };
+  return { job: { type: TYPE.GENERATE, ...jobModel('generate'), prompt } };
 }
 
 /**
@@ -83,9 +88,9 @@ function start() {
   if (!acceptsWork()) return;
   const changes = parameterChanges();
   if (Object.keys(changes).length > 0) {
-    // New parameters first: the worker checks them, and its answer starts the run (or says
+    // New parameters first: Python checks them, and its answer starts the run (or says
     // which one is out of range).
-    runAfterSettings = true;
+    playground.update({ runAfterSettings: true });
     changeSettings(changes);
     return;
   }
@@ -96,9 +101,8 @@ function start() {
     showError(() => t(problem));
     return;
   }
-  failures = [];
   const id = sendJob(job);
-  playground.update({ ...startedState(mode, job), job: { id, kind: job.type, stopping: false }, figures: null });
+  playground.update({ ...startedState(mode, job), job: { id, kind: job.type, stopping: false }, figures: null, failures: [] });
   if (mode === 'chat') text('message').value = '';
   setState('working');
   showStatus(() => t('playground.starting'));
@@ -113,14 +117,10 @@ function stop() {
   updateControls();
 }
 
-function finish(jobId) {
-  const { job, columns } = playground.get();
-  if (!job || job.id !== jobId) return;
-  playground.update({ job: null });
-  if (job.kind === 'chat' && failures.length > 0) {
-    // The turn that failed is not part of the conversation the worker keeps.
-    playground.update((state) => ({ turns: state.turns.slice(0, -2) }));
-  }
+function finish({ jobId }) {
+  const { job, columns, failures } = playground.get();
+  if (!job || job.id !== jobId) return false;
+  playground.get().endJob();
   const answered = columns.filter((column) => !column.failure && column.figures).length;
   if (failures.length > 0 && answered === 0) {
     setState('error');
@@ -133,80 +133,42 @@ function finish(jobId) {
     const figures = playground.get().figures || {};
     showStatus(() => t(job.stopping ? 'playground.stopped' : 'playground.done', figures));
   }
+  return true;
 }
 
-/** The worker's `ready` (after every settings answer): say problems, or run what waited. */
+/** After a settings answer with no bad value: run what waited, or say the mode is ready. */
 function onReady() {
-  if (getState() === 'loading') setState('ready');
-  const { problems, notices } = store.get();
-  if (problems.length > 0) {
-    runAfterSettings = false;
-    setState('error');
-    showError(() => t('status.setting-problems', { problems: problems.map(wordError).join(' ') }));
-  } else if (runAfterSettings) {
-    runAfterSettings = false;
+  const { runAfterSettings, notices, mode } = playground.get();
+  if (runAfterSettings) {
+    playground.update({ runAfterSettings: false });
     start();
   } else if (getState() === 'ready') {
     const said = () => notices.map((notice) => t(`notice.${notice.key}`)).join(' ');
-    showStatus(() => `${said()} ${t(`playground.ready-${playground.get().mode}`)}`.trim());
+    showStatus(() => `${said()} ${t(`playground.ready-${mode}`)}`.trim());
   }
 }
 
-/** A message about the running job. */
-function onJobMessage(message, job) {
-  switch (message.type) {
-    case 'stage':
-      showStatus(() => t(`playground.stage-${message.stage}`, message.params));
-      break;
-    case 'notice':
-      showStatus(() => t(`notice.${message.key}`, message.params));
-      break;
-    case 'piece':
-      playground.update((state) => {
-        const appended = { ...state, ...appendText(state, message.model, message.text) };
-        return { ...appended, ...setFigures(appended, message.model, message.figures) };
-      });
-      break;
-    case 'generated':
-      playground.update((state) => setFigures(state, message.model, message.figures));
-      break;
-    case 'generation-error':
-      failures.push(message);
-      if (job.kind === 'compare') {
-        playground.update((state) => ({
-          columns: state.columns.map((c) => (c.model === message.model ? { ...c, failure: message } : c)),
-        }));
-      }
-      break;
-    case 'done': finish(message.jobId); break;
-    default: break;
-  }
-}
-
-/** Every message from the worker, in one place. */
-function onWorkerMessage(message) {
+/** A message about the running job: handled here; another job's goes to the shared handler. */
+const ofJob = (handle) => (message) => {
   const { job } = playground.get();
-  if (job && message.jobId === job.id) {
-    onJobMessage(message, job);
-  } else {
-    switch (message.type) {
-      case 'settings': acceptWorkerSettings(message); break;
-      case 'stage':
-        if (message.stage === 'ready') onReady();
-        else showStatus(() => t(`stage.${message.stage}`, message.params || {}));
-        break;
-      case 'progress': showProgress(message); break;
-      case 'reset-done': break;
-      case 'fatal':
-        playground.update({ job: null });
-        setFatal();
-        showError(() => wordError(message));
-        break;
-      default: console.warn('Legenda: unknown message from the worker', message.type);
-    }
-  }
-  updateControls();
-}
+  if (!job || message.jobId !== job.id) return false;
+  handle(message);
+  return true;
+};
+
+const onMessage = messageHandler({
+  own: {
+    [TYPE.STAGE]: ofJob((message) => showStatus(() => t(`playground.stage-${message.stage}`, message.params))),
+    [TYPE.NOTICE]: ofJob((message) => showStatus(() => t(`notice.${message.key}`, message.params))),
+    [TYPE.PIECE]: ofJob((message) => playground.get().addPiece(message)),
+    [TYPE.GENERATED]: ofJob((message) => playground.update((state) => setFigures(state, message.model, message.figures))),
+    [TYPE.GENERATION_ERROR]: ofJob((message) => playground.get().addFailure(message)),
+    [TYPE.DONE]: finish,
+    [TYPE.RESET_DONE]: () => {},
+  },
+  onReady,
+  onProblems: () => playground.update({ runAfterSettings: false }),
+});
 
 function switchMode(mode) {
   if (!MODES.includes(mode) || getState() === 'working') return;
@@ -216,7 +178,7 @@ function switchMode(mode) {
 }
 
 function resetChat() {
-  sendJob({ type: 'reset', system: text('system').value });
+  sendReset(text('system').value);
   playground.update({ turns: [], figures: null });
   showStatus(() => t('playground.reset'));
 }
@@ -238,7 +200,8 @@ function wirePage() {
   byId('system').addEventListener('change', () => changeSettings({ system_prompt: text('system').value }));
   mountLanguageSelects((key, value) => changeSettings({ [key]: value }));
   watch(store, (state) => state.pageState, updateControls, false);
-  watch(playground, (state) => state.mode, updateControls, false);
+  watch(store, (state) => state.mode, updateControls, false);
+  watch(store, (state) => state.job, updateControls, false);
 }
 
 function mountPage() {
@@ -257,4 +220,4 @@ function useSettings(settings) {
   text('system').value = settings.system_prompt ?? '';
 }
 
-bootPage({ mount: mountPage, onMessage: onWorkerMessage, onSettings: useSettings });
+bootPage({ mount: mountPage, onMessage, onSettings: useSettings });

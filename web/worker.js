@@ -1,10 +1,14 @@
 // Legenda's module Web Worker: starts Pyodide from the site's own copy, installs the
-// transformers-js-py wheel and the `legenda` package, then hands every message to Python
-// (web/py/legenda/worker_main.py). The protocol is in docs/architecture.md.
+// transformers-js-py wheel and the `legenda` package, then hands every message to Python's
+// message handler (web/py/legenda/worker_main.py). The messages are named in protocol.js. Python
+// makes every reply; this file adds only the `progress` relay and, when Python cannot run, the
+// protocol's one `fatal` reply.
 //
 // Everything is loaded from this site, relative to this file, so the site works under any
 // sub-path (GitHub Pages serves /<repo>/) and contacts no other host unless the settings allow
 // models from the hub.
+
+import { TYPE, fatal as fatalMessage } from "./protocol.js";
 
 const SITE_BASE = new URL("./", import.meta.url);
 const PYODIDE_DIR = new URL("vendor/pyodide/", SITE_BASE);
@@ -22,7 +26,8 @@ const post = (message) => self.postMessage(message);
 // a second while files download: a file's latest "progress" waits and goes out with the others
 // still waiting, and the next batch waits PROGRESS_MS per message the last one sent, so the
 // page gets about 10 a second in all. Every other status (initiate, done, ready) goes at once,
-// after dropping that file's waiting count, so each bar ends where it should.
+// after dropping that file's waiting count, so each bar ends where it should. `?progress-ms=`
+// on this script's URL is a benchmark's option (bench/bench_worker.py: 0 turns the throttle off).
 const PROGRESS_MS = Number(new URL(import.meta.url).searchParams.get("progress-ms") ?? 100);
 const waitingProgress = new Map(); // "model/file" -> its latest progress message
 let progressTimer = null;
@@ -37,7 +42,7 @@ const flushProgress = () => {
 const relayProgress = (info) => {
   if (!info || info.status === "progress_total") return;
   const message = {
-    type: "progress",
+    type: TYPE.PROGRESS,
     model: info.name ?? info.model ?? "", // "ready" names its model `model`
     file: info.file ?? "",
     status: info.status,
@@ -55,10 +60,13 @@ const relayProgress = (info) => {
   progressTimer ??= setTimeout(flushProgress, PROGRESS_MS);
 };
 
-// `key` and `params` name the sentence the page says (web/ui/i18n/<lang>.js, "error.<key>").
+// The runtime cannot work. `key` and `params` name the sentence the page says
+// (web/ui/i18n/<lang>.js, "error.<key>").
+let failure = null;
 const fatal = (code, key, params, error) => {
   if (error) console.error("Legenda worker:", error);
-  post({ type: "fatal", code, key, params });
+  failure = fatalMessage(code, key, params);
+  post(failure);
 };
 
 class MissingFile extends Error {
@@ -112,7 +120,7 @@ async function startPython() {
   pyodide.unpackArchive(packageZip, "zip", { extractDir: PACKAGE_DIR });
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(PACKAGE_DIR)})`);
   const workerMain = pyodide.pyimport("legenda.worker_main");
-  return workerMain.create_worker(post, relayProgress, {
+  return workerMain.create_handler(post, relayProgress, {
     siteBase: SITE_BASE.href,
     transformersUrl: TRANSFORMERS.href,
     ortBase: ORT_DIR.href,
@@ -136,7 +144,7 @@ async function boot() {
     fatal("no-wasm", "no-wasm", {});
     return null;
   }
-  post({ type: "stage", stage: "runtime", params: {} });
+  post({ type: TYPE.STAGE, stage: "runtime", params: {} });
   try {
     return await startPython();
   } catch (error) {
@@ -149,53 +157,31 @@ async function boot() {
   }
 }
 
-const worker = boot();
-// The playground's jobs: like a run, each ends with `done` even when the runtime failed.
-const GENERATION_JOBS = new Set(["generate", "chat", "compare"]);
+const python = boot();  // Python's message handler, or null when the runtime failed
 // One message at a time, in order: a run waits for the init before it.
 let queue = Promise.resolve();
 
 // A Stop must not wait behind the generation it stops: `interrupt` skips the queue.
 async function interruptNow(message) {
-  const handler = await worker;
+  const handler = await python;
   handler?.interrupt(message);
 }
 
 self.onmessage = (event) => {
-  if (event.data?.type === "interrupt") {
-    interruptNow(event.data);
+  const message = event.data;
+  if (message?.type === TYPE.INTERRUPT) {
+    interruptNow(message);
     return;
   }
   queue = queue.then(async () => {
-    const handler = await worker;
-    const message = event.data;
-    if (!handler) {
-      // The runtime failed (a fatal was sent): a run still ends, so the page never waits.
-      if (message?.type === "run" || GENERATION_JOBS.has(message?.type)) {
-        post({ type: "done", jobId: message.jobId });
-      }
-      return;
-    }
+    const handler = await python;
     try {
-      await handler.handle(message);
+      // The runtime failed: every message gets the same fatal, so the page never waits.
+      if (!handler) post(failure);
+      else await handler.handle(message);
     } catch (error) {
-      // worker_main catches everything it expects; this is the last line of defence.
-      console.error("Legenda worker:", error);
-      if (message?.type === "run") {
-        for (const item of message.items ?? []) {
-          post({
-            type: "item-error",
-            jobId: message.jobId,
-            itemId: item.itemId,
-            code: "runtime-failed",
-            key: "unexpected",
-            params: { what: "job" },
-          });
-        }
-        post({ type: "done", jobId: message.jobId });
-      } else {
-        fatal("runtime-failed", "worker-stopped", {}, error);
-      }
+      // Python answers everything it handles; this is a failure of the runtime itself.
+      fatal("runtime-failed", "worker-stopped", {}, error);
     }
   });
 };

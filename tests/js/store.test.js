@@ -28,3 +28,16 @@ test('watch follows one slice and only when it changes', () => {
   store.update({ other: 2 });
   assert.deepEqual(later, [2]);
 });
+
+test('a store made from (set, get) holds its actions beside its state', () => {
+  const store = createStore((set, get) => ({
+    count: 0,
+    add(n) { set({ count: get().count + n }); },
+  }));
+  const seen = [];
+  watch(store, (s) => s.count, (count) => seen.push(count), false);
+  store.get().add(2);
+  store.get().add(3);
+  assert.deepEqual(seen, [2, 5]);
+  assert.equal(store.set, store.update);
+});

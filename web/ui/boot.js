@@ -1,31 +1,34 @@
-// How every page of the site starts (index.html and playground.html): #status and the outside
-// hooks first, then the page's own views, then the settings (schema < config.json < saved <
-// query), cross-origin isolation, and the Web Worker. A page passes what is its own.
+// How every page of the site starts (index.html and playground.html): #status and the page
+// state first, then the page's own views, the outside hooks, then the settings (schema <
+// config.json < saved < query), cross-origin isolation, and the Web Worker. A page passes what
+// is its own.
 
-import { setFatal } from './state.js';
+import { mountPageState } from './state.js';
 import { startWorker } from './worker-host.js';
 import { mountStatus } from './status.js';
 import { loadSettings } from './settings.js';
 import { mountHooks } from './hooks.js';
 import { applyIsolation } from './isolation.js';
-import { t } from './i18n.js';
-import { setStatus, store } from './page-store.js';
+import { followLanguage, t } from './i18n.js';
+import { store } from './page-store.js';
 
 /**
  * @param {object} page
  * @param {() => void} page.mount the page's views and controls (before the settings are read)
- * @param {(message: any) => void} page.onMessage every message of the worker
+ * @param {(message: any) => void} page.onMessage every message from the Web Worker
  * @param {(settings: Record<string, any>) => void} [page.onSettings] the page's own use of the
- *   resolved settings, before the worker starts
+ *   resolved settings, before the Web Worker starts
  */
 export async function bootPage({ mount, onMessage, onSettings = () => {} }) {
+  followLanguage(() => store.get().uiLang);
   mountStatus();
-  mountHooks();
-  setStatus(() => t('stage.starting'), 'info');
+  mountPageState();
+  store.get().setStatus(() => t('stage.starting'));
   mount();
-  let workerSettings;
+  mountHooks();  // after the views: a hook's listener sees the page already updated
+  let pythonSettings;
   try {
-    workerSettings = await loadSettings();
+    pythonSettings = await loadSettings();
   } catch (error) {
     console.error('The settings files could not be read', error);
     fail('error.settings-file');
@@ -38,11 +41,11 @@ export async function bootPage({ mount, onMessage, onSettings = () => {} }) {
     fail('error.no-wasm');
     return;
   }
-  startWorker(workerSettings, onMessage);
+  startWorker(pythonSettings, onMessage);
 }
 
 /** The page cannot work: `error` until a reload, with the catalog's sentence for `key`. */
 function fail(key) {
-  setFatal();
-  setStatus(() => t(key), 'error');
+  store.get().failFatal({ code: 'runtime-failed', key });
+  store.get().setStatus(() => t(key), 'error');
 }

@@ -6,3 +6,13 @@ export function el(tag, props = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+/**
+ * The result card of an item (#results, one per image), or null.
+ * @param {string} jobId
+ * @param {string} itemId
+ * @returns {HTMLElement | null}
+ */
+export function cardOf(jobId, itemId) {
+  return document.querySelector(`#results [data-job-id="${CSS.escape(jobId)}"][data-item-id="${CSS.escape(itemId)}"]`);
+}

@@ -1,7 +1,9 @@
 // The page's words, in the language of the `ui_lang` setting: one catalog per language
 // (ui/i18n/en.js, ui/i18n/pt.js, the same keys in each; a Node test keeps them so). An entry is
 // a string with {name} placeholders, or a function of the parameters for sentences that need
-// grammar (plurals, optional parts). Another page adds its own words with `extendCatalogs`.
+// grammar (plurals, optional parts). Another page adds its own words with `extendCatalogs`. The
+// language itself is page state: the page's store keeps it (`uiLang`), and `followLanguage`
+// tells this module where to read it.
 
 import en from './i18n/en.js';
 import pt from './i18n/pt.js';
@@ -10,16 +12,26 @@ import pt from './i18n/pt.js';
 const CATALOGS = { en: { ...en }, pt: { ...pt } };
 export const UI_LANGS = Object.keys(CATALOGS);
 
-let current = 'en';
+/** Where the page's language is read (the store's `uiLang`, see ui/boot.js). */
+let languageOf = () => 'en';
 
+/** The page's language (an unknown one words in English). */
 export function uiLang() {
-  return current;
+  const lang = languageOf();
+  return lang && lang in CATALOGS ? lang : 'en';
 }
 
-/** Switch the page's language (an unknown one keeps English). */
+/**
+ * Read the page's language from `source()` from now on.
+ * @param {() => string | null | undefined} source
+ */
+export function followLanguage(source) {
+  languageOf = () => source() || 'en';
+}
+
+/** Word in `lang` from now on (tests; the page follows its store instead). */
 export function setUiLang(lang) {
-  current = lang in CATALOGS ? lang : 'en';
-  if (typeof document !== 'undefined') document.documentElement.lang = current === 'pt' ? 'pt-BR' : 'en';
+  followLanguage(() => lang);
 }
 
 /** Add a page's own entries: `{en: {...}, pt: {...}}`. */
@@ -38,7 +50,7 @@ export function catalog(lang) {
  * @param {Record<string, any>} [params]
  */
 export function t(key, params = {}) {
-  const entry = CATALOGS[current][key] ?? CATALOGS.en[key];
+  const entry = CATALOGS[uiLang()][key] ?? CATALOGS.en[key];
   if (entry === undefined) {
     console.error(`Legenda: no words for "${key}"`);
     return key;
@@ -49,7 +61,7 @@ export function t(key, params = {}) {
 
 /** Words for `key` when the catalog has them, else `fallback`. */
 export function tOr(key, params, fallback) {
-  return key in CATALOGS[current] ? t(key, params) : fallback;
+  return key in CATALOGS[uiLang()] ? t(key, params) : fallback;
 }
 
 /**
@@ -58,7 +70,7 @@ export function tOr(key, params, fallback) {
  */
 export function wordError(failure) {
   const key = `error.${failure.key || failure.code}`;
-  if (key in CATALOGS[current]) return t(key, failure.params || {});
+  if (key in CATALOGS[uiLang()]) return t(key, failure.params || {});
   return failure.message || t('error.unexpected', { what: 'job' });
 }
 

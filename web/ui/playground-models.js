@@ -9,11 +9,8 @@ import { say } from './i18n.js';
 import { watch } from './store.js';
 import { store } from './page-store.js';
 import { changeSettings } from './settings.js';
-import { playground } from './playground-store.js';
 
 const input = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
-
-let webgpu = false;
 
 /** @returns {Record<string, string[]>} */
 function suggested() {
@@ -22,7 +19,7 @@ function suggested() {
 
 /** The models suggested for `mode`, its default first (the WebGPU-only ones where WebGPU is). */
 export function modelChoices(mode) {
-  return [...(suggested()[mode] || []), ...(webgpu ? suggested()[`${mode}_webgpu`] || [] : [])];
+  return [...(suggested()[mode] || []), ...(store.get().webgpu ? suggested()[`${mode}_webgpu`] || [] : [])];
 }
 
 /**
@@ -55,7 +52,7 @@ function renderChoices(mode) {
   input('model-options').replaceChildren(...choices.map((model) => el('option', { value: model })));
   input('model').placeholder = choices[0] || '';
   const note = input('webgpu-note');
-  const missing = webgpu ? [] : suggested()[`${mode}_webgpu`] || [];
+  const missing = store.get().webgpu ? [] : suggested()[`${mode}_webgpu`] || [];
   note.hidden = missing.length === 0;
   if (missing.length) say(note, 'playground.webgpu-missing', { models: missing.join(', ') });
 }
@@ -68,10 +65,8 @@ export function mountModelFields() {
   watch(store, (state) => state.settings.compare_models, (value) => { compare.value = value || ''; });
   model.addEventListener('change', () => changeSettings({ model: model.value.trim() }));
   compare.addEventListener('change', () => changeSettings({ compare_models: compare.value.trim() }));
-  watch(store, (state) => state.schema, () => renderChoices(playground.get().mode), false);
-  watch(playground, (state) => state.mode, renderChoices);
-  hasWebGPU().then((found) => {
-    webgpu = found;
-    renderChoices(playground.get().mode);
-  });
+  watch(store, (state) => state.schema, () => renderChoices(store.get().mode), false);
+  watch(store, (state) => state.webgpu, () => renderChoices(store.get().mode), false);
+  watch(store, (state) => state.mode, renderChoices);
+  hasWebGPU().then((webgpu) => store.update({ webgpu }));
 }

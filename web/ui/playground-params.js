@@ -12,25 +12,31 @@ import { store } from './page-store.js';
 
 export const PARAMETER_GROUP = 'generation';
 
-/** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
-let inputs = {};
+const form = () => /** @type {HTMLFormElement} */ (document.getElementById('params'));
+
+/**
+ * The parameters' fields (name="<key>"), once built.
+ * @returns {Record<string, HTMLInputElement | HTMLSelectElement>}
+ */
+function inputs() {
+  const fields = [...form().querySelectorAll('input[name], select[name]')];
+  return Object.fromEntries(fields.map((field) => [/** @type {HTMLInputElement} */ (field).name, /** @type {HTMLInputElement} */ (field)]));
+}
 
 /** Build the fields once the schema is known, and show the values in force after each answer. */
 export function mountParameters() {
-  const form = /** @type {HTMLFormElement} */ (document.getElementById('params'));
   watch(store, (state) => state.schema, (schema) => {
-    if (!schema || Object.keys(inputs).length) return;
-    inputs = buildFields(form, schema, 'playground', (spec) => spec.group === PARAMETER_GROUP);
-    fillFields(inputs, store.get().settings);
+    if (!schema || Object.keys(inputs()).length) return;
+    fillFields(buildFields(form(), schema, 'playground', (spec) => spec.group === PARAMETER_GROUP), store.get().settings);
   });
-  watch(store, (state) => state.settingsAnswer, () => fillFields(inputs, store.get().settings), false);
-  form.addEventListener('submit', (event) => event.preventDefault());
+  watch(store, (state) => state.answer, () => fillFields(inputs(), store.get().settings), false);
+  form().addEventListener('submit', (event) => event.preventDefault());
 }
 
 /** The parameters whose field differs from the value in force. */
 export function parameterChanges() {
   const { settings } = store.get();
   return Object.fromEntries(
-    Object.entries(collectFields(inputs)).filter(([key, value]) => value !== asText(settings[key])),
+    Object.entries(collectFields(inputs())).filter(([key, value]) => value !== asText(settings[key])),
   );
 }

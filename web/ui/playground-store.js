@@ -1,9 +1,11 @@
-// The playground's own state, in one store (ui/store.js): the mode, the job running, and what
-// it produced (the generated text, the conversation, the compare columns, the figures). Only
-// web/playground.js writes it (from the page's controls and the worker's messages); the views
-// in ui/playground-view.js render from it. The shared settings stay in ui/page-store.js.
+// The playground's part of the page's store (ui/page-store.js; web/playground.js adds it with
+// `addPart(playgroundState)`): the mode, the job running and its failures, what it produced (the
+// generated text, the conversation, the compare columns, the figures), a run waiting for its
+// parameters, whether this browser has WebGPU. web/playground.js changes it (from the page's
+// controls and Python's messages, through the actions below); the views in
+// ui/playground-view.js render from it. A server-side model (issue 15) adds its own fields here.
 
-import { createStore } from './store.js';
+import { fatalState } from './page-store.js';
 
 /**
  * @typedef {{tokens: number, ttftMs: number | null, tokensPerS: number | null}} Figures
@@ -18,20 +20,59 @@ import { createStore } from './store.js';
  *   figures: Figures | null,
  *   turns: Turn[],
  *   columns: Column[],
+ *   failures: Array<Record<string, any>>,
+ *   runAfterSettings: boolean,
+ *   webgpu: boolean,
  * }} PlaygroundState
  */
 
 export const MODES = /** @type {const} */ (['generate', 'chat', 'compare']);
 
-/** @type {import('./store.js').Store<PlaygroundState>} */
-export const playground = createStore({
-  mode: 'generate',
-  job: null,
-  output: '',  // generate: the text so far
-  figures: null,  // the current generation's figures (#stats)
-  turns: [],  // chat: the conversation as shown
-  columns: [],  // compare: one per model, in order
-});
+/**
+ * The playground's state and actions.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+export function playgroundState(set, get) {
+  return {
+    mode: /** @type {PlaygroundState['mode']} */ ('generate'),
+    job: /** @type {Job | null} */ (null),
+    output: '',  // generate: the text so far
+    figures: /** @type {Figures | null} */ (null),  // the current generation's figures (#stats)
+    turns: /** @type {Turn[]} */ ([]),  // chat: the conversation as shown
+    columns: /** @type {Column[]} */ ([]),  // compare: one per model, in order
+    failures: /** @type {Array<Record<string, any>>} */ ([]),  // the job's generation-errors
+    runAfterSettings: false,  // Generate/Send was pressed with parameters still to apply
+    webgpu: false,  // this browser gives a WebGPU adapter
+
+    /** A fatal error: no job runs any more, and the page stays in `error`. */
+    failFatal(/** @type {import('../protocol.js').Failure} */ failure) {
+      set((state) => ({ ...fatalState(state, failure), job: null }));
+    },
+    /** A `piece` message: its text appended, its figures shown. */
+    addPiece(/** @type {Record<string, any>} */ { model, text, figures }) {
+      set((state) => {
+        const appended = { ...state, ...appendText(state, model, text) };
+        return { ...appended, ...setFigures(appended, model, figures) };
+      });
+    },
+    /** A `generation-error` message: kept for the job's end, and on its compare column. */
+    addFailure(/** @type {Record<string, any>} */ message) {
+      set((state) => ({
+        failures: [...state.failures, message],
+        columns: state.job?.kind === 'compare'
+          ? state.columns.map((c) => (c.model === message.model ? { ...c, failure: message } : c))
+          : state.columns,
+      }));
+    },
+    /** The running job ended: a chat turn that failed leaves the conversation. */
+    endJob() {
+      const { job, failures } = get();
+      if (job?.kind === 'chat' && failures.length > 0) set((state) => ({ turns: state.turns.slice(0, -2) }));
+      set({ job: null });
+    },
+  };
+}
 
 /** Append `text` to the model's output: #output, the chat's last turn or its column. */
 export function appendText(state, model, text) {

@@ -1,4 +1,5 @@
-// The playground's views, rendered from its store (ui/playground-store.js): which mode's
+// The playground's views, rendered from the page's store (its playground part,
+// ui/playground-store.js): which mode's
 // controls show, the streamed text (#output), the figures (#stats and each compare column, as
 // the data-tokens / data-ttft-ms / data-tokens-per-s the page contract names), the conversation
 // (#messages, one child per turn with data-role) and the compare columns (#compare, one child
@@ -7,7 +8,7 @@
 import { el } from './dom.js';
 import { bind, t, wordError } from './i18n.js';
 import { watch } from './store.js';
-import { playground } from './playground-store.js';
+import { store } from './page-store.js';
 
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -90,9 +91,9 @@ function showMode(mode) {
 }
 
 export function mountPlaygroundViews() {
-  watch(playground, (state) => state.mode, showMode);
-  watch(playground, (state) => state.output, (text) => { byId('output').textContent = text; });
-  watch(playground, (state) => state.figures, (figures) => showFigures(byId('stats'), figures));
-  watch(playground, (state) => state.turns, renderTurns);
-  watch(playground, (state) => state.columns, renderColumns);
+  watch(store, (state) => state.mode, showMode);
+  watch(store, (state) => state.output, (text) => { byId('output').textContent = text; });
+  watch(store, (state) => state.figures, (figures) => showFigures(byId('stats'), figures));
+  watch(store, (state) => state.turns, renderTurns);
+  watch(store, (state) => state.columns, renderColumns);
 }

@@ -147,13 +147,13 @@ function build(schema) {
 
 /** The worker's answer settles every change: the form shows what is in force and why. */
 function showAnswer() {
-  const { settings, problems, notices, settingsApplied } = store.get();
+  const { settings, problems, notices, answer } = store.get();
   fill(settings);
   const noticeWords = () => notices.map((notice) => t(`notice.${notice.key}`)).join(' ');
   if (problems.length) {
     tell(() => problems.map(wordError).join(' '), 'error');
     ui.panel.open = true;
-  } else if (settingsApplied) {
+  } else if (answer?.applied) {
     tell(() => `${t('settings.applied')} ${noticeWords()}`.trim());
   } else if (notices.length) {
     tell(noticeWords);
@@ -163,8 +163,8 @@ function showAnswer() {
 
 function submit(event) {
   event.preventDefault();
-  const { settings, settingsAnswer } = store.get();
-  if (!settingsAnswer) { tell(() => t('settings.starting')); return; }
+  const { settings, answer } = store.get();
+  if (!answer) { tell(() => t('settings.starting')); return; }
   const changes = Object.fromEntries(Object.entries(collect()).filter(([k, v]) => v !== asText(settings[k])));
   if ('isolate' in changes) { switchIsolation(changes); return; }
   if (Object.keys(changes).length === 0) { tell(() => t('settings.nothing-changed')); return; }
@@ -233,7 +233,7 @@ export function mountSettingsForm(page = 'index', keep = () => true) {
   };
   say(ui.link, 'settings.link-label', {}, 'aria-label');
   watch(store, (state) => state.schema, (schema) => { if (schema && !ui.form.isConnected) build(schema); });
-  watch(store, (state) => state.settingsAnswer, (answer) => { if (answer) showAnswer(); }, false);
+  watch(store, (state) => state.answer, (answer) => { if (answer) showAnswer(); }, false);
   ui.form.addEventListener('submit', submit);
   ui.reset.addEventListener('click', reset);
   ui.copy.addEventListener('click', copyLink);

@@ -2,23 +2,19 @@
 // browser < the query string), changed by any control (changeSettings), saved once accepted,
 // reset, and shared by link. The keys, defaults and checks all come from web/settings-schema.json
 // (ui/schema.js): the page resolves its own settings (side "page": the speech server, its key,
-// the voice, isolation, the page language) and never sends them to the worker; the worker's
-// Python resolves the rest and answers with a `settings` message (acceptWorkerSettings).
-// Everything lands in the store (ui/page-store.js).
+// the voice, isolation, the page language) and never sends them to Python; Python (in the Web
+// Worker) resolves the rest and answers with a `settings` message (acceptWorkerSettings).
+// Everything lands in the store (ui/page-store.js): the settings, the changes pending, the
+// page's own problems, the site's config.json, the page language.
 
 import {
   allKeys, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, workerShare, withoutKeys,
 } from './schema.js';
 import { configureWorker } from './worker-host.js';
-import { rewordAll, setUiLang, translateStatic } from './i18n.js';
+import { rewordAll, translateStatic } from './i18n.js';
 import { store } from './page-store.js';
 
 export const SAVED_SETTINGS_KEY = 'legenda.settings';
-
-let siteConfig = {};  // config.json: the site's own choices over the schema's defaults
-let pending = {};  // changes sent to the worker, saved once it accepts them
-let pageProblems = [];  // the page's own bad values, shown with the worker's next answer
-let worded = false;  // the static page has been worded once
 
 /** The saved settings; a missing or unreadable entry counts as none. */
 export function savedSettings() {
@@ -66,36 +62,34 @@ async function fetchJson(name) {
 
 /** The schema's defaults (for this browser's language) with config.json's choices over them. */
 function siteDefaults(schema) {
-  return { ...defaults(schema, navigator.language), ...fromSaved(schema, siteConfig) };
+  return { ...defaults(schema, navigator.language), ...fromSaved(schema, store.get().siteConfig) };
 }
 
 /** Follow the `ui_lang` setting: <html lang>, the static text and every bound sentence. */
 function followUiLang(lang) {
-  if (lang === store.get().uiLang && worded) return;
-  setUiLang(lang);
+  if (lang === store.get().uiLang) return;
+  store.update({ uiLang: lang });
+  document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
   translateStatic(document);
   rewordAll();
-  worded = true;
-  store.update({ uiLang: lang });
 }
 
 /** Resolve the page's own settings from `raw` over `base`, into the store. */
 function applyPageSettings(raw, base) {
   const schema = store.get().schema;
   const { values, problems } = resolvePageSettings(schema, raw, base);
-  pageProblems = problems;
-  store.update((state) => ({ settings: { ...state.settings, ...values } }));
+  store.update((state) => ({ settings: { ...state.settings, ...values }, pageProblems: problems }));
   followUiLang(values.ui_lang);
 }
 
 /**
  * Read the schema, config.json, the saved settings and the query string; the page's own
- * settings are resolved at once. Returns the worker's share, for `init`. Throws when a file is
+ * settings are resolved at once. Returns Python's share, for `init`. Throws when a file is
  * missing (the caller says so).
  */
 export async function loadSettings() {
   const [schema, config] = await Promise.all([fetchJson('settings-schema.json'), fetchJson('config.json')]);
-  siteConfig = config;
+  store.update({ siteConfig: config });
   const base = siteDefaults(schema);
   const raw = { ...base, ...fromSaved(schema, savedSettings()), ...fromQuery(schema, window.location.search) };
   store.update({ schema, languages: schema.languages, settings: { ...raw } });
@@ -105,20 +99,21 @@ export async function loadSettings() {
 
 /**
  * Change settings from anywhere on the page (the settings form, #lang, #voice, the page
- * language): the page's own apply now, the worker's go in a `configure`; all are saved once
+ * language): the page's own apply now, Python's go in a `configure`; all are saved once
  * accepted and dropped from the address bar, so a reload keeps them.
  */
 export function changeSettings(changes) {
   const schema = store.get().schema;
   if (!schema) return;
-  pending = { ...pending, ...changes };
+  store.update((state) => ({ pending: { ...state.pending, ...changes } }));
   removeFromAddress(Object.keys(changes));
   applyPageSettings(changes, store.get().settings);
   configureWorker(workerShare(schema, changes));  // always: its answer settles the change
 }
 
-/** The worker's `settings` answer: save what was accepted, keep what was refused out. */
+/** Python's `settings` answer: save what was accepted, keep what was refused out. */
 export function acceptWorkerSettings({ settings, problems = [], notices = [] }) {
+  const { pending, pageProblems } = store.get();
   const all = [...pageProblems, ...problems];
   const refused = all.map((problem) => problem.setting);
   // A saved value that is refused would only fail again next visit (unless the refused value
@@ -127,15 +122,14 @@ export function acceptWorkerSettings({ settings, problems = [], notices = [] }) 
   forgetSaved(refused.filter((key) => !inAddress.has(key)));
   const accepted = Object.fromEntries(Object.entries(pending).filter(([key]) => !refused.includes(key)));
   const applied = Object.keys(pending).length > 0;
-  pending = {};
-  pageProblems = [];
   if (Object.keys(accepted).length) saveSettings(accepted);
   store.update((state) => ({
     settings: { ...state.settings, ...settings },
     problems: all,
     notices,
-    settingsAnswer: state.settingsAnswer + 1,
-    settingsApplied: applied,
+    pending: {},
+    pageProblems: [],
+    answer: { problems: all, notices, applied },
   }));
 }
 
@@ -149,7 +143,7 @@ export function resetSettings() {
     console.warn('Saved settings could not be removed', err);
   }
   removeFromAddress(allKeys(schema));
-  pending = {};
+  store.update({ pending: {} });
   const base = siteDefaults(schema);
   applyPageSettings(base, base);
   configureWorker(workerShare(schema, base));

@@ -3,28 +3,26 @@
 // on a CPU can take minutes), then play the WAV in #audio and keep it in the result's own audio
 // slot. Speech is an extra: when the sidecar is missing or fails, the panel says why and how to
 // fix it, and the page state never changes. It follows the store's settings (the page's own:
-// no need to wait for Python) and its results; clearing the results stops every follow-up.
+// no need to wait for Python) and its results: a result's translation is ready, so speech
+// starts (mountSpeech); clearing the results stops every follow-up. What it knows (the sidecar's
+// answers, the newest result, the running follow-ups) is the store's `speech`.
 
 import { el } from './dom.js';
 import { bind, rerender, say, t, tOr, uiLang } from './i18n.js';
 import { languageName } from './format.js';
 import { watch } from './store.js';
-import { store } from './page-store.js';
+import { featuredItem, newestResult, store } from './page-store.js';
+import { cardOf } from './dom.js';
 import { changeSettings } from './settings.js';
 import { SidecarClient, SpeechError } from './sidecar.js';
 
-/** The panel's elements (built once by buildPanel). */
+/** The panel's elements (built once by buildPanel: DOM handles, not page state). */
 let ui = null;
-/** What the panel knows: the sidecar's answers, the newest result, the running follow-ups. */
-const state = {
-  client: /** @type {SidecarClient | null} */ (null),
-  voices: null,  // the sidecar's /api/voices answer
-  latest: 0,  // id of the newest featured result; older ones no longer drive the panel
-  lastResult: null,  // what Retry speaks again
-  followUps: new Set(),  // AbortControllers of the jobs being followed
-  clock: 0,
-  started: 0,
-};
+
+/** @returns {import('./page-store.js').Speech} */
+const speech = () => store.get().speech;
+/** @param {Partial<import('./page-store.js').Speech>} change */
+const setSpeech = (change) => store.get().setSpeech(change);
 
 function buildPanel(panel) {
   const voice = el('select', { id: 'voice', name: 'voice', className: 'select', disabled: true });
@@ -85,16 +83,17 @@ export function formatElapsed(ms) {
 
 /** Stop the elapsed-time counter; returns how long it ran, e.g. "3 s". */
 function stopClock() {
-  clearInterval(state.clock);
+  clearInterval(speech().clock);
   ui.elapsed.textContent = '';
-  return formatElapsed(performance.now() - state.started);
+  return formatElapsed(performance.now() - speech().started);
 }
 
 function startClock() {
   stopClock();
-  state.started = performance.now();
+  const started = performance.now();
   ui.elapsed.textContent = formatElapsed(0);
-  state.clock = window.setInterval(() => { ui.elapsed.textContent = formatElapsed(performance.now() - state.started); }, 1000);
+  const clock = window.setInterval(() => { ui.elapsed.textContent = formatElapsed(performance.now() - started); }, 1000);
+  setSpeech({ started, clock });
 }
 
 /** Silence every player on the page (a new or newly featured result takes over). */
@@ -103,9 +102,9 @@ function pauseAll() {
 }
 
 function fillVoices() {
-  const { settings } = store.get();
-  const list = state.voices?.languages?.[settings.lang] || [];
-  const fallback = state.voices?.default_voice && list.includes(state.voices.default_voice) ? ` (${state.voices.default_voice})` : '';
+  const { settings, speech: { voices } } = store.get();
+  const list = voices?.languages?.[settings.lang] || [];
+  const fallback = voices?.default_voice && list.includes(voices.default_voice) ? ` (${voices.default_voice})` : '';
   const serverDefault = el('option', { value: '' });
   bind(serverDefault, () => `${t('speech.server-default')}${fallback}`);
   ui.voice.replaceChildren(serverDefault, ...list.map((v) => el('option', { value: v, textContent: v })));
@@ -114,15 +113,15 @@ function fillVoices() {
   ui.voice.dataset.lang = settings.lang;
   ui.voiceRow.hidden = false;
   showEngine();
-  if (state.voices && list.length === 0) {
-    showProblem(() => t('speech.no-voice', { engine: state.voices.engine, name: languageName(store.get().languages, settings.lang) }), false, 'no-voice');
+  if (voices && list.length === 0) {
+    showProblem(() => t('speech.no-voice', { engine: voices.engine, name: languageName(store.get().languages, settings.lang) }), false, 'no-voice');
   } else if (ui.problem.dataset.kind === 'no-voice') {
     ui.problem.hidden = true;
   }
 }
 
 function showEngine() {
-  const voices = state.voices;
+  const { voices } = speech();
   if (!voices) { ui.engine.textContent = ''; return; }
   const picked = ui.voice.value;
   bind(ui.engine, () => t('speech.engine', { engine: voices.engine, voice: picked || `${t('speech.server-default-lower')}${voices.default_voice ? ` (${voices.default_voice})` : ''}` }));
@@ -130,7 +129,7 @@ function showEngine() {
 }
 
 function speechOff() {
-  state.client = null;
+  setSpeech({ client: null });
   ui.voice.replaceChildren();
   ui.voice.disabled = true;
   ui.voiceRow.hidden = true;
@@ -142,15 +141,15 @@ function speechOff() {
 /** Ask the sidecar what it can do; say so when it cannot be reached. */
 async function connect() {
   ui.problem.hidden = true;
-  state.voices = null;
+  setSpeech({ voices: null });
   const { tts, tts_key: key } = store.get().settings;
   if (!tts) { speechOff(); return false; }
   const asked = new SidecarClient(tts, key);
-  state.client = asked;
+  setSpeech({ client: asked });
   try {
     const [voices, health] = await Promise.all([asked.voices(), asked.health()]);
-    if (asked !== state.client) return false;  // the setting changed meanwhile
-    state.voices = voices;
+    if (asked !== speech().client) return false;  // the setting changed meanwhile
+    setSpeech({ voices });
     if (health.status === 'failed') throw new SpeechError('refused', 'model-failed', { said: health.error });
     fillVoices();
     if (['off', 'unavailable', undefined].includes(ui.panel.dataset.speech)) {
@@ -159,7 +158,7 @@ async function connect() {
     }
     return true;
   } catch (err) {
-    if (asked === state.client) unavailable(err);
+    if (asked === speech().client) unavailable(err);
     return false;
   }
 }
@@ -175,7 +174,8 @@ function unavailable(err) {
 }
 
 /** The result card's own player (made on first use). */
-function slotFor(element) {
+function slotFor(item) {
+  const element = cardOf(item.jobId, item.itemId);
   if (!element) return null;
   const holder = element.querySelector('.result-audio') || element;
   let slot = holder.querySelector('audio');
@@ -219,7 +219,7 @@ function failed(err) {
   stopClock();
   ui.progress.hidden = true;
   if (err instanceof SpeechError && err.kind === 'unreachable') {
-    state.client = null;
+    setSpeech({ client: null });
     unavailable(err);
     return;
   }
@@ -231,26 +231,27 @@ function failed(err) {
 /**
  * Speak one result. Every result gets its audio in its own card; the featured one (shown
  * above, played in #audio) also drives the panel: progress, elapsed time, messages.
+ * @param {import('./page-store.js').Item} result
+ * @param {boolean} lead the result is the featured one
  */
-async function speak(result) {
-  const lead = result.featured !== false;
-  const id = lead ? ++state.latest : state.latest;
-  const drives = () => lead && id === state.latest;
+async function speak(result, lead) {
+  const id = lead ? speech().latest + 1 : speech().latest;
+  const drives = () => lead && id === speech().latest;
   if (lead) {
-    state.lastResult = result;
+    setSpeech({ latest: id, lastResult: result });
     pauseAll();  // a new result silences the previous one at once
   }
   const text = (result.translation || '').trim();
   if (!text || !store.get().settings.tts) return;
-  if (!state.client && !(await connect())) return;
-  const asked = /** @type {SidecarClient} */ (state.client);
+  if (!speech().client && !(await connect())) return;
+  const asked = /** @type {SidecarClient} */ (speech().client);
   if (drives()) startDriving();
-  const slot = slotFor(result.element);
+  const slot = slotFor(result);
   const followUp = new AbortController();
-  state.followUps.add(followUp);
+  setSpeech({ followUps: new Set([...speech().followUps, followUp]) });
   try {
     // The picked voice belongs to the current language; an older result may be in another.
-    const voice = state.voices?.languages?.[result.lang]?.includes(ui.voice.value) ? ui.voice.value : undefined;
+    const voice = speech().voices?.languages?.[result.lang]?.includes(ui.voice.value) ? ui.voice.value : undefined;
     const job = await asked.speak({ text, lang: result.lang, voice }, {
       signal: followUp.signal, onProgress: (j) => { if (drives()) showJobProgress(j); },
     });
@@ -266,7 +267,7 @@ async function speak(result) {
     if (slot) slotMessage(slot, err);
     if (drives()) failed(err);
   } finally {
-    state.followUps.delete(followUp);
+    setSpeech({ followUps: new Set([...speech().followUps].filter((f) => f !== followUp)) });
   }
 }
 
@@ -285,9 +286,8 @@ function play(src, took) {
 
 /** Stop following every job (the results were cleared). */
 function stopFollowUps() {
-  for (const followUp of state.followUps) followUp.abort();
-  state.followUps.clear();
-  state.lastResult = null;
+  for (const followUp of speech().followUps) followUp.abort();
+  setSpeech({ followUps: new Set(), lastResult: null });
   stopClock();
   ui.progress.hidden = true;
 }
@@ -303,26 +303,33 @@ export function mountSpeech() {
     changeSettings({ voice: ui.voice.value });
   });
   ui.retry.addEventListener('click', async () => {
-    state.client = null;
-    if ((await connect()) && state.lastResult) speak(state.lastResult);
+    setSpeech({ client: null });
+    const { lastResult } = speech();
+    if ((await connect()) && lastResult) speak(lastResult, true);
   });
   watch(store, (s) => (s.schema ? `${s.settings.tts}\n${s.settings.tts_key}` : null), (server) => {
     if (server !== null) connect();
   });
-  watch(store, (s) => `${s.settings.lang}\n${s.settings.voice}`, () => { if (state.voices) fillVoices(); }, false);
-  watch(store, (s) => s.result, (result) => { if (result) speak(result); }, false);
-  watch(store, (s) => s.cleared, stopFollowUps, false);
+  watch(store, (s) => `${s.settings.lang}\n${s.settings.voice}`, () => { if (speech().voices) fillVoices(); }, false);
+  // A result's translation is ready, so speech starts (the featured one drives the panel).
+  watch(store, (s) => newestResult(s)?.resultAt, () => {
+    const state = store.get();
+    const result = newestResult(state);
+    if (result) speak(result, state.featured?.jobId === result.jobId && state.featured.itemId === result.itemId);
+  }, false);
+  // Clear: the results are gone, so their follow-ups stop.
+  watch(store, (s) => Object.keys(s.jobs).length === 0, (empty) => { if (empty) stopFollowUps(); }, false);
   // #audio is this module's alone: it plays the featured result's speech, and is emptied when
   // nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
-  watch(store, (s) => s.featured, (detail) => {
+  watch(store, featuredItem, (item) => {
     const audio = /** @type {HTMLAudioElement} */ (document.getElementById('audio'));
-    if (!detail) {
+    if (!item) {
       audio.pause();
       audio.removeAttribute('src');
       audio.hidden = true;
       return;
     }
-    const src = detail.element?.querySelector('.result-audio audio')?.src;
+    const src = /** @type {HTMLAudioElement | null | undefined} */ (cardOf(item.jobId, item.itemId)?.querySelector('.result-audio audio'))?.src;
     if (!src || audio.src === src) return;
     pauseAll();
     audio.src = src;

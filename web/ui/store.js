@@ -1,30 +1,43 @@
-// A small store: one state object, changed only through `update`, and one way to follow it
-// (`subscribe`, or `watch` for one slice). Generic: the main page keeps its settings, languages,
-// status and jobs in one (ui/page-store.js); another page makes its own with `createStore`.
-// Pure: no DOM, so Node's test runner checks it.
+// A small store in the shape of zustand's vanilla store: `createStore((set, get) => ({...state,
+// ...actions}))`, one state object changed only through `set` (here also called `update`), and
+// one way to follow it (`subscribe`, or `watch` for one slice). Each page makes one
+// (ui/page-store.js; the playground adds its part to the same one). Pure: no DOM, so Node's
+// test runner checks it.
 
 /**
  * @template {object} S
- * @typedef {{get: () => S, update: (change: Partial<S> | ((state: S) => Partial<S>)) => void,
+ * @typedef {(change: Partial<S> | ((state: S) => Partial<S>)) => void} SetState
+ */
+
+/**
+ * @template {object} S
+ * @typedef {{get: () => S, set: SetState<S>, update: SetState<S>,
  *   subscribe: (listener: (state: S, previous: S) => void) => () => void}} Store
  */
 
 /**
+ * A store whose first state is `init(set, get)` (its data and its actions), or `init` itself.
  * @template {object} S
- * @param {S} initial
+ * @param {S | ((set: SetState<S>, get: () => S) => S)} init
  * @returns {Store<S>}
  */
-export function createStore(initial) {
-  let state = initial;
+export function createStore(init) {
+  /** @type {S} */
+  let state;
   const listeners = new Set();
+  const get = () => state;
+  /** @type {SetState<S>} */
+  const set = (change) => {
+    const previous = state;
+    const patch = typeof change === 'function' ? change(state) : change;
+    state = /** @type {S} */ (Object.assign({}, state, patch));
+    for (const listener of [...listeners]) listener(state, previous);
+  };
+  state = typeof init === 'function' ? /** @type {Function} */ (init)(set, get) : init;
   return {
-    get: () => state,
-    update(change) {
-      const previous = state;
-      const patch = typeof change === 'function' ? change(state) : change;
-      state = /** @type {S} */ (Object.assign({}, state, patch));
-      for (const listener of [...listeners]) listener(state, previous);
-    },
+    get,
+    set,
+    update: set,
     subscribe(listener) {
       listeners.add(listener);
       return () => { listeners.delete(listener); };

@@ -1,22 +1,28 @@
-// The worker host: starts web/worker.js (Pyodide + Transformers.js) and speaks the protocol in
-// docs/architecture.md ("Worker protocol"). Every message from the worker goes to the one
-// `onMessage` handler the page gives (app.js routes it into the store and the renderers), so
-// no other module touches postMessage.
+// The Web Worker's host: starts web/worker.js (Pyodide + Transformers.js, with Python's message
+// handler inside) and sends it the protocol's messages (web/protocol.js; docs/architecture.md,
+// "Worker protocol"). Every message back goes to the one handler the page gives
+// (ui/messages.js), so no other module touches postMessage.
 
-let worker = null;
-let nextJobId = 1;
+import * as protocol from '../protocol.js';
+import { store } from './page-store.js';
+
+/** @type {Worker | null} the running Web Worker (a handle, not page state) */
+let webWorker = null;
 
 /**
- * Start the worker with the worker's share of the settings; `onMessage(message)` gets every
- * message. A worker that cannot start or dies becomes a `fatal` message, so the page never
- * waits forever.
+ * Start the Web Worker with Python's share of the settings; `onMessage(message)` gets every
+ * message. A Web Worker that cannot start or dies becomes the protocol's `fatal`, so the page
+ * never waits forever.
+ * @param {Record<string, any>} settings
+ * @param {(message: any) => void} onMessage
  */
 export function startWorker(settings, onMessage) {
-  worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
-  let started = false;  // the worker has said something: its script loaded and runs
+  const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  webWorker = worker;
+  let started = false;  // the Web Worker has said something: its script loaded and runs
   const failed = (key, detail) => {
-    console.error('Legenda worker failure:', detail);
-    onMessage({ type: 'fatal', code: 'runtime-failed', key });
+    console.error('Legenda Web Worker failure:', detail);
+    onMessage(protocol.fatal('runtime-failed', key));
   };
   worker.addEventListener('message', (event) => {
     started = true;
@@ -27,41 +33,46 @@ export function startWorker(settings, onMessage) {
     failed(started ? 'worker-stopped' : 'worker-no-start', event.message || event);
   });
   worker.addEventListener('messageerror', (event) => failed('worker-garbled', event));
-  worker.postMessage({ type: 'init', config: settings });
+  worker.postMessage(protocol.init(settings));
 }
 
-/** Send changed worker settings (`configure`); a `settings` message answers. */
+/** Send changed settings for Python (`configure`); a `settings` message answers. */
 export function configureWorker(changes) {
-  worker?.postMessage({ type: 'configure', config: changes });
+  webWorker?.postMessage(protocol.configure(changes));
 }
 
 /**
- * Caption and translate `items` ([{itemId, url} | {itemId, blob}]); returns the job id that
- * the worker's `result`, `item-error` and `done` messages carry.
+ * Caption and translate `items` ([{itemId, url} | {itemId, blob, name}]); returns the job id
+ * that Python's `result`, `item-error` and `done` messages carry.
  */
 export function runJob(items) {
-  const jobId = `job-${nextJobId++}`;
-  worker?.postMessage({ type: 'run', jobId, items });
+  const jobId = store.get().newJobId();
+  webWorker?.postMessage(protocol.run(jobId, items));
   return jobId;
 }
 
 /** Translate a job's captions again into the current `lang` ([{itemId, caption}]). */
 export function translateAgain(jobId, items) {
-  worker?.postMessage({ type: 'translate', jobId, items });
+  webWorker?.postMessage(protocol.translate(jobId, items));
 }
 
 /**
- * A playground job (`{type: "generate" | "chat" | "compare", ...}`) or a chat `reset`; returns
- * the job id its `piece`, `generated`, `generation-error` and `done` messages carry.
+ * A playground job (a `generate`, `chat` or `compare` message without its id); returns the
+ * job id its `piece`, `generated`, `generation-error` and `done` messages carry.
  * @param {Record<string, any>} message
  */
 export function sendJob(message) {
-  const jobId = `job-${nextJobId++}`;
-  worker?.postMessage({ ...message, jobId });
+  const jobId = store.get().newJobId();
+  webWorker?.postMessage({ ...message, jobId });
   return jobId;
 }
 
-/** Stop the playground job `jobId` (the worker takes it at once, within one token). */
+/** Forget the chat's conversation (`reset`; Python answers `reset-done`). */
+export function resetChat(system) {
+  webWorker?.postMessage(protocol.reset(system));
+}
+
+/** Stop the playground job `jobId` (Python takes it at once, within one token). */
 export function stopJob(jobId) {
-  worker?.postMessage({ type: 'interrupt', jobId });
+  webWorker?.postMessage(protocol.interrupt(jobId));
 }

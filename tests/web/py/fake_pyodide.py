@@ -123,9 +123,9 @@ def fake_worker(
     pipeline: Callable[[str, str, str], Awaitable[Any]],
     library: Any = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """legenda's Worker on a Runtime that loads nothing: ``pipeline(task, model, dtype)`` makes
-    its pipelines, ``library`` (when given) stands for Transformers.js. Returns the worker and
-    the list its messages are posted to."""
+    """legenda's MessageHandler on a Runtime that loads nothing: ``pipeline(task, model,
+    dtype)`` makes its pipelines, ``library`` (when given) stands for Transformers.js. Returns
+    the handler and the list its messages are posted to."""
 
     class FakeRuntime(legenda.runtime.Runtime):  # type: ignore[misc, name-defined]
         async def load(self) -> None:
@@ -144,7 +144,8 @@ def fake_worker(
         FakeRuntime.library = lambda self: library  # type: ignore[method-assign]
     site = legenda.runtime.SiteInfo("http://h/", "http://h/t.js", "http://h/ort/", False)
     sent: list[dict[str, Any]] = []
-    return legenda.worker_main.Worker(sent.append, FakeRuntime(site, lambda info: None)), sent
+    runtime = FakeRuntime(site, lambda info: None)
+    return legenda.worker_main.MessageHandler(sent.append, runtime), sent
 
 
 def handle(worker: Any, *messages: dict[str, Any]) -> None:

@@ -204,7 +204,7 @@ def generate(prompt: str = "Era uma vez", job: str = "g", **params: Any) -> dict
 def chat(message: str, job: str = "c", reuse: bool = True, model: str = "t/smol") -> dict[str, Any]:
     return {"type": "chat", "jobId": job, "model": model, "message": message,
             "system": "Responda em Português.", "params": {"max_new_tokens": "3"},
-            "reuseCache": reuse}
+            "debug": {"reuseCache": reuse}}
 
 
 INIT = {"type": "init", "config": {}}
@@ -255,10 +255,10 @@ def test_stop_ends_the_generation_within_a_token_and_keeps_the_text(
 ) -> None:
     worker, sent, library = make_worker(legenda)
     library.interrupt_after = 3
-    handle(worker, INIT, generate(max_new_tokens="100"))
+    handle(worker, INIT, {**generate(max_new_tokens="100"), "debug": {}})
     [generated] = of_type(sent, "generated")
     assert generated["stopped"] is True and generated["text"] == "abc"
-    assert generated["tokensAtInterrupt"] == 3  # the Stop came after the third token
+    assert generated["debug"]["tokensAtInterrupt"] == 3  # the Stop came after the third token
     assert generated["figures"]["tokens"] == 3
     assert sent[-1]["type"] == "done"
     library.interrupt_after = None

@@ -1,9 +1,10 @@
-"""The playground's worker messages: generate, chat, compare, interrupt, reset.
+"""The playground's messages: generate, chat, compare, interrupt, reset (legenda.protocol).
 
-worker_main.Worker hands these messages here (docs/architecture.md, "Worker protocol"). Every
-generate/chat/compare job ends with ``done``, whatever fails on the way; errors go out as
-``generation-error`` with a code and a sentence. ``interrupt`` is delivered by worker.js at once,
-not queued behind the job it stops.
+worker_main.MessageHandler hands these messages here (docs/architecture.md, "Worker protocol").
+Every generate/chat/compare job ends with ``done``, whatever fails on the way; errors go out as
+``generation-error`` with a code and a sentence. ``interrupt`` is delivered by the Web Worker at
+once, not queued behind the job it stops. A job's ``debug`` (the benchmarks' options:
+``reuseCache``) comes back on its ``generated`` with ``tokensAtInterrupt`` added.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
+from . import protocol
 from .errors import BAD_SETTING, INFERENCE_FAILED, LegendaError, unexpected
 from .generation import check_prompt, generation_kwargs, job_settings, model_list
 from .generator import Generator, Piece
 from .runtime import Runtime, log_failure
 from .settings import Settings
-
-GENERATION_MESSAGES = ("generate", "chat", "compare", "reset")
 
 
 class Playground:
@@ -43,10 +43,10 @@ class Playground:
             self._stopped_early.add(job_id)  # still queued behind another message
 
     async def handle(self, kind: str, data: dict[str, Any]) -> None:
-        if kind == "reset":
+        if kind == protocol.RESET:
             system = data.get("system")
             await self.generator.reset(None if system is None else str(system))
-            self._post({"type": "reset-done"})
+            self._post(protocol.reset_done())
             return
         job_id = str(data.get("jobId", ""))
         self._job_id = job_id
@@ -63,21 +63,21 @@ class Playground:
             self._error(job_id, unexpected("generation"), data.get("model"))
         finally:
             self._job_id = None
-            self._post({"type": "done", "jobId": job_id})
+            self._post(protocol.done(job_id))
 
     async def _job(self, kind: str, job_id: str, data: dict[str, Any]) -> None:
         """One generate/chat/compare job, with the settings in force and its own ``params``
         (checked by the schema's rules) over them."""
         settings = job_settings(self._settings(), data.get("params"))
         params = generation_kwargs(settings)
-        if kind == "compare":
+        if kind == protocol.COMPARE:
             await self._compare(job_id, data, settings, params)
             return
         model = str(data.get("model") or settings.model)
-        if kind == "generate":
+        if kind == protocol.GENERATE:
             prompt = check_prompt(data.get("prompt"))
             await self._load(job_id, model, data, settings)
-            await self._relay(job_id, model, self.generator.generate(prompt, **params))
+            await self._relay(job_id, model, data, self.generator.generate(prompt, **params))
             return
         message = check_prompt(data.get("message"), "message")
         system = data.get("system")
@@ -85,10 +85,10 @@ class Playground:
         pieces = self.generator.chat(
             message,
             system=None if system is None else str(system),
-            reuse_cache=data.get("reuseCache", True) is not False,
+            reuse_cache=_debug(data).get("reuseCache", True) is not False,
             **params,
         )
-        await self._relay(job_id, model, pieces)
+        await self._relay(job_id, model, data, pieces)
 
     async def _compare(
         self, job_id: str, data: dict[str, Any], settings: Settings, params: dict[str, Any]
@@ -107,7 +107,7 @@ class Playground:
                 return
             try:
                 await self._load(job_id, model, data, settings)
-                await self._relay(job_id, model, self.generator.generate(prompt, **params))
+                await self._relay(job_id, model, data, self.generator.generate(prompt, **params))
             except LegendaError as failure:
                 self._error(job_id, failure, model)
 
@@ -119,13 +119,11 @@ class Playground:
         settings = self._with_device(data, model, settings)
         ids = {"jobId": job_id, "model": model}
         if not self.generator.slot.is_loaded(model, settings):
-            self._post({"type": "stage", "stage": "generation-model", **ids,
-                        "params": {"model": model}})
+            self._post(protocol.stage("generation-model", {"model": model}, **ids))
         loaded = await self.generator.load(model, settings)
         if loaded.notice:
-            self._post({"type": "notice", **ids, **loaded.notice})
-        self._post({"type": "stage", "stage": "generating", **ids,
-                    "params": {"model": model, "dtype": loaded.dtype}})
+            self._post(protocol.notice(job_id, model, **loaded.notice))
+        self._post(protocol.stage("generating", {"model": model, "dtype": loaded.dtype}, **ids))
 
     def _with_device(self, data: dict[str, Any], model: str, settings: Settings) -> Settings:
         """``settings`` with the job's `device: "webgpu"` (a model that needs WebGPU) when this
@@ -138,24 +136,26 @@ class Playground:
             settings = replace(settings, device=device)
         return settings
 
-    async def _relay(self, job_id: str, model: str, pieces: AsyncIterator[Piece]) -> None:
+    async def _relay(
+        self, job_id: str, model: str, data: dict[str, Any], pieces: AsyncIterator[Piece]
+    ) -> None:
         async for piece in pieces:
-            self._post({
-                "type": "piece", "jobId": job_id, "model": model, "text": piece.text,
-                "figures": piece.figures,
-            })
+            self._post(protocol.piece(job_id, model, piece.text, piece.figures))
         figures = self.generator.last
-        self._post({
-            "type": "generated", "jobId": job_id, "model": model,
-            "text": self.generator.last_text,
-            "figures": figures.as_dict() if figures else None,
-            "stopped": self.generator.interrupted,
+        debug = None
+        if "debug" in data:
             # Tokens generated when the Stop arrived (the rest came after it): for the bench.
-            "tokensAtInterrupt": self.generator.tokens_at_interrupt,
-        })
+            debug = {**_debug(data), "tokensAtInterrupt": self.generator.tokens_at_interrupt}
+        self._post(protocol.generated(
+            job_id, model, self.generator.last_text, figures.as_dict() if figures else None,
+            self.generator.interrupted, debug,
+        ))
 
     def _error(self, job_id: str, failure: LegendaError, model: Any) -> None:
-        message = {"type": "generation-error", "jobId": job_id, **failure.as_dict()}
-        if model:
-            message["model"] = str(model)
-        self._post(message)
+        self._post(protocol.generation_error(job_id, failure.as_dict(), model))
+
+
+def _debug(data: dict[str, Any]) -> dict[str, Any]:
+    """A job's ``debug`` field (the benchmarks' options), as a dict."""
+    debug = data.get("debug")
+    return dict(debug) if isinstance(debug, dict) else {}

@@ -1,8 +1,9 @@
-"""The worker's message handler: settings, then caption + translate jobs (docs/architecture.md).
+"""Python's message handler: settings, then caption + translate jobs (docs/architecture.md).
 
-worker.js creates one ``Worker`` with ``create_worker`` and awaits ``handle(message)`` for each
-message from the page, one at a time. Every reply goes through ``post``; every ``run`` ends with
-``done``, whatever fails on the way.
+The Web Worker (web/worker.js) creates one ``MessageHandler`` with ``create_handler`` and awaits
+``handle(message)`` for each message from the page, one at a time. The messages are named in
+legenda.protocol; every reply goes through ``post``; every job ends with ``done``, whatever
+fails on the way (``handle`` itself answers what escapes a job).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 
+from . import protocol
 from .captioner import Captioner
 from .errors import LegendaError, unexpected
 from .images import ImageLoader
 from .languages import Language, language, language_table, needs_translation
-from .playground import GENERATION_MESSAGES, Playground
+from .playground import Playground
 from .runtime import LazyPipeline, Runtime, SiteInfo, js_object, log_failure
 from .settings import Settings, default_settings, resolve_settings
 from .translator import Translator
 
 
-class Worker:
+class MessageHandler:
     def __init__(self, post: Callable[[Any], None], runtime: Runtime) -> None:
         self._post_js = post
         self.runtime = runtime
@@ -39,26 +41,33 @@ class Worker:
 
     def stage(self, stage: str, params: dict[str, Any] | None = None, **ids: Any) -> None:
         """A status for the page, which words ``stage`` with ``params`` (``stage.<stage>``)."""
-        self.post({"type": "stage", "stage": stage, "params": params or {}, **ids})
+        self.post(protocol.stage(stage, params, **ids))
 
     async def handle(self, message: Any) -> None:
         """One message from the page (a JS object or a dict)."""
         data = _plain(message)  # Blobs and Files stay JS objects
         kind = data.get("type")
-        if kind in ("init", "configure"):
-            await self._configure(data.get("config") or {}, first=kind == "init")
-        elif kind == "run":
+        try:
+            await self._dispatch(kind, data)
+        except Exception as failure:  # noqa: BLE001 - the last line: the page must hear of it
+            log_failure(f"a {kind} message", failure)
+            self.post(protocol.fatal(unexpected("job").as_dict()))
+
+    async def _dispatch(self, kind: Any, data: dict[str, Any]) -> None:
+        if kind in (protocol.INIT, protocol.CONFIGURE):
+            await self._configure(data.get("config") or {}, first=kind == protocol.INIT)
+        elif kind == protocol.RUN:
             await self._run(str(data.get("jobId", "")), list(data.get("items") or []))
-        elif kind == "translate":
+        elif kind == protocol.TRANSLATE:
             await self._retranslate(str(data.get("jobId", "")), list(data.get("items") or []))
-        elif kind in GENERATION_MESSAGES:
+        elif kind in protocol.GENERATION_MESSAGES:
             await self.playground.handle(kind, data)
         else:
-            js.console.warn("Legenda worker: unknown message", kind)
+            js.console.warn("Legenda: unknown message", kind)
 
     def interrupt(self, message: Any = None) -> None:
-        """Stop a generation job (`{type: "interrupt", jobId?}`); worker.js calls this at once,
-        outside the queue."""
+        """Stop a generation job (an ``interrupt`` message); the Web Worker calls this at once,
+        outside its queue."""
         job_id = _plain(message).get("jobId")
         self.playground.interrupt(None if job_id is None else str(job_id))
 
@@ -77,21 +86,20 @@ class Worker:
             self.runtime.apply(settings)
         except Exception as failure:  # noqa: BLE001 - nothing may escape without a message
             log_failure("starting the runtime", failure)
-            self.post({"type": "fatal", **unexpected("start").as_dict()})
+            self.post(protocol.fatal(unexpected("start").as_dict()))
             return
         self.post(
-            {
-                "type": "settings",
-                "settings": settings.as_dict(),
-                "languages": language_table(),
-                "problems": [problem.as_dict() for problem in problems],
-                "notices": [{"key": notice}] if notice else [],
-            }
+            protocol.settings(
+                settings.as_dict(),
+                language_table(),
+                [problem.as_dict() for problem in problems],
+                [{"key": notice}] if notice else [],
+            )
         )
         self.stage("ready")
 
     async def _run(self, job_id: str, items: list[Any]) -> None:
-        # A configure arriving mid-job waits in worker.js's queue: a job keeps its settings.
+        # A configure arriving mid-job waits in the Web Worker's queue: a job keeps its settings.
         job = _Job(job_id, self.settings, [_plain_item(item) for item in items])
         try:
             for batch in job.batches():
@@ -109,7 +117,7 @@ class Worker:
                 job, range(len(job.items)), unexpected("job")
             )
         finally:
-            self.post({"type": "done", "jobId": job.id})
+            self.post(protocol.done(job.id))
 
     async def _retranslate(self, job_id: str, items: list[Any]) -> None:
         """Translate captions already made into the current ``lang``: no image is fetched or
@@ -124,7 +132,7 @@ class Worker:
             log_failure("a translation", failure)
             self._fail_unreported(job, range(len(job.items)), unexpected("job"))
         finally:
-            self.post({"type": "done", "jobId": job.id})
+            self.post(protocol.done(job.id))
 
     def _fail_unreported(self, job: _Job, indexes: Iterable[int], failure: LegendaError) -> None:
         for index in indexes:
@@ -166,12 +174,8 @@ class Worker:
                 self._item_error(job, index, failure, caption=caption)  # the caption still helps
                 return
         job.reported.add(index)
-        self.post(
-            {
-                "type": "result", "jobId": job.id, "itemId": job.items[index]["itemId"],
-                "caption": caption, "translation": translation, "lang": target.code,
-            }
-        )
+        item_id = job.items[index]["itemId"]
+        self.post(protocol.result(job.id, item_id, caption, translation, target.code))
 
     async def _translate(self, job: _Job, index: int, caption: str, target: Language) -> str:
         if job.translation_failure is not None:
@@ -192,16 +196,14 @@ class Worker:
         self, job: _Job, index: int, failure: LegendaError, caption: str | None = None
     ) -> None:
         job.reported.add(index)
-        message = {"type": "item-error", "jobId": job.id, "itemId": job.items[index]["itemId"]}
-        message.update(failure.as_dict())
-        if caption is not None:
-            message["caption"] = caption
-        self.post(message)
+        item_id = job.items[index]["itemId"]
+        self.post(protocol.item_error(job.id, item_id, failure.as_dict(), caption))
 
 
 @dataclass
 class _Job:
-    """One `run`: its items, the settings it started with, and what was answered so far."""
+    """One caption job (``run`` or ``translate``): its items, the settings it started with,
+    and what was answered so far."""
 
     id: str
     settings: Settings
@@ -229,10 +231,11 @@ def _plain_item(item: Any) -> dict[str, Any]:
     return plain
 
 
-def create_worker(
+def create_handler(
     post: Callable[[Any], None], progress: Callable[[Any], None], site: Any
-) -> Worker:
-    """Called once by worker.js with its postMessage, progress relay and site facts."""
+) -> MessageHandler:
+    """Called once by the Web Worker (web/worker.js) with its postMessage, progress relay and
+    site facts."""
     info = _plain(site)
     runtime = Runtime(
         SiteInfo(
@@ -243,4 +246,4 @@ def create_worker(
         ),
         progress,
     )
-    return Worker(post, runtime)
+    return MessageHandler(post, runtime)
