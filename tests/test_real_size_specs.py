@@ -57,3 +57,15 @@ def test_the_fast_translator_twin_has_opus_mt_en_romance_s_size() -> None:
 def test_reduced_keeps_the_vocabulary() -> None:
     small = specs.reduced(specs.NLLB_600M)
     assert small.vocab == specs.NLLB_600M.vocab and small.d_model < specs.NLLB_600M.d_model
+
+
+def test_the_phi3_twin_has_phi_3_5_mini_s_size() -> None:
+    import torch
+    from transformers import Phi3ForCausalLM
+
+    from tests.model_factory.real_size import phi3
+
+    with torch.device("meta"):
+        model = Phi3ForCausalLM(phi3.config_for(specs.PHI35_MINI, [2]))
+    assert model.config.vocab_size == 32064
+    assert _millions(model) == pytest.approx(3821, abs=5)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from .api import bp
+from .chat import install_chat
 from .config import PREFIX, Config, ConfigError, config_from_mapping, load_config
 from .cors import register_cors
 from .errors import register_error_handlers
@@ -57,6 +58,7 @@ def create_app(
     register_cors(app, config.cors_origins)
     app.register_blueprint(bp)
     app.register_blueprint(openai_bp)
+    install_chat(app, config, service.metrics.registry)
     install_metrics(app, service.metrics)
     service.start()
     return app

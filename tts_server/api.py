@@ -312,4 +312,5 @@ def health() -> Response:
             "files": svc.store.count(),
             "bytes": svc.store.total_bytes(),
         },
+        "chat": current_app.extensions["legenda.chat"].health(),
     })

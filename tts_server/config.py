@@ -18,6 +18,14 @@ PREFIX = "LEGENDA_"
 ENGINES = ("bark", "vits", "espeak")
 DEFAULT_MODELS = {"bark": "suno/bark-small", "vits": "facebook/mms-tts-por", "espeak": "espeak-ng"}
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# Text generation (tts_server/chat/): the seeds' chat models, and how they run.
+DEFAULT_CHAT_MODELS = (
+    "HuggingFaceTB/SmolLM2-135M-Instruct", "microsoft/Phi-3.5-mini-instruct",
+    "facebook/blenderbot-400M-distill", "google/flan-t5-base", "google/flan-t5-small",
+    "facebook/bart-base",
+)
+CHAT_ENGINES = ("auto", "transformers", "onnxruntime")
+CHAT_DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")
 
 
 class ConfigError(ValueError):
@@ -59,6 +67,16 @@ class Config:
     bark_int8: bool = False  # LEGENDA_BARK_INT8: int8 Linear layers for Bark on a CPU
     bark_sdpa: bool = True  # LEGENDA_BARK_SDPA: Bark's attention through torch's fused SDPA
     bark_batch: int = 2  # LEGENDA_BARK_BATCH: pieces of one text Bark says in one call
+    chat_models: tuple[str, ...] = DEFAULT_CHAT_MODELS  # LEGENDA_CHAT_MODELS: comma-separated
+    chat_engine: str = "auto"  # LEGENDA_CHAT_ENGINE: auto | transformers | onnxruntime
+    chat_dtype: str = "auto"  # LEGENDA_CHAT_DTYPE: auto | float32 | bfloat16 | float16 | int8
+    chat_device: str = "auto"  # LEGENDA_CHAT_DEVICE: auto (GPU when there is one) | cpu | cuda
+    chat_memory_mb: float = 8192.0  # LEGENDA_CHAT_MEMORY_MB: chat models' weights, LRU unloaded
+    chat_slots: int = 1  # LEGENDA_CHAT_SLOTS: generations at once
+    chat_wait_s: float = 10.0  # LEGENDA_CHAT_WAIT_S: wait for a slot before 429
+    chat_max_tokens: int = 2048  # LEGENDA_CHAT_MAX_TOKENS: largest max_tokens accepted
+    chat_timeout_s: float = 300.0  # LEGENDA_CHAT_TIMEOUT_S: a generation's deadline
+    chat_threads: int = 2  # LEGENDA_CHAT_THREADS: CPU threads of one generation (0 = library's)
 
     @property
     def model_id(self) -> str:
@@ -211,6 +229,16 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "bark_int8": _flag(env, "BARK_INT8"),
         "bark_sdpa": _flag(env, "BARK_SDPA"),
         "bark_batch": _number(env, "BARK_BATCH", int, 1),
+        "chat_models": _names(env, "CHAT_MODELS") or None,
+        "chat_engine": _choice(env, "CHAT_ENGINE", CHAT_ENGINES),
+        "chat_dtype": _choice(env, "CHAT_DTYPE", CHAT_DTYPES),
+        "chat_device": _choice(env, "CHAT_DEVICE", DEVICES),
+        "chat_memory_mb": _number(env, "CHAT_MEMORY_MB", float, 0.01),
+        "chat_slots": _number(env, "CHAT_SLOTS", int, 1),
+        "chat_wait_s": _number(env, "CHAT_WAIT_S", float, 0),
+        "chat_max_tokens": _number(env, "CHAT_MAX_TOKENS", int, 1),
+        "chat_timeout_s": _number(env, "CHAT_TIMEOUT_S", float, 1),
+        "chat_threads": _number(env, "CHAT_THREADS", int, 0),
     }
     return Config(**{k: v for k, v in found.items() if v is not None})  # type: ignore[arg-type]
 
@@ -233,7 +261,7 @@ def config_from_mapping(values: Mapping[str, object]) -> Config:
         )
     if "audio_dir" in fields:
         fields["audio_dir"] = Path(str(fields["audio_dir"]))
-    for name in ("cors_origins", "allowed_hosts", "api_keys"):
+    for name in ("cors_origins", "allowed_hosts", "api_keys", "chat_models"):
         if name in fields:
             fields[name] = tuple(fields[name])  # type: ignore[arg-type]
     if "engine" in fields and fields["engine"] not in ENGINES:

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 import yaml
 
+from tests.model_factory import chat_model
 from tests.services import running_prometheus
 from tests.sidecar_process import REPO_ROOT, Sidecar
 
@@ -40,8 +41,9 @@ def has_data(result: list[dict[str, Any]]) -> bool:
     return any(math.isfinite(float(series["value"][1])) for series in result)
 
 
-def _traffic(server: Sidecar, round_: int) -> None:
-    """Misses (new texts), hits (the same again), a client error and an OpenAI request."""
+def _traffic(server: Sidecar, round_: int, chat_model: str | None = None) -> None:
+    """Misses (new texts), hits (the same again), a client error and an OpenAI request (and a
+    chat completion, when the sidecar serves ``chat_model``)."""
     for text in (f"Um gato no sofá {round_}", f"Um cão na rua {round_}"):
         for _ in range(2):
             made = requests.post(
@@ -53,6 +55,12 @@ def _traffic(server: Sidecar, round_: int) -> None:
         f"{server.url}/v1/audio/speech", json={"model": "any", "input": "Olá"}, timeout=TIMEOUT
     )
     assert spoken.status_code == 200
+    if chat_model is not None:
+        chat = requests.post(f"{server.url}/v1/chat/completions", json={
+            "model": chat_model, "messages": [{"role": "user", "content": f"Olá {round_}"}],
+            "max_tokens": 8, "temperature": 0,
+        }, timeout=TIMEOUT)
+        assert chat.status_code == 200, chat.text
 
 
 def _wait_for(check: Callable[[], bool]) -> bool:
@@ -91,16 +99,17 @@ def test_every_dashboard_query_returns_data(
 ) -> None:
     queries = dashboard_queries()
     assert len(queries) >= 8
-    server = sidecar()
+    chat = str(chat_model())
+    server = sidecar(LEGENDA_CHAT_MODELS=chat, LEGENDA_CHAT_THREADS="1")
     server.wait()
     with running_prometheus(tmp_path / "prometheus", [server.url.removeprefix("http://")]) as prom:
         # Traffic before Prometheus knows the series, and again once it does: rates need two
         # samples of each series.
-        _traffic(server, 1)
+        _traffic(server, 1, chat)
         assert _wait_for(lambda: has_data(prom_query(prom, "legenda_speech_jobs_total"))), (
             "Prometheus never scraped the sidecar"
         )
-        _traffic(server, 2)
+        _traffic(server, 2, chat)
         _wait_for(lambda: all(has_data(prom_query(prom, expr)) for expr in queries))
         empty = [expr for expr in queries if not has_data(prom_query(prom, expr))]
         assert not empty, f"dashboard queries without data: {empty}"

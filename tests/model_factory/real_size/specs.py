@@ -108,6 +108,12 @@ SMOLLM2_135M = Llama(
     max_positions=8192, rope_theta=100000.0,
 )
 
+# microsoft/Phi-3.5-mini-instruct: 3.82 B parameters (Phi3: fused qkv and gate/up projections).
+PHI35_MINI = Llama(
+    hidden=3072, intermediate=8192, layers=32, heads=32, kv_heads=32, vocab=32064,
+    max_positions=131072, rope_theta=10000.0,
+)
+
 
 def reduced(spec: Seq2Seq, d_model: int = 128, layers: int = 2) -> Seq2Seq:
     """The same model with fewer, narrower layers but the full vocabulary (checks the builder

@@ -1,0 +1,178 @@
+"""``POST /v1/chat/completions`` and ``GET /v1/models``: OpenAI's chat API on the sidecar.
+
+A request is checked (body.py), waits for a slot (429 after LEGENDA_CHAT_WAIT_S), holds its
+model (loaded on first use, 503 when it cannot be), and generates in the request's own thread:
+without ``stream`` the whole answer, with ``stream`` one server-sent event per piece of text.
+When a streaming client goes away, the server's next write fails, the response is closed and
+the generation stops there, freeing the slot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from ..api import read_json_object
+from ..errors import ApiError, error_response
+from .body import EXAMPLE, ChatRequest, chat_request
+from .files import ModelUnavailable
+from .generate import Generation, generate
+from .models import LoadedModel
+from .prompts import prompt_ids
+from .service import ChatService, chat_of
+
+bp = Blueprint("chat", __name__, url_prefix="/v1")
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = "2"
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
+          413: "invalid_request_error", 415: "invalid_request_error", 429: "rate_limit_error"}
+
+
+@bp.errorhandler(ApiError)
+def openai_error(error: ApiError) -> Response:
+    """OpenAI's error shape: ``{"error": {"message", "type", "code"}}``."""
+    error.details.setdefault("type", _TYPES.get(error.status, "server_error"))
+    return error_response(error)
+
+
+def chat() -> ChatService:
+    return chat_of(current_app)
+
+
+@bp.get("/models")
+def list_models() -> Response:
+    svc = chat()
+    return jsonify({"object": "list", "data": [svc.describe(m) for m in svc.config.chat_models]})
+
+
+@bp.post("/chat/completions")
+def create_chat_completion() -> Response:
+    svc = chat()
+    started = time.monotonic()
+    ask = chat_request(read_json_object(EXAMPLE), svc.config.chat_models,
+                       svc.config.chat_max_tokens)
+    held = ExitStack()
+    try:
+        model = _hold_model(svc, ask, held)
+        prompt = prompt_ids(model.engine.info.tokenizer, model.engine.info.model_type,
+                            ask.messages)
+    except ApiError as error:
+        held.close()
+        svc.metrics.requests.labels(ask.model, str(error.status)).inc()
+        raise
+    except BaseException:
+        held.close()
+        svc.metrics.requests.labels(ask.model, "500").inc()
+        raise
+    svc.metrics.requests.labels(ask.model, "200").inc()
+    svc.metrics.running.labels(ask.model).inc()
+    held.callback(svc.metrics.running.labels(ask.model).dec)
+    record = Generation(prompt_tokens=len(prompt))
+    deadline = time.monotonic() + svc.config.chat_timeout_s
+    pieces = generate(model, prompt, ask.settings, record, deadline)
+    answer = _Answer(svc, ask, record, waited_s=time.monotonic() - started)
+    if not ask.stream:
+        with held:
+            text = "".join(pieces)
+            answer.account()
+        return jsonify(answer.completion(text))
+    response = Response(answer.events(pieces), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    # Closed by the server when the client goes away (or the stream ends): frees the slot.
+    response.call_on_close(held.close)
+    return response
+
+
+def _hold_model(svc: ChatService, ask: ChatRequest, held: ExitStack) -> LoadedModel:
+    with svc.waiting(ask.model):
+        got = svc.slots.acquire()
+    if not got:
+        raise ApiError(
+            429, "too_many_requests",
+            f"All {svc.slots.count} generation slot(s) of this server are busy "
+            f"(LEGENDA_CHAT_SLOTS); try again in {RETRY_AFTER_S} seconds.",
+            headers={"Retry-After": RETRY_AFTER_S},
+        )
+    held.callback(svc.slots.release)
+    try:
+        return held.enter_context(svc.models.use(ask.model))
+    except ModelUnavailable as error:
+        raise ApiError(503, "model_unavailable", str(error), type="server_error",
+                       model=ask.model) from None
+
+
+class _Answer:
+    """OpenAI's answer objects for one request, and its metrics."""
+
+    def __init__(self, svc: ChatService, ask: ChatRequest, record: Generation,
+                 waited_s: float) -> None:
+        self.svc, self.ask, self.record, self.waited_s = svc, ask, record, waited_s
+        self.id = "chatcmpl-" + secrets.token_hex(12)
+        self.created = int(time.time())
+        self._accounted = False
+
+    def usage(self) -> dict[str, Any]:
+        """OpenAI's usage; ``cached_tokens``: prompt tokens whose keys and values were kept
+        from the conversation's last turn (not computed again)."""
+        r = self.record
+        return {"prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
+                "total_tokens": r.prompt_tokens + r.completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": r.reused_tokens}}
+
+    def _object(self, kind: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"id": self.id, "object": kind, "created": self.created, "model": self.ask.model,
+                "system_fingerprint": None, "choices": choices}
+
+    def completion(self, text: str) -> dict[str, Any]:
+        message = {"role": "assistant", "content": text, "refusal": None}
+        choice = {"index": 0, "message": message, "logprobs": None,
+                  "finish_reason": self.record.finish_reason or "length"}
+        return {**self._object("chat.completion", [choice]), "usage": self.usage()}
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return _event(self._object("chat.completion.chunk", [choice]))
+
+    def events(self, pieces: Iterator[str]) -> Iterator[str]:
+        try:
+            yield self._chunk({"role": "assistant", "content": ""})
+            for piece in pieces:
+                yield self._chunk({"content": piece})
+            yield self._chunk({}, self.record.finish_reason or "length")
+            if self.ask.include_usage:
+                yield _event({**self._object("chat.completion.chunk", []), "usage": self.usage()})
+            yield "data: [DONE]\n\n"
+        except Exception as error:  # headers are sent: say it in the stream, as OpenAI does
+            log.exception("chat generation failed")
+            yield _event({"error": {"message": f"The generation failed: {error}",
+                                    "type": "server_error", "code": "generation_failed"}})
+        finally:
+            pieces_close: Callable[[], None] | None = getattr(pieces, "close", None)
+            if pieces_close is not None:
+                pieces_close()
+            self.account()
+
+    def account(self) -> None:
+        """Count the tokens and times of this request (once)."""
+        if self._accounted:
+            return
+        self._accounted = True
+        m, r, model = self.svc.metrics, self.record, self.ask.model
+        m.prompt_tokens.labels(model).inc(r.prompt_tokens)
+        m.completion_tokens.labels(model).inc(r.completion_tokens)
+        if r.first_token_s is not None:
+            m.first_token.labels(model).observe(self.waited_s + r.first_token_s)
+        for seconds in r.token_times:
+            m.per_token.labels(model).observe(seconds)
+
+
+def _event(payload: dict[str, Any]) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
