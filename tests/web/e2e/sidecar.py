@@ -41,17 +41,22 @@ def sidecar_later(tmp_path: Path) -> Iterator[Sidecar]:
         yield s
 
 
+CHAT_KEY = "e2e-chat-key-0123456789"  # the chat sidecar's API key (LEGENDA_API_KEYS)
+
+
 @pytest.fixture(scope="session")
 def chat_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
     """The sidecar serving the tiny chat model (the id on its /v1/models is the folder, as
-    LEGENDA_CHAT_MODELS writes it), one generation at a time with a short wait for the slot:
-    a second request while one still runs gets 429 at once."""
+    LEGENDA_CHAT_MODELS writes it), one generation at a time with a short wait for the slot
+    (a second request while one still runs gets 429 at once), every route but health behind
+    the API key ``CHAT_KEY``."""
     from tests.model_factory.chat_model import chat_model
 
     workdir = tmp_path_factory.mktemp("sidecar-chat")
     env = {
         **sidecar_env(workdir / "audio", "espeak"), "LEGENDA_CHAT_MODELS": str(chat_model()),
         "LEGENDA_CHAT_THREADS": "1", "LEGENDA_CHAT_SLOTS": "1", "LEGENDA_CHAT_WAIT_S": "0.5",
+        "LEGENDA_API_KEYS": CHAT_KEY,
     }
     with running_sidecar(workdir, env) as sidecar:
         yield sidecar

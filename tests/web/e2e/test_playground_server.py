@@ -1,5 +1,7 @@
 """The playground's models on the server (`server:<id>`), end to end: the real sidecar serving
-the tiny chat model on /v1/chat/completions, called by the page in Chromium.
+the tiny chat model on /v1/chat/completions behind an API key, called by the page in Chromium:
+as the `tts` server with `tts_key`, and as another OpenAI-compatible base URL (`chat_url`
+ending in /v1, with `chat_key`).
 
 The chat on a server model streams its answers with their figures, copies, regenerates, edits
 a turn, keeps the conversation across a reload until Reset; a compare puts the same tiny model
@@ -17,23 +19,32 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import expect
 from test_playground import CHAT_MODEL, open_playground, record_output, stats
 
+from tests.web.e2e.sidecar import CHAT_KEY
+
 if TYPE_CHECKING:
     from conftest import LegendaApp
 
     from tests.sidecar_process import Sidecar
 
 
+def ask(sidecar: Sidecar, path: str) -> bytes:
+    request = urllib.request.Request(
+        sidecar.url + path, headers={"Authorization": f"Bearer {CHAT_KEY}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body: bytes = answer.read()
+        return body
+
+
 def server_model(sidecar: Sidecar) -> str:
     """The tiny chat model as the page writes it: `server:` and the sidecar's id for it."""
-    with urllib.request.urlopen(sidecar.url + "/v1/models", timeout=10) as answer:
-        [model] = json.load(answer)["data"]
+    [model] = json.loads(ask(sidecar, "/v1/models"))["data"]
     return f"server:{model['id']}"
 
 
 def served(sidecar: Sidecar, status: str = "200") -> float:
     """Chat requests the sidecar answered with ``status`` (its /metrics)."""
-    with urllib.request.urlopen(sidecar.url + "/metrics", timeout=10) as answer:
-        metrics = answer.read().decode()
+    metrics = ask(sidecar, "/metrics").decode()
     pattern = rf'^legenda_chat_requests_total{{model="[^"]+",status="{status}"}} (\S+)$'
     return sum(float(m.group(1)) for m in re.finditer(pattern, metrics, re.M))
 
@@ -56,7 +67,7 @@ def send(app: LegendaApp, message: str) -> None:
 def test_the_chat_on_a_server_model(app: LegendaApp, chat_sidecar: Sidecar) -> None:
     app.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     open_playground(app, mode="chat", model=server_model(chat_sidecar), tts=chat_sidecar.url,
-                    max_new_tokens="16")
+                    tts_key=CHAT_KEY, max_new_tokens="16")
     record_output(app, "#messages")
     send(app, "Oi, tudo bem?")
     first = turns(app)
@@ -100,8 +111,9 @@ def test_the_same_model_in_the_browser_and_on_the_server(
     app: LegendaApp, chat_sidecar: Sidecar
 ) -> None:
     server = server_model(chat_sidecar)
-    open_playground(app, mode="compare", compare_models=f"{CHAT_MODEL},{server}",
-                    tts=chat_sidecar.url, max_new_tokens="12")
+    # Another OpenAI-compatible server, as llama.cpp's, vLLM's or Ollama's would be named.
+    open_playground(app, mode="compare", compare_models=f"{CHAT_MODEL},{server}", tts="",
+                    chat_url=chat_sidecar.url + "/v1", chat_key=CHAT_KEY, max_new_tokens="12")
     app.page.locator("#prompt").fill("Responda: onde está o gato?")
     app.page.locator("#generate").click()
     assert app.wait_state("done", "error") == "done", app.status_text()
@@ -120,7 +132,7 @@ def test_the_same_model_in_the_browser_and_on_the_server(
 def test_stop_on_a_server_model_aborts_its_request(app: LegendaApp, chat_sidecar: Sidecar) -> None:
     # max_new_tokens=2048: the playground's own bound (the caption page stops at 256).
     open_playground(app, model=server_model(chat_sidecar), tts=chat_sidecar.url,
-                    max_new_tokens="2048")
+                    tts_key=CHAT_KEY, max_new_tokens="2048")
     app.page.locator("#prompt").fill("Era uma vez um gato")
     app.page.locator("#generate").click()
     app.page.wait_for_function("Number(document.querySelector('#stats').dataset.tokens) >= 5")
