@@ -236,20 +236,21 @@ export async function streamChat({ server, model, messages, params = {}, signal,
   const context = { address: shown(server.base), model, keySetting: server.keySetting };
   if (!server.base) throw new ChatError('server-no-address', {});
   const clock = new FigureClock(now);
-  const response = await post(completionsUrl(server.base), server.key, requestBody(model, messages, params), signal, context);
-  if (response === null) return { text: '', figures: clock.figures(), finishReason: null, stopped: true };
-  if (!(response.headers.get('Content-Type') || '').includes('text/event-stream')) {
-    return readWhole(response, clock, onPiece, context);
-  }
   const result = { text: '', finishReason: null, done: false };
+  const ended = (stopped) => ({ text: result.text, figures: clock.figures(), finishReason: result.finishReason, stopped });
   try {
+    const response = await post(completionsUrl(server.base), server.key, requestBody(model, messages, params), signal, context);
+    if (response === null) return ended(true);
+    if (!(response.headers.get('Content-Type') || '').includes('text/event-stream')) {
+      return await readWhole(response, clock, onPiece, context);
+    }
     await readStream(response, clock, result, onPiece, context);
   } catch (err) {
-    if (!signal?.aborted) throw err;
+    if (!signal?.aborted) throw err;  // a Stop ends the request however far it got
   }
-  if (signal?.aborted) return { text: result.text, figures: clock.figures(), finishReason: result.finishReason, stopped: true };
+  if (signal?.aborted) return ended(true);
   if (!result.done && result.finishReason === null) throw new ChatError('server-cut', { address: context.address });
-  return { text: result.text, figures: clock.figures(), finishReason: result.finishReason, stopped: false };
+  return ended(false);
 }
 
 /** Read the event stream into `result` until `[DONE]` or its end. */
