@@ -93,7 +93,7 @@ def _chat(page: Page, name: str, reuse: bool, tokens: int,
         result = _job(page, {
             "type": "chat", "jobId": f"{name}{turn}", "model": chat, "message": question,
             "system": "Você é um assistente virtual prestativo. Responda somente em Português.",
-            "params": {**GREEDY, "max_new_tokens": str(tokens)}, "reuseCache": reuse,
+            "params": {**GREEDY, "max_new_tokens": str(tokens)}, "debug": {"reuseCache": reuse},
         })
         ttfts.append(_figures(result)["ttft"])
         answers.append(result["generated"][-1]["text"])
@@ -131,15 +131,17 @@ def _round(page: Page, origin: str, dtype: str, tokens: int, chat: str) -> dict[
         figures[f"chat turn {turn} first token ms, no cache"] = without[turn - 1]
     figures[f"chat turn {TURNS}: no cache / cache"] = without[-1] / with_cache[-1]
     stop = _job(page, {"type": "generate", "jobId": "stop", "model": chat,
-                       "prompt": "Um gato", "params": {**GREEDY, "max_new_tokens": "256"}},
+                       "prompt": "Um gato", "params": {**GREEDY, "max_new_tokens": "256"},
+                       "debug": {}},
                 stop_after_first=True)
     done = next(m["t"] for m in stop["messages"] if m["type"] == "generated")
     figures["stop: interrupt -> generated ms"] = done - stop["interrupted_at"]
-    # The worker notes how many tokens there were when the interrupt reached it.
+    # Python notes (in the job's `debug`) how many tokens there were when the interrupt came.
     generated = stop["generated"][-1]
-    if generated["tokensAtInterrupt"] is not None:  # None: the interrupt met no generation
+    at_interrupt = generated["debug"]["tokensAtInterrupt"]
+    if at_interrupt is not None:  # None: the interrupt met no generation
         figures["stop: tokens generated after the interrupt"] = (
-            generated["figures"]["tokens"] - generated["tokensAtInterrupt"]
+            generated["figures"]["tokens"] - at_interrupt
         )
     return figures
 

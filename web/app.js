@@ -121,12 +121,14 @@ function wirePage() {
     event.preventDefault();
     generate();
   });
-  initImageSources(() => {
+  initImageSources();
+  // A new image after an error: the error no longer applies, so say what to do next.
+  watch(store, (state) => state.selection, () => {
     const { pageState, status, acceptsWork } = store.get();
     if (pageState.state !== 'working' && status.kind === 'error' && acceptsWork()) {
       showStatus(() => t('status.press-generate'));
     }
-  });
+  }, false);
   renderSamples(byId('sample-list'), (url) => {
     useUrl(url);
     generate();

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  allKeys, asText, defaults, forPage, fromQuery, fromSaved, resolvePageSettings, savedName, toSaved, shareLink, specsFor, suggestionsOf, workerShare, withoutKeys,
+  allKeys, asText, defaults, forPage, fromQuery, fromSaved, pythonShare, resolvePageSettings, savedName, shareLink, specsFor,
+  suggestionsOf, toSaved, withoutKeys,
 } from '../../web/ui/schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../web/settings-schema.json', import.meta.url), 'utf8'));
@@ -13,7 +14,7 @@ test('every setting is complete: a side, a group, words in both languages', () =
   const keys = allKeys(schema);
   assert.equal(new Set(keys).size, keys.length);
   for (const spec of schema.settings) {
-    assert.ok(['worker', 'page', 'both'].includes(spec.side), spec.key);
+    assert.ok(['python', 'page', 'both'].includes(spec.side), spec.key);
     assert.ok(groups.has(spec.group), spec.key);
     assert.ok(spec.label.en && spec.label.pt, spec.key);
     if (spec.type === 'choice') assert.ok(spec.choices.includes(spec.default) || spec.browser_default, spec.key);
@@ -46,7 +47,7 @@ test('saved settings keep only the schema keys', () => {
 });
 
 test('the worker gets only its share: never the speech server, its key, the voice or the page', () => {
-  const share = workerShare(schema, defaults(schema, 'en'));
+  const share = pythonShare(schema, defaults(schema, 'en'));
   for (const key of ['tts', 'tts_key', 'voice', 'isolate', 'ui_lang']) assert.ok(!(key in share), key);
   for (const key of ['caption_model', 'lang', 'models', 'batch_size', 'translation_max_new_tokens']) assert.ok(key in share, key);
 });
@@ -137,5 +138,5 @@ test('the chat server settings: page-side, the key secret, an address or empty',
   assert.deepEqual([resolved.values.chat_url, resolved.values.chat_key, resolved.problems], ['http://127.0.0.1:8080/v1', 'sk-1', []]);
   const bad = resolvePageSettings(schema, { chat_url: 'localhost:8080' }, base);
   assert.deepEqual(bad.problems.map((p) => p.setting), ['chat_url']);
-  assert.ok(!('chat_url' in workerShare(schema, base)) && !('chat_key' in workerShare(schema, base)));
+  assert.ok(!('chat_url' in pythonShare(schema, base)) && !('chat_key' in pythonShare(schema, base)));
 });

@@ -1,11 +1,10 @@
 // Where the image comes from: a file chooser (several files at once), drag-and-drop, paste, or
 // an address typed into #image-url. The latest one given wins: choosing files clears the
-// address, typing an address forgets the chosen files.
+// address, typing an address forgets the chosen files. What is chosen is the store's
+// `selection` (`{files, url}`, changed at each new image: app.js follows it).
 
 import { say } from './i18n.js';
-
-let pendingFiles = [];
-let onSelectionChange = () => {};
+import { store } from './page-store.js';
 
 const urlInput = () => /** @type {HTMLInputElement} */ (document.getElementById('image-url'));
 const fileInput = () => /** @type {HTMLInputElement} */ (document.getElementById('image-file'));
@@ -14,14 +13,12 @@ const selection = () => /** @type {HTMLElement} */ (document.getElementById('sel
 
 function useFiles(files) {
   if (files.length === 0) return;
-  pendingFiles = files;
   urlInput().value = '';
   say(selection(), 'sources.chosen', { count: files.length, name: files[0].name });
-  onSelectionChange();
+  store.update({ selection: { files, url: '' } });
 }
 
 function forgetFiles() {
-  pendingFiles = [];
   fileInput().value = '';
   say(selection(), 'empty');
 }
@@ -30,7 +27,7 @@ function forgetFiles() {
 export function useUrl(url) {
   forgetFiles();
   urlInput().value = url;
-  onSelectionChange();
+  store.update({ selection: { files: [], url } });
 }
 
 function looksLikeLink(text) {
@@ -82,13 +79,12 @@ function wirePaste() {
   });
 }
 
-/** Wire every image source; `onChange()` runs whenever the user gives a new image. */
-export function initImageSources(onChange) {
-  onSelectionChange = onChange;
+/** Wire every image source: each new image becomes the store's `selection`. */
+export function initImageSources() {
   fileInput().addEventListener('change', () => useFiles([...fileInput().files]));
   urlInput().addEventListener('input', () => {
-    if (pendingFiles.length > 0) forgetFiles();
-    onSelectionChange();
+    if (store.get().selection.files.length > 0) forgetFiles();
+    store.update({ selection: { files: [], url: urlInput().value } });
   });
   wireDropZone(document.getElementById('drop-zone'));
   wirePaste();
@@ -99,8 +95,9 @@ export function initImageSources(onChange) {
  * is the catalog key of the sentence for the user when there is nothing usable.
  */
 export function currentSelection() {
-  if (pendingFiles.length > 0) {
-    return { items: pendingFiles.map((file) => ({ blob: file, name: file.name || '' })) };
+  const { files } = store.get().selection;
+  if (files.length > 0) {
+    return { items: files.map((file) => ({ blob: file, name: file.name || '' })) };
   }
   const typed = urlInput().value.trim();
   if (!typed) {

@@ -2,8 +2,8 @@
 // docs/architecture.md, "The page's store". Both pages share the part made by `sharedState`
 // (settings, languages, status, page state, fatal error); the caption page's own part is made
 // by `captionState` (its jobs and their items, the current and last job, the featured result,
-// the images chosen, the speech follow-ups); the playground adds its part with
-// `store.set(playgroundState(...))` (ui/playground-store.js). Modules render from the store
+// the image selection, the speech follow-ups); the playground adds its part with
+// `addPart(playgroundState)` (ui/playground-store.js). Modules render from the store
 // (`watch`) and call its actions; none keeps page state of its own. No DOM node is kept here:
 // pure, so Node's test runner checks it (tests/js/page-store.test.js).
 
@@ -39,6 +39,11 @@ export const NEXT = {
  * @param {() => any} get
  */
 export function sharedState(set, get) {
+  return { ...sharedData(), ...sharedActions(set, get) };
+}
+
+/** The data both pages share. */
+function sharedData() {
   return {
     schema: /** @type {import('./schema.js').Schema | null} */ (null),
     siteConfig: {},  // config.json: the site's own choices over the schema's defaults
@@ -54,7 +59,16 @@ export function sharedState(set, get) {
     pageState: /** @type {PageState} */ ({ state: 'loading' }),  // body.dataset.state renders it
     fatal: /** @type {Failure | null} */ (null),  // the runtime cannot work: final
     jobCount: 0,  // job ids are numbered: job-1, job-2...
+  };
+}
 
+/**
+ * The actions both pages share.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function sharedActions(set, get) {
+  return {
     /** Say `words()` in #status (re-worded when the page's language changes). */
     setStatus(/** @type {() => string} */ words, /** @type {'info'|'error'} */ kind = 'info') {
       set({ status: { words, kind } });
@@ -119,23 +133,38 @@ function itemOf(state, { jobId, itemId }) {
  * @param {() => any} get
  */
 export function captionState(set, get) {
+  return { ...captionData(), ...jobStarts(set, get), ...jobAnswers(set, get), ...jobEnds(set, get) };
+}
+
+/** The caption page's data. */
+function captionData() {
   return {
     jobs: /** @type {Record<string, Job>} */ ({}),  // every job since the last Clear, in order
     currentJob: /** @type {string | null} */ (null),  // the job Python works on
     lastJob: /** @type {string | null} */ (null),  // its captions are translated again on #lang
     featured: /** @type {{jobId: string, itemId: string} | null} */ (null),  // shown above
     resultCount: 0,  // results so far: an item's `resultAt` says which one it got
-    chosenFiles: /** @type {File[]} */ ([]),  // the files chosen, dropped or pasted
+    // The image chosen: files (chosen, dropped or pasted) or the address in #image-url.
+    selection: /** @type {{files: File[], url: string}} */ ({ files: [], url: '' }),
     speech: /** @type {Speech} */ ({
       client: null,  // the SidecarClient of the `tts` setting, once it answered
       voices: null,  // the sidecar's /api/voices answer
       latest: 0,  // id of the newest featured result; older ones no longer drive the panel
       lastResult: null,  // what Retry speaks again
-      followUps: new Set(),  // AbortControllers of the jobs being followed
+      followUps: new Set(),  // AbortControllers of the speech requests being followed
       clock: 0,  // the elapsed-time counter's interval
-      started: 0,  // when the followed job was asked for (performance.now())
+      started: 0,  // when the followed request was asked for (performance.now())
     }),
+  };
+}
 
+/**
+ * The caption page's actions that start jobs or take their answers.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobStarts(set, get) {
+  return {
     /**
      * A new job of `items` (`{itemId, name, url}` or `{itemId, name, blob}` with its `preview`
      * source): every item pending, nothing featured, and the page `working`.
@@ -155,6 +184,16 @@ export function captionState(set, get) {
       set({ currentJob: jobId });
       get().moveTo('working');
     },
+  };
+}
+
+/**
+ * The caption page's actions that take Python's answers about items.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobAnswers(set, get) {
+  return {
     /** A `result` message: the item is done, and featured if it is its job's first. */
     itemResult(/** @type {Record<string, any>} */ { jobId, itemId, caption, translation, lang }) {
       const state = get();
@@ -182,6 +221,16 @@ export function captionState(set, get) {
       const jobs = withItem(state.jobs, item, change);
       set({ jobs, ...(caption ? featuring({ ...state, jobs }, item) : {}) });
     },
+  };
+}
+
+/**
+ * The caption page's actions that end jobs, pick one result or forget them all.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function jobEnds(set, get) {
+  return {
     /** Mark the job's items that got neither a result nor an error (Python stopped). */
     abandonJob(/** @type {string} */ jobId, /** @type {Failure} */ failure) {
       for (const item of Object.values(get().jobs[jobId]?.items || {})) {

@@ -7,6 +7,7 @@
 // browser models in one, each server model in its own: ui/server-jobs.js); a chat job keeps what
 // it replaced, to put it back when it fails.
 
+import { TYPE } from '../protocol.js';
 import { fatalState } from './page-store.js';
 
 /**
@@ -39,6 +40,11 @@ export const MODES = /** @type {const} */ (['generate', 'chat', 'compare']);
  * @param {() => any} get
  */
 export function playgroundState(set, get) {
+  return { ...playgroundData(), ...playgroundActions(set, get) };
+}
+
+/** The playground's data. */
+function playgroundData() {
   return {
     mode: /** @type {PlaygroundState['mode']} */ ('generate'),
     job: /** @type {Job | null} */ (null),
@@ -50,7 +56,16 @@ export function playgroundState(set, get) {
     runAfterSettings: /** @type {Record<string, any> | false} */ (false),  // the run waiting for its parameters
     webgpu: false,  // this browser gives a WebGPU adapter
     editing: /** @type {number | null} */ (null),  // chat: the user turn being edited
+  };
+}
 
+/**
+ * The playground's actions.
+ * @param {import('./store.js').SetState<any>} set
+ * @param {() => any} get
+ */
+function playgroundActions(set, get) {
+  return {
     /** A fatal error: no job runs any more, and the page stays in `error`. */
     failFatal(/** @type {import('../protocol.js').Failure} */ failure) {
       set((state) => ({ ...fatalState(state, failure), job: null }));
@@ -66,7 +81,7 @@ export function playgroundState(set, get) {
     addFailure(/** @type {Record<string, any>} */ message) {
       set((state) => ({
         failures: [...state.failures, message],
-        columns: state.job?.kind === 'compare'
+        columns: state.job?.kind === TYPE.COMPARE
           ? state.columns.map((c) => (c.model === message.model ? { ...c, failure: message } : c))
           : state.columns,
       }));
@@ -88,7 +103,7 @@ export function playgroundState(set, get) {
      */
     endJob() {
       const { job, failures } = get();
-      if (job?.kind === 'chat' && failures.length > 0) {
+      if (job?.kind === TYPE.CHAT && failures.length > 0) {
         set((state) => ({ turns: job.restore ? job.restore.turns : state.turns.slice(0, -2) }));
       }
       set({ job: null });
@@ -102,13 +117,13 @@ export function playgroundState(set, get) {
 
 /** Append `text` to the model's output: #output, the chat's last turn or its column. */
 export function appendText(state, model, text) {
-  if (state.job?.kind === 'chat') {
+  if (state.job?.kind === TYPE.CHAT) {
     const turns = state.turns.slice();
     const last = turns[turns.length - 1];
     turns[turns.length - 1] = { ...last, text: last.text + text };
     return { turns };
   }
-  if (state.job?.kind === 'compare') {
+  if (state.job?.kind === TYPE.COMPARE) {
     return { columns: state.columns.map((c) => (c.model === model ? { ...c, text: c.text + text } : c)) };
   }
   return { output: state.output + text };
@@ -116,10 +131,10 @@ export function appendText(state, model, text) {
 
 /** Set the model's figures (the compare column's, the chat answer's, and #stats always). */
 export function setFigures(state, model, figures) {
-  const columns = state.job?.kind === 'compare'
+  const columns = state.job?.kind === TYPE.COMPARE
     ? state.columns.map((c) => (c.model === model ? { ...c, figures } : c))
     : state.columns;
-  if (state.job?.kind !== 'chat' || state.turns.length === 0) return { figures, columns };
+  if (state.job?.kind !== TYPE.CHAT || state.turns.length === 0) return { figures, columns };
   const turns = state.turns.slice();
   turns[turns.length - 1] = { ...turns[turns.length - 1], figures };
   return { figures, columns, turns };

@@ -7,7 +7,7 @@
 /**
  * @typedef {{en: string, pt: string}} Words
  * @typedef {{value: string, label: Words}} Suggestion
- * @typedef {{key: string, default: any, type: string, side: 'worker'|'page'|'both',
+ * @typedef {{key: string, default: any, type: string, side: 'python'|'page'|'both',
  *   group: string, label: Words, help?: Words, choices?: string[], min?: number, max?: number,
  *   min_open?: boolean, empty_ok?: boolean, secret?: boolean, pages?: string[],
  *   control?: string, link_when_set?: boolean, suggestions?: Suggestion[],
@@ -68,14 +68,14 @@ export function allKeys(schema) {
   return schema.settings.map((spec) => spec.key);
 }
 
-/** Does the worker use this setting (its Python validates it)? */
-export function forWorker(spec) {
-  return spec.side === 'worker' || spec.side === 'both';
+/** Does Python (in the Web Worker) use this setting, and validate it? */
+export function forPython(spec) {
+  return spec.side === 'python' || spec.side === 'both';
 }
 
-/** The keys of `values` the worker uses, with their values: what `init`/`configure` carry. */
-export function workerShare(schema, values) {
-  const keys = new Set(schema.settings.filter(forWorker).map((spec) => spec.key));
+/** The keys of `values` Python uses, with their values: what `init`/`configure` carry. */
+export function pythonShare(schema, values) {
+  const keys = new Set(schema.settings.filter(forPython).map((spec) => spec.key));
   return Object.fromEntries(Object.entries(values).filter(([key]) => keys.has(key)));
 }
 

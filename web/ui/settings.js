@@ -8,7 +8,7 @@
 // page's own problems, the site's config.json, the page language.
 
 import {
-  allKeys, defaults, forPage, fromQuery, fromSaved, resolvePageSettings, savedName, shareLink, toSaved, workerShare,
+  allKeys, defaults, forPage, fromQuery, fromSaved, pythonShare, resolvePageSettings, savedName, shareLink, toSaved,
   withoutKeys,
 } from './schema.js';
 import { configureWorker } from './worker-host.js';
@@ -103,7 +103,7 @@ export async function loadSettings(page) {
   const raw = { ...base, ...fromSaved(schema, savedSettings()), ...fromQuery(schema, window.location.search) };
   store.update({ schema, languages: schema.languages, settings: { ...raw } });
   applyPageSettings(raw, base);
-  return workerShare(schema, raw);
+  return pythonShare(schema, raw);
 }
 
 /**
@@ -117,7 +117,7 @@ export function changeSettings(changes) {
   store.update((state) => ({ pending: { ...state.pending, ...changes } }));
   removeFromAddress(Object.keys(changes));
   applyPageSettings(changes, store.get().settings);
-  configureWorker(workerShare(schema, changes));  // always: its answer settles the change
+  configureWorker(pythonShare(schema, changes));  // always: its answer settles the change
 }
 
 /** Python's `settings` answer: save what was accepted, keep what was refused out. */
@@ -155,7 +155,7 @@ export function resetSettings() {
   store.update({ pending: {} });
   const base = siteDefaults(schema);
   applyPageSettings(base, base);
-  configureWorker(workerShare(schema, base));
+  configureWorker(pythonShare(schema, base));
 }
 
 /** The link that opens this page with the current settings (secret ones left out). */

@@ -3,8 +3,9 @@
 // With an API key (the `tts_key` setting) every request carries `Authorization: Bearer <key>`.
 //
 // POST /api/speech?wait=S {text, lang, voice?} -> {id, status, progress, status_url,
-// audio_url, error}; GET status_url?wait=S holds the answer until the job ends or S seconds pass
-// (the long-poll); GET /api/voices -> {engine, default_voice, languages: {lang: [voice...]}};
+// audio_url, error} (the sidecar calls a request a "job"; on the page a job is Python's, so this
+// client calls it a speech request); GET status_url?wait=S holds the answer until the request
+// ends or S seconds pass (the long-poll); GET /api/voices -> {engine, default_voice, languages: {lang: [voice...]}};
 // GET /api/health -> {status, model, error}.
 
 const WAIT_S = 5;  // each long-poll's length: the progress bar moves at least this often
@@ -84,21 +85,24 @@ export class SidecarClient {
   voices() { return this.json('api/voices'); }
   health() { return this.json('api/health'); }
 
-  /** Ask for speech and follow the job until its audio is ready; `onProgress(job)` meanwhile. */
+  /**
+   * Ask for speech and follow the request until its audio is ready; `onProgress(request)`
+   * meanwhile.
+   */
   async speak({ text, lang, voice }, { signal, onProgress }) {
     const payload = { text, lang, ...(voice ? { voice } : {}) };
-    let job = await this.json(`api/speech?wait=${WAIT_S}`, {
+    let request = await this.json(`api/speech?wait=${WAIT_S}`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload), signal,
     });
-    const statusUrl = job.status_url;
+    const statusUrl = request.status_url;
     for (;;) {
-      if (job.status === 'done') return job;
-      if (job.status === 'failed') throw new SpeechError('refused', job.error ? 'server-said' : 'job-failed', { said: job.error });
-      onProgress(job);
+      if (request.status === 'done') return request;
+      if (request.status === 'failed') throw new SpeechError('refused', request.error ? 'server-said' : 'job-failed', { said: request.error });
+      onProgress(request);
       const asked = performance.now();
-      job = await this.json(`${statusUrl}?wait=${WAIT_S}`, { signal });
+      request = await this.json(`${statusUrl}?wait=${WAIT_S}`, { signal });
       if (signal.aborted) throw new DOMException('cleared', 'AbortError');
-      if (job.status !== 'done' && performance.now() - asked < MIN_POLL_MS) await delay(MIN_POLL_MS, signal);
+      if (request.status !== 'done' && performance.now() - asked < MIN_POLL_MS) await delay(MIN_POLL_MS, signal);
     }
   }
 }

@@ -1,5 +1,5 @@
 // Speech: after each translation, ask the sidecar (the `tts` setting, with `tts_key` as its API
-// key) to speak it, follow the job (a long-poll) with a progress bar and the elapsed time (Bark
+// key) to speak it, follow the speech request (a long-poll) with a progress bar and the elapsed time (Bark
 // on a CPU can take minutes), then play the WAV in #audio and keep it in the result's own audio
 // slot. Speech is an extra: when the sidecar is missing or fails, the panel says why and how to
 // fix it, and the page state never changes. It follows the store's settings (the page's own:
@@ -196,13 +196,13 @@ function slotMessage(slot, err) {
   bind(note, () => t('speech.no-speech', { why: why(err) }));
 }
 
-function showJobProgress(job) {
-  const share = Math.max(0, Math.min(1, Number(job.progress) || 0));
-  setPhase(job.status === 'running' ? 'running' : 'queued');
+function showRequestProgress(request) {
+  const share = Math.max(0, Math.min(1, Number(request.progress) || 0));
+  setPhase(request.status === 'running' ? 'running' : 'queued');
   ui.progress.value = share;
-  // `position`: how many jobs are ahead of this one in the sidecar's queue.
-  const ahead = Number(job.position);
-  if (job.status === 'running') tell('speech.synthesizing', { percent: Math.round(share * 100) });
+  // `position`: how many requests are ahead of this one in the sidecar's queue.
+  const ahead = Number(request.position);
+  if (request.status === 'running') tell('speech.synthesizing', { percent: Math.round(share * 100) });
   else tell('speech.waiting', { place: Number.isInteger(ahead) && ahead > 0 ? ahead + 1 : 0 });
 }
 
@@ -252,10 +252,10 @@ async function speak(result, lead) {
   try {
     // The picked voice belongs to the current language; an older result may be in another.
     const voice = speech().voices?.languages?.[result.lang]?.includes(ui.voice.value) ? ui.voice.value : undefined;
-    const job = await asked.speak({ text, lang: result.lang, voice }, {
-      signal: followUp.signal, onProgress: (j) => { if (drives()) showJobProgress(j); },
+    const request = await asked.speak({ text, lang: result.lang, voice }, {
+      signal: followUp.signal, onProgress: (j) => { if (drives()) showRequestProgress(j); },
     });
-    const src = await asked.audioSrc(job.audio_url, followUp.signal);
+    const src = await asked.audioSrc(request.audio_url, followUp.signal);
     if (slot) slot.src = src;
     if (!drives()) return;
     ui.progress.hidden = true;
@@ -284,7 +284,7 @@ function play(src, took) {
   });
 }
 
-/** Stop following every job (the results were cleared). */
+/** Stop following every speech request (the results were cleared). */
 function stopFollowUps() {
   for (const followUp of speech().followUps) followUp.abort();
   setSpeech({ followUps: new Set(), lastResult: null });
@@ -319,8 +319,14 @@ export function mountSpeech() {
   }, false);
   // Clear: the results are gone, so their follow-ups stop.
   watch(store, (s) => Object.keys(s.jobs).length === 0, (empty) => { if (empty) stopFollowUps(); }, false);
-  // #audio is this module's alone: it plays the featured result's speech, and is emptied when
-  // nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
+  followFeatured();
+}
+
+/**
+ * #audio is this module's alone: it plays the featured result's speech, and is emptied when
+ * nothing is featured (a new job, Clear). "Show above" gives it that result's speech, if any.
+ */
+function followFeatured() {
   watch(store, featuredItem, (item) => {
     const audio = /** @type {HTMLAudioElement} */ (document.getElementById('audio'));
     if (!item) {

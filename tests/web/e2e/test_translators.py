@@ -73,3 +73,25 @@ def test_the_settings_form_suggests_the_default_and_the_fast_translator(
     app.page.locator("#ui-lang").select_option("en")
     app.page.wait_for_function("document.documentElement.lang === 'en'")
     assert fast.inner_text().strip() == "opus-mt en-ROMANCE: fast, pt, es, fr, it only"
+
+
+def test_after_a_refused_language_another_translates_the_captions_already_there(
+    app: LegendaApp,
+) -> None:
+    # The translator refuses German: a worded error, the English caption kept.
+    app.open(translation_model=app.fast_translation_model, lang="de")
+    assert app.caption_sample("cat.jpg") == "error", app.status_text()
+    caption = app.text("#caption")
+    assert caption and app.text("#translation") == ""
+
+    # Spanish it can translate: the captions there are translated at once, with no Generate
+    # and no captioning again (the same card, the same caption).
+    app.record_states()
+    app.page.locator("#lang").select_option("es")
+    app.page.wait_for_function("window.__statesBefore.length >= 2", timeout=120_000)
+    assert app.recorded_states() == ["error", "working", "done"], app.status_text()
+    assert app.page.locator("#translation").get_attribute("lang") == "es"
+    assert app.text("#translation")
+    assert app.text("#caption") == caption
+    cards = app.page.locator("#results .result")
+    assert cards.count() == 1 and cards.first.get_attribute("data-status") == "done"

@@ -8,14 +8,14 @@ from legenda.settings import Settings, _rules, default_settings, resolve_setting
 
 
 def test_the_worker_settings_are_the_schemas_worker_keys() -> None:
-    worker_keys = {spec["key"] for spec in setting_specs("worker")}
+    worker_keys = {spec["key"] for spec in setting_specs("python")}
     assert set(_rules(None)[1]) == {field.name for field in fields(Settings)} == worker_keys
     # Settings the worker does not use never reach it (the page keeps them).
     assert not worker_keys & {"tts", "tts_key", "voice", "isolate", "ui_lang"}
 
 
 def test_defaults_come_from_the_schema() -> None:
-    defaults = {spec["key"]: spec["default"] for spec in setting_specs("worker")}
+    defaults = {spec["key"]: spec["default"] for spec in setting_specs("python")}
     assert default_settings().as_dict() == defaults
 
 

@@ -1,4 +1,4 @@
-"""The worker's job logic (worker_main) in CPython, with Transformers.js replaced by fakes.
+"""Python's message handler (worker_main.MessageHandler) in CPython, with Transformers.js faked.
 
 Pyodide's `js`, `pyodide.ffi` and `transformers_js_py` modules exist only in the browser; here
 they are small stand-ins, and a fake Runtime hands out fake pipelines that record their calls.

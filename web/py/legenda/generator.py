@@ -221,14 +221,7 @@ class Generator:
             )
         )
         ids, past = await self._chat_inputs(tokenizer, prompt_text, reuse_cache)
-        library = self.runtime.library()
-        shape = to_js([1, len(ids)])
-        inputs = {
-            "input_ids": library.Tensor.new(
-                "int64", getattr(js.BigInt64Array, "from")(to_js(ids), js.BigInt), shape
-            ),
-            "attention_mask": library.ones(shape),
-        }
+        inputs = self._input_tensors(ids)
         outputs: list[Any] = []
 
         async def run(streaming: dict[str, Any]) -> Any:
@@ -245,9 +238,25 @@ class Generator:
         except BaseException:
             await self._drop_cache()  # a cache the failed run may have half-extended
             raise
-        output = outputs[0]
+        self._keep_turn(tokenizer, outputs[0], len(ids), message, prompt_text)
+
+    def _input_tensors(self, ids: list[int]) -> dict[str, Any]:
+        """The model's inputs for the token ``ids``: one sequence, all attended."""
+        library = self.runtime.library()
+        shape = to_js([1, len(ids)])
+        return {
+            "input_ids": library.Tensor.new(
+                "int64", getattr(js.BigInt64Array, "from")(to_js(ids), js.BigInt), shape
+            ),
+            "attention_mask": library.ones(shape),
+        }
+
+    def _keep_turn(
+        self, tokenizer: Any, output: Any, prompt_length: int, message: str, prompt_text: str
+    ) -> None:
+        """Keep the answered turn: its text, its tokens as the model made them, the cache."""
         sequence = [int(token) for token in output.sequences.tolist().to_py()[0]]
-        answer_ids = sequence[len(ids):]
+        answer_ids = sequence[prompt_length:]
         answer = _decode(tokenizer, answer_ids, skip_special_tokens=True)
         spelled = _decode(tokenizer, answer_ids, skip_special_tokens=False)
         self._cache = output.past_key_values  # the cache passed in, extended in place

@@ -29,14 +29,14 @@ def schema() -> dict[str, Any]:
 
 
 def setting_specs(side: str | None = None, page: str | None = None) -> list[dict[str, Any]]:
-    """The settings, in order; with ``side``, only those the worker ("worker") sees; with
-    ``page``, as that page has them (its ``per_page`` fields over the shared ones: the
-    playground's own max_new_tokens bound and default), as web/ui/schema.js's forPage."""
+    """The settings, in order; with ``side`` "python", only those Python sees; with ``page``,
+    as that page has them (its ``per_page`` fields over the shared ones: the playground's own
+    max_new_tokens bound and default), as web/ui/schema.js's forPage."""
     specs: list[dict[str, Any]] = schema()["settings"]
     if page is not None:
         specs = [{**spec, **spec.get("per_page", {}).get(page, {})} for spec in specs]
-    if side == "worker":
-        return [spec for spec in specs if spec["side"] in ("worker", "both")]
+    if side == "python":
+        return [spec for spec in specs if spec["side"] in ("python", "both")]
     return specs
 
 

@@ -1,8 +1,8 @@
-"""The worker's settings, derived from web/settings-schema.json, and the one place that validates
+"""Python's settings, derived from web/settings-schema.json, and the one place that validates
 them.
 
 The page gathers raw values (the schema's defaults, config.json, saved settings, query
-parameters: strings or JSON values) and sends the worker's share here (``side`` "worker" or
+parameters: strings or JSON values) and sends Python's share here (``side`` "python" or
 "both" in the schema). ``resolve_settings`` turns them into a ``Settings`` and a list of
 problems: a bad value keeps the previous (or default) value and yields a ``bad-setting`` problem
 with parameters (the setting, the value, what it accepts, what is used instead) that the page
@@ -73,7 +73,7 @@ class Settings:
 
 def default_settings(page: str | None = None) -> Settings:
     """The schema's defaults (as ``page`` has them, when given)."""
-    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("worker", page)})
+    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("python", page)})
 
 
 @dataclass(frozen=True)
@@ -242,8 +242,8 @@ def _parser(spec: dict[str, Any]) -> Parser:
 
 @cache
 def _rules(page: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Parser]]:
-    """The worker's settings as ``page`` has them, and a parser for each."""
-    specs = {spec["key"]: spec for spec in setting_specs("worker", page)}
+    """Python's settings as ``page`` has them, and a parser for each."""
+    specs = {spec["key"]: spec for spec in setting_specs("python", page)}
     return specs, {key: _parser(spec) for key, spec in specs.items()}
 
 
