@@ -312,3 +312,20 @@ def test_the_page_may_call_it_with_a_key_from_another_origin(
     assert answer.headers["Access-Control-Allow-Origin"] == origin
     assert "Retry-After" in answer.headers["Access-Control-Expose-Headers"]
     answer.close()
+
+
+def test_chat_settings_are_read_from_the_environment() -> None:
+    from tts_server.config import DEFAULT_CHAT_MODELS, ConfigError, load_config
+
+    config = load_config({"LEGENDA_CHAT_MODELS": " a/b , ./local ,",
+                          "LEGENDA_CHAT_ENGINE": "ONNXRUNTIME",
+                          "LEGENDA_CHAT_DTYPE": "int8", "LEGENDA_CHAT_SLOTS": "2",
+                          "LEGENDA_CHAT_MAX_TOKENS": "4096"})
+    assert config.chat_models == ("a/b", "./local")
+    assert (config.chat_engine, config.chat_dtype) == ("onnxruntime", "int8")
+    assert (config.chat_slots, config.chat_max_tokens) == (2, 4096)
+    assert load_config({}).chat_models == DEFAULT_CHAT_MODELS
+    assert "HuggingFaceTB/SmolLM2-135M-Instruct" in DEFAULT_CHAT_MODELS
+    for name, value in (("CHAT_ENGINE", "vllm"), ("CHAT_DTYPE", "int4"), ("CHAT_SLOTS", "0")):
+        with pytest.raises(ConfigError, match=f"LEGENDA_{name}"):
+            load_config({f"LEGENDA_{name}": value})

@@ -155,15 +155,31 @@ def torch_dtype_for(info: ModelInfo, wanted: str, device: str, budget_bytes: int
         return wanted
     if device != "cpu":
         return "float16"
-    params = parameter_count(info.model_id, info.stored_dtype) or 0
+    params = parameter_count(info.model_id) or 0
     return "float32" if params * 4 <= budget_bytes else "bfloat16"
 
 
 def estimate_torch_bytes(info: ModelInfo, dtype: str) -> int:
-    params = parameter_count(info.model_id, info.stored_dtype) or 0
+    params = parameter_count(info.model_id) or 0
     if dtype == "int8":  # Linear weights in int8, the rest (embeddings, norms) in float32
         return int(params * 1.5)
     return params * BYTES_PER[dtype]
+
+
+def quantize_linears(model: Any) -> None:
+    """int8 dynamic quantization of every Linear layer (torch's ``quantize_dynamic``), one
+    layer at a time so memory never holds a float32 copy of the whole model; the rest
+    (embeddings, norms) in float32, which the int8 layers take as input."""
+    import torch
+
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, torch.nn.Linear):
+                holder = torch.nn.Sequential(child.float())
+                quantized = torch.ao.quantization.quantize_dynamic(
+                    holder, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+                setattr(parent, name, quantized[0])
+    model.float()
 
 
 def load_torch(info: ModelInfo, dtype: str, device: str) -> Engine:
@@ -176,14 +192,15 @@ def load_torch(info: ModelInfo, dtype: str, device: str) -> Engine:
             "LEGENDA_CHAT_DTYPE=float16 on a GPU."
         )
     auto = AutoModelForSeq2SeqLM if info.encoder_decoder else AutoModelForCausalLM
-    load_dtype = torch.float32 if dtype == "int8" else getattr(torch, dtype)
-    model: Any = auto.from_pretrained(info.model_id, dtype=load_dtype)
+    # int8 starts from the stored weights (bfloat16 for Phi-3.5: never the float32 copy).
+    load_as = info.stored_dtype if dtype == "int8" else dtype
+    model: Any = auto.from_pretrained(info.model_id, dtype=getattr(torch, load_as, torch.float32))
     model = model.to(device).eval()
     if dtype == "int8":
-        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        quantize_linears(model)
     weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
-    if dtype == "int8":
-        weights = max(weights, estimate_torch_bytes(info, dtype))
+    weights += sum(m.weight().numel() + 4 * m.out_features for m in model.modules()
+                   if isinstance(m, torch.ao.nn.quantized.dynamic.Linear))  # int8, packed
     if info.encoder_decoder:
         def new_session() -> Session:
             return TorchSeq2SeqSession(model, device)

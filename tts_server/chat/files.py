@@ -8,6 +8,7 @@ cache (offline with HF_HUB_OFFLINE=1).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 BYTES_PER = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -42,15 +43,25 @@ def onnx_bytes(path: Path) -> int:
     return path.stat().st_size + sum(p.stat().st_size for p in extra if p.is_file())
 
 
-def parameter_count(model_id: str, stored_dtype: str) -> int | None:
-    """About how many weights the model has, from its weight files' sizes (None: no files)."""
+def _safetensors_count(path: Path) -> int:
+    """The number of weights in a safetensors file, from its header (nothing else is read)."""
+    with path.open("rb") as stream:
+        size = int.from_bytes(stream.read(8), "little")
+        header = json.loads(stream.read(size))
+    return sum(math.prod(t["shape"]) for name, t in header.items() if name != "__metadata__")
+
+
+def parameter_count(model_id: str) -> int | None:
+    """How many weights the model has: from its safetensors headers (one file or the shards of
+    its index), else about, from the size of a float32 pytorch_model.bin (None: no files)."""
     index = model_file(model_id, "model.safetensors.index.json")
     if index is not None:
-        total = json.loads(index.read_text()).get("metadata", {}).get("total_size")
-        if total:
-            return int(total) // BYTES_PER.get(stored_dtype, 4)
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        path = model_file(model_id, name)
-        if path is not None:
-            return path.stat().st_size // BYTES_PER.get(stored_dtype, 4)
-    return None
+        shards = sorted(set(json.loads(index.read_text()).get("weight_map", {}).values()))
+        paths = [model_file(model_id, shard) for shard in shards]
+        if paths and all(p is not None for p in paths):
+            return sum(_safetensors_count(p) for p in paths if p is not None)
+    single = model_file(model_id, "model.safetensors")
+    if single is not None:
+        return _safetensors_count(single)
+    legacy = model_file(model_id, "pytorch_model.bin")
+    return legacy.stat().st_size // 4 if legacy is not None else None
