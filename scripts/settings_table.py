@@ -22,7 +22,19 @@ BEGIN = (
 END = "<!-- end of settings table -->"
 
 
+def _on_pages(spec: dict[str, Any], shown: Any, field: str) -> str:
+    """What differs on the pages where the setting is their own (``per_page``)."""
+    return "".join(
+        f"; {shown({**spec, **own})} on {page}.html"
+        for page, own in spec.get("per_page", {}).items() if field in own
+    )
+
+
 def _default(spec: dict[str, Any]) -> str:
+    return _one_default(spec) + _on_pages(spec, _one_default, "default")
+
+
+def _one_default(spec: dict[str, Any]) -> str:
     value = spec["default"]
     shown = "1" if value is True else "0" if value is False else str(value)
     text = f"`{shown}`" if shown else "(empty)"
@@ -39,6 +51,12 @@ def _suggested(spec: dict[str, Any]) -> str:
 
 
 def _accepts(spec: dict[str, Any]) -> str:
+    return _one_accepts(spec) + _on_pages(spec, _one_accepts, "max")
+
+
+def _one_accepts(spec: dict[str, Any]) -> str:
+    if spec.get("server_ok"):
+        return _one_accepts({**spec, "server_ok": False}) + ", or `server:<id>`"
     if spec["type"] in ("choice",):
         return " \\| ".join(f"`{choice}`" for choice in spec["choices"])
     if spec["type"] in ("int", "float"):

@@ -168,4 +168,4 @@ function mountPage() {
   updateControls();
 }
 
-bootPage({ mount: mountPage, onMessage });
+bootPage({ name: 'index', mount: mountPage, onMessage });

@@ -26,6 +26,9 @@ import { MODES, playgroundState, setFigures } from './ui/playground-store.js';
 import { mountPlaygroundViews } from './ui/playground-view.js';
 import { PARAMETER_GROUP, mountParameters, parameterChanges } from './ui/playground-params.js';
 import { compareModels, jobModel, mountModelFields } from './ui/playground-models.js';
+import { serverModel } from './ui/openai-chat.js';
+import { compareLegs, promptMessages, runOnServer } from './ui/server-jobs.js';
+import { loadTurns, messagesFor, regeneration, saveTurns, turnsBeforeSend } from './ui/chat-turns.js';
 
 addPart(playgroundState);
 const playground = store;  // the page's one store, with the playground's part
@@ -36,6 +39,24 @@ const button = (id) => /** @type {HTMLButtonElement} */ (byId(id));
 const showStatus = (words) => setStatus(words, 'info');
 const showError = (words) => setStatus(words, 'error');
 
+/**
+ * What a run asks for, whichever place runs it: the mode's job, its model(s) and text; a chat
+ * run also the turns before its message (`before`) and what it replaces (`restore`).
+ * @typedef {{kind: 'generate' | 'chat' | 'compare', model?: string, device?: string,
+ *   models?: string[], prompt?: string, message?: string, system?: string,
+ *   before?: import('./ui/chat-turns.js').Turn[], fromField?: boolean,
+ *   restore?: {turns: import('./ui/chat-turns.js').Turn[], message: string}}} RunRequest
+ */
+
+/** This browser's storage for the conversation, or null where it refuses (private modes). */
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 /** Buttons follow the state: one job at a time, Stop only while one runs, no empty prompt. */
 function updateControls() {
   const usable = acceptsWork();
@@ -44,83 +65,157 @@ function updateControls() {
   button('send').disabled = !usable || !text('message').value.trim();
   button('stop').disabled = !running || Boolean(playground.get().job?.stopping);
   button('reset').disabled = running;
+  button('regenerate').disabled = !usable || !regeneration(playground.get().turns);
   /** @type {HTMLSelectElement} */ (byId('mode')).disabled = running;
 }
 
 /**
- * The job for the current mode, or the catalog key saying why none can start.
- * @returns {{job?: Record<string, any>, problem?: string}}
+ * A chat run of `message` after the turns `before`.
+ * @returns {RunRequest}
  */
-function jobFor(mode) {
+function chatRequest(message, before, restore, fromField = false) {
+  return { kind: 'chat', ...jobModel('chat'), message, system: text('system').value, before, restore, fromField };
+}
+
+/**
+ * The run the mode's fields ask for, or the catalog key saying why none can start.
+ * @returns {{request?: RunRequest, problem?: string}}
+ */
+function requestFor(mode) {
   if (mode === 'chat') {
     const message = text('message').value;
     if (!message.trim()) return { problem: 'playground.empty-message' };
-    return { job: { type: TYPE.CHAT, ...jobModel('chat'), message, system: text('system').value } };
+    const { turns, editing } = playground.get();
+    return { request: chatRequest(message, turnsBeforeSend(turns, editing), { turns, message }, true) };
   }
   const prompt = text('prompt').value;
   if (!prompt.trim()) return { problem: 'playground.empty-prompt' };
   if (mode === 'compare') {
     const models = compareModels();
     if (models.length === 0) return { problem: 'playground.no-models' };
-    return { job: { type: TYPE.COMPARE, models, prompt } };
+    return { request: { kind: 'compare', models, prompt } };
   }
-  return { job: { type: TYPE.GENERATE, ...jobModel('generate'), prompt } };
+  return { request: { kind: 'generate', ...jobModel('generate'), prompt } };
 }
 
 /**
- * What the store shows when a job starts: an empty output, the user's turn, empty columns.
- * @returns {Partial<import('./ui/playground-store.js').PlaygroundState>}
+ * The legs a run takes, one after the other: a compare's (ui/server-jobs.js), else its model's
+ * place.
+ * @param {RunRequest} request
+ * @returns {import('./ui/server-jobs.js').Leg[]}
  */
-function startedState(mode, job) {
-  const state = playground.get();
-  if (mode === 'chat') {
-    /** @type {import('./ui/playground-store.js').Turn[]} */
-    const turns = [{ role: 'user', text: job.message }, { role: 'assistant', text: '' }];
-    return { turns: [...state.turns, ...turns] };
+function legsOf(request) {
+  if (request.kind === 'compare') return compareLegs(request.models);
+  return [serverModel(request.model) === null ? { where: 'browser', models: [request.model] } : { where: 'server', model: request.model }];
+}
+
+/**
+ * What the store shows when a run starts: an empty output, the user's turn, empty columns.
+ * @param {RunRequest} request
+ * @returns {Record<string, any>}
+ */
+function startedState(request) {
+  if (request.kind === 'chat') {
+    const asked = [{ role: 'user', text: request.message }, { role: 'assistant', text: '', model: request.model }];
+    return { turns: [...request.before, ...asked], editing: null };
   }
-  if (mode === 'compare') {
-    return { columns: job.models.map((model) => ({ model, text: '', figures: null, failure: null })) };
+  if (request.kind === 'compare') {
+    const column = (model) => ({ model, text: '', figures: null, failure: null, where: serverModel(model) === null ? 'browser' : 'server' });
+    return { columns: request.models.map(column) };
   }
   return { output: '' };
 }
 
-function start() {
+/** Start a run: `given`, or the one the mode's fields ask for. */
+function start(given = null) {
   if (!acceptsWork()) return;
-  const changes = parameterChanges();
-  if (Object.keys(changes).length > 0) {
-    // New parameters first: Python checks them, and its answer starts the run (or says
-    // which one is out of range).
-    playground.update({ runAfterSettings: true });
-    changeSettings(changes);
-    return;
-  }
-  const { mode } = playground.get();
-  const { job, problem } = jobFor(mode);
+  const { request, problem } = given ? { request: given } : requestFor(playground.get().mode);
   if (problem) {
     setState('error');
     showError(() => t(problem));
     return;
   }
-  const id = sendJob(job);
-  playground.update({ ...startedState(mode, job), job: { id, kind: job.type, stopping: false }, figures: null, failures: [] });
-  if (mode === 'chat') text('message').value = '';
+  const changes = parameterChanges();
+  if (Object.keys(changes).length > 0) {
+    // New parameters first: Python checks them, and its answer starts the run (or says
+    // which one is out of range).
+    playground.update({ runAfterSettings: request });
+    changeSettings(changes);
+    return;
+  }
+  const id = playground.get().newJobId();
+  const job = { id, kind: request.kind, stopping: false, legs: legsOf(request), leg: 0, abort: null, restore: request.restore || null, request };
+  playground.update({ ...startedState(request), job, figures: null, failures: [] });
+  if (request.fromField) text('message').value = '';
   setState('working');
   showStatus(() => t('playground.starting'));
+  runLeg();
+}
+
+/**
+ * The worker's message for a browser leg of the running job.
+ * @param {string} jobId
+ * @param {RunRequest} request
+ * @param {string[]} models
+ */
+function workerJob(jobId, request, models) {
+  const { model, device } = request;
+  if (request.kind === 'compare') return { type: TYPE.COMPARE, jobId, models, prompt: request.prompt };
+  if (request.kind === 'generate') return { type: TYPE.GENERATE, jobId, model, device, prompt: request.prompt };
+  const history = messagesFor('', request.before);
+  return { type: TYPE.CHAT, jobId, model, device, message: request.message, system: request.system, history };
+}
+
+/** What a server leg sends: the conversation, or the prompt as one user message. */
+function serverMessages(/** @type {RunRequest} */ request) {
+  if (request.kind !== 'chat') return promptMessages(request.prompt);
+  return messagesFor(request.system, [...request.before, { role: 'user', text: request.message }]);
+}
+
+/** Run the running job's current leg: in the worker, or on the server (ended by a `done`). */
+function runLeg() {
+  const { job } = playground.get();
+  const leg = job.legs[job.leg];
+  if (leg.where === 'browser') {
+    sendJob(workerJob(job.id, job.request, leg.models));
+    return;
+  }
+  const abort = new AbortController();
+  playground.update({ job: { ...job, abort } });
+  const { settings } = store.get();
+  runOnServer({
+    jobId: job.id, model: leg.model, messages: serverMessages(job.request), params: settings, settings,
+    signal: abort.signal, post: onMessage,
+  }).then(() => onMessage({ type: TYPE.DONE, jobId: job.id }));
 }
 
 function stop() {
   const { job } = playground.get();
   if (!job || job.stopping) return;
-  stopJob(job.id);
-  playground.update({ job: { ...job, stopping: true } });
+  if (job.legs[job.leg].where === 'server') job.abort?.abort();
+  else stopJob(job.id);
+  playground.update({ job: { ...playground.get().job, stopping: true } });
   showStatus(() => t('playground.stopping'));
   updateControls();
 }
 
-function finish({ jobId }) {
-  const { job, columns, failures } = playground.get();
+/** A leg's `done`: the next leg runs, or the job ends. */
+function onDone({ jobId }) {
+  const { job } = playground.get();
   if (!job || job.id !== jobId) return false;
+  if (playground.get().nextLeg()) {
+    runLeg();
+    return true;
+  }
+  return finish(job);
+}
+
+function finish(job) {
+  const { columns, failures } = playground.get();
   playground.get().endJob();
+  if (job.kind === 'chat' && failures.length > 0 && job.request.fromField && !text('message').value) {
+    text('message').value = job.restore?.message || '';  // the message that failed, to send again
+  }
   const answered = columns.filter((column) => !column.failure && column.figures).length;
   if (failures.length > 0 && answered === 0) {
     setState('error');
@@ -138,13 +233,14 @@ function finish({ jobId }) {
 
 /** After a settings answer with no bad value: run what waited, or say the mode is ready. */
 function onReady() {
-  const { runAfterSettings, notices, mode } = playground.get();
+  const { runAfterSettings, notices, mode, turns } = playground.get();
   if (runAfterSettings) {
     playground.update({ runAfterSettings: false });
-    start();
+    start(runAfterSettings);
   } else if (getState() === 'ready') {
     const said = () => notices.map((notice) => t(`notice.${notice.key}`)).join(' ');
-    showStatus(() => `${said()} ${t(`playground.ready-${mode}`)}`.trim());
+    const restored = () => (mode === 'chat' && turns.length > 0 ? ` ${t('playground.restored')}` : '');
+    showStatus(() => `${said()} ${t(`playground.ready-${mode}`)}${restored()}`.trim());
   }
 }
 
@@ -163,12 +259,41 @@ const onMessage = messageHandler({
     [TYPE.PIECE]: ofJob((message) => playground.get().addPiece(message)),
     [TYPE.GENERATED]: ofJob((message) => playground.update((state) => setFigures(state, message.model, message.figures))),
     [TYPE.GENERATION_ERROR]: ofJob((message) => playground.get().addFailure(message)),
-    [TYPE.DONE]: finish,
+    [TYPE.DONE]: onDone,
     [TYPE.RESET_DONE]: () => {},
   },
   onReady,
   onProblems: () => playground.update({ runAfterSettings: false }),
 });
+
+/** Regenerate: the last user turn is asked again; its answer replaces the last one. */
+function regenerate() {
+  const { turns } = playground.get();
+  const again = regeneration(turns);
+  if (again) start(chatRequest(again.message, again.before, { turns, message: '' }));
+}
+
+/** A turn's button: Copy an answer, or Edit a user turn (its text goes back to #message). */
+function onTurnAction(event) {
+  const target = /** @type {HTMLElement} */ (event.target).closest('button[data-action]');
+  const item = target?.closest('[data-index]');
+  if (!target || !item) return;
+  const index = Number(/** @type {HTMLElement} */ (item).dataset.index);
+  const turn = playground.get().turns[index];
+  if (!turn) return;
+  if (/** @type {HTMLElement} */ (target).dataset.action === 'copy') {
+    navigator.clipboard.writeText(turn.text).then(
+      () => showStatus(() => t('playground.copied')),
+      () => showError(() => t('playground.copy-failed')),
+    );
+    return;
+  }
+  playground.get().editTurn(index);
+  text('message').value = turn.text;
+  text('message').focus();
+  showStatus(() => t('playground.editing'));
+  updateControls();
+}
 
 function switchMode(mode) {
   if (!MODES.includes(mode) || getState() === 'working') return;
@@ -179,8 +304,16 @@ function switchMode(mode) {
 
 function resetChat() {
   sendReset(text('system').value);
-  playground.update({ turns: [], figures: null });
+  playground.update({ turns: [], figures: null, editing: null });
   showStatus(() => t('playground.reset'));
+}
+
+/** The conversation comes back after a reload, and is kept whenever no run is writing it. */
+function keepConversation() {
+  playground.update({ turns: loadTurns(storage()) });
+  watch(store, (state) => (state.job ? null : state.turns), (turns) => {
+    if (turns) saveTurns(storage(), turns);
+  }, false);
 }
 
 function wirePage() {
@@ -189,6 +322,8 @@ function wirePage() {
   byId('chat-form').addEventListener('submit', (event) => { event.preventDefault(); start(); });
   byId('stop').addEventListener('click', stop);
   byId('reset').addEventListener('click', resetChat);
+  byId('regenerate').addEventListener('click', regenerate);
+  byId('messages').addEventListener('click', onTurnAction);
   for (const id of ['prompt', 'message']) byId(id).addEventListener('input', updateControls);
   // Enter sends a chat message (Shift+Enter: a new line), as chat apps do.
   byId('message').addEventListener('keydown', (event) => {
@@ -202,9 +337,11 @@ function wirePage() {
   watch(store, (state) => state.pageState, updateControls, false);
   watch(store, (state) => state.mode, updateControls, false);
   watch(store, (state) => state.job, updateControls, false);
+  watch(store, (state) => state.turns, updateControls, false);
 }
 
 function mountPage() {
+  keepConversation();
   mountPlaygroundViews();
   wirePage();
   mountSettingsForm('playground', (spec) => spec.group !== PARAMETER_GROUP);
@@ -220,4 +357,4 @@ function useSettings(settings) {
   text('system').value = settings.system_prompt ?? '';
 }
 
-bootPage({ mount: mountPage, onMessage, onSettings: useSettings });
+bootPage({ name: 'playground', mount: mountPage, onMessage, onSettings: useSettings });

@@ -39,12 +39,12 @@ export const TYPE = Object.freeze({
  * reply's `debug` too; the page never sends it.
  */
 export const MESSAGES = Object.freeze({
-  [TYPE.INIT]: { from: 'page', fields: ['config'] },
+  [TYPE.INIT]: { from: 'page', fields: ['config', 'page?'] },
   [TYPE.CONFIGURE]: { from: 'page', fields: ['config'] },
   [TYPE.RUN]: { from: 'page', fields: ['jobId', 'items'] },
   [TYPE.TRANSLATE]: { from: 'page', fields: ['jobId', 'items'] },
   [TYPE.GENERATE]: { from: 'page', fields: ['jobId', 'model?', 'prompt', 'params?', 'device?', 'debug?'] },
-  [TYPE.CHAT]: { from: 'page', fields: ['jobId', 'model?', 'message', 'system?', 'params?', 'device?', 'debug?'] },
+  [TYPE.CHAT]: { from: 'page', fields: ['jobId', 'model?', 'message', 'system?', 'history?', 'params?', 'device?', 'debug?'] },
   [TYPE.COMPARE]: { from: 'page', fields: ['jobId', 'models?', 'prompt', 'params?', 'debug?'] },
   [TYPE.RESET]: { from: 'page', fields: ['jobId?', 'system?'] },
   [TYPE.INTERRUPT]: { from: 'page', fields: ['jobId?'] },
@@ -80,8 +80,11 @@ export function fatal(code, key, params = {}) {
   return { type: /** @type {'fatal'} */ (TYPE.FATAL), code, key, params };
 }
 
-/** @param {Record<string, any>} config the raw settings Python resolves */
-export const init = (config) => ({ type: TYPE.INIT, config });
+/**
+ * @param {Record<string, any>} config the raw settings Python resolves
+ * @param {string} [page] the page ("index", "playground"): its own settings' bounds and defaults
+ */
+export const init = (config, page) => ({ type: TYPE.INIT, config, ...(page ? { page } : {}) });
 
 /** @param {Record<string, any>} config changed settings (possibly none) */
 export const configure = (config) => ({ type: TYPE.CONFIGURE, config });

@@ -14,7 +14,7 @@ const PARAMS = {
   label: 'A cat', files: 2, models: 1, bytes: '1 MB', ready: 1, engine: 'espeak', voice: 'pt', percent: 50, took: '3 s',
   address: 'http://h:5000', said: 'busy', option: 'webgpu', lang: 'pt', webgpu: false,
   tokens: 12, ttftMs: 41.5, tokensPerS: 88.2, wanted: 'q8', shipped: 'fp32, q4', kind: 'vit', why: 'no-webgpu',
-  languages: 'Español', suggested: 'org/default',
+  languages: 'Español', suggested: 'org/default', retryAfter: 2,
 };
 
 test('both catalogs have the same keys', () => {

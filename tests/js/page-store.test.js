@@ -120,3 +120,34 @@ test('a chat turn that failed leaves the conversation when its job ends', () => 
   store.get().endJob();
   assert.deepEqual([store.get().turns, store.get().job], [[], null]);
 });
+
+test('a job runs its legs in order and stops taking them once stopped', () => {
+  const store = playgroundStore();
+  const legs = [{ where: 'browser', models: ['a', 'b'] }, { where: 'server', model: 'server:a' }, { where: 'browser', models: ['c'] }];
+  store.update({ job: { id: 'job-1', kind: 'compare', stopping: false, legs, leg: 0, abort: null, restore: null, request: {} } });
+  assert.deepEqual(store.get().nextLeg(), legs[1]);
+  assert.equal(store.get().job.leg, 1);
+  store.update((state) => ({ job: { ...state.job, stopping: true } }));
+  assert.equal(store.get().nextLeg(), null, 'a stopped job runs no further leg');
+  store.update((state) => ({ job: { ...state.job, stopping: false, leg: 2 } }));
+  assert.equal(store.get().nextLeg(), null, 'none left');
+});
+
+test('a chat answer gets its own figures; a failed edit gives back the turns it replaced', () => {
+  const store = playgroundStore();
+  const before = [
+    { role: 'user', text: 'Oi' }, { role: 'assistant', text: 'Olá' },
+    { role: 'user', text: 'E o gato?' }, { role: 'assistant', text: 'Dorme.' },
+  ];
+  const job = { id: 'job-1', kind: 'chat', stopping: false, legs: [], leg: 0, abort: null, restore: { turns: before, message: 'Oi de novo' }, request: {} };
+  store.update({ job, turns: [{ role: 'user', text: 'Oi de novo' }, { role: 'assistant', text: '', model: 'server:m' }] });
+  const figures = { tokens: 2, ttftMs: 10, tokensPerS: 50 };
+  store.get().addPiece({ model: 'server:m', text: 'Oi!', figures });
+  assert.deepEqual(store.get().turns[1], { role: 'assistant', text: 'Oi!', model: 'server:m', figures });
+  assert.deepEqual(store.get().figures, figures);
+  store.get().addFailure({ code: 'server-cut', key: 'server-cut', model: 'server:m' });
+  store.get().endJob();
+  assert.deepEqual([store.get().turns, store.get().job], [before, null]);
+  store.get().editTurn(2);
+  assert.equal(store.get().editing, 2);
+});

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  allKeys, asText, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, specsFor, suggestionsOf, pythonShare, withoutKeys,
+  allKeys, asText, defaults, forPage, fromQuery, fromSaved, pythonShare, resolvePageSettings, savedName, shareLink, specsFor,
+  suggestionsOf, toSaved, withoutKeys,
 } from '../../web/ui/schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../web/settings-schema.json', import.meta.url), 'utf8'));
@@ -17,7 +18,9 @@ test('every setting is complete: a side, a group, words in both languages', () =
     assert.ok(groups.has(spec.group), spec.key);
     assert.ok(spec.label.en && spec.label.pt, spec.key);
     if (spec.type === 'choice') assert.ok(spec.choices.includes(spec.default) || spec.browser_default, spec.key);
-    if (spec.type === 'int' || spec.type === 'float') assert.ok(spec.min <= spec.default && spec.default <= spec.max, spec.key);
+    for (const own of [spec, ...Object.values(spec.per_page || {}).map((fields) => ({ ...spec, ...fields }))]) {
+      if (own.type === 'int' || own.type === 'float') assert.ok(own.min <= own.default && own.default <= own.max, spec.key);
+    }
   }
 });
 
@@ -61,7 +64,7 @@ test('a share link carries every setting but the secret key; link_when_set ones 
   const whenSet = schema.settings.filter((spec) => spec.link_when_set).map((spec) => spec.key);
   assert.ok(whenSet.includes('isolate') && whenSet.includes('system_prompt'));
   const secret = schema.settings.filter((spec) => spec.secret).map((spec) => spec.key);
-  assert.deepEqual(secret, ['tts_key', 'telemetry']);  // a link never turns timings on for another
+  assert.deepEqual(secret, ['chat_key', 'tts_key', 'telemetry']);  // a link never turns timings on for another
   assert.ok(!new URL(shareLink(schema, 'http://h/', { ...values, telemetry: true })).searchParams.has('telemetry'));
   for (const key of allKeys(schema).filter((k) => !secret.includes(k) && !whenSet.includes(k))) assert.ok(url.searchParams.has(key), key);
   for (const key of whenSet) assert.ok(!url.searchParams.has(key), key);
@@ -104,4 +107,37 @@ test('a free-text setting lists its documented choices, the default first, worde
   assert.ok(suggestions.some((s) => s.value === 'Xenova/opus-mt-en-ROMANCE'));
   for (const s of suggestions) assert.ok(s.label.en && s.label.pt, s.value);
   assert.deepEqual(suggestionsOf(schema.settings.find((s) => s.key === 'dtype')), []);
+});
+
+test("a page's own setting: its default and bounds, saved under its own name", () => {
+  const playground = forPage(schema, 'playground');
+  const index = forPage(schema, 'index');
+  const spec = (view) => view.settings.find((s) => s.key === 'max_new_tokens');
+  assert.deepEqual([spec(playground).default, spec(playground).max], [256, 2048]);
+  assert.deepEqual([spec(index).default, spec(index).max], [30, 256]);
+  assert.equal(defaults(playground, 'en').max_new_tokens, 256);
+  assert.equal(savedName(spec(playground), 'playground'), 'max_new_tokens@playground');
+  assert.equal(savedName(spec(index), 'index'), 'max_new_tokens');
+  assert.equal(savedName(schema.settings.find((s) => s.key === 'dtype'), 'playground'), 'dtype');
+  // One browser's saved settings: each page reads its own max_new_tokens, and shares the rest.
+  const saved = { ...toSaved(index, { max_new_tokens: 40, dtype: 'fp32' }), ...toSaved(playground, { max_new_tokens: 1024 }) };
+  assert.deepEqual(saved, { max_new_tokens: 40, dtype: 'fp32', 'max_new_tokens@playground': 1024 });
+  assert.deepEqual(fromSaved(playground, saved), { max_new_tokens: 1024, dtype: 'fp32' });
+  assert.deepEqual(fromSaved(index, saved), { max_new_tokens: 40, dtype: 'fp32' });
+  // The query parameter keeps its name on every page.
+  assert.deepEqual(fromQuery(playground, '?max_new_tokens=2048'), { max_new_tokens: '2048' });
+});
+
+test('the chat server settings: page-side, the key secret, an address or empty', () => {
+  const base = defaults(schema, 'en');
+  const spec = (key) => schema.settings.find((s) => s.key === key);
+  assert.deepEqual([spec('chat_url').side, spec('chat_key').side, spec('chat_key').secret], ['page', 'page', true]);
+  const link = new URL(shareLink(schema, 'http://h/playground.html', { ...base, chat_url: 'http://127.0.0.1:11434/v1', chat_key: 'sk-secret' }));
+  assert.equal(link.searchParams.get('chat_url'), 'http://127.0.0.1:11434/v1');
+  assert.ok(!link.searchParams.has('chat_key'), 'a key never travels in a link');
+  const resolved = resolvePageSettings(schema, { chat_url: 'http://127.0.0.1:8080/v1/', chat_key: 'sk-1' }, base);
+  assert.deepEqual([resolved.values.chat_url, resolved.values.chat_key, resolved.problems], ['http://127.0.0.1:8080/v1', 'sk-1', []]);
+  const bad = resolvePageSettings(schema, { chat_url: 'localhost:8080' }, base);
+  assert.deepEqual(bad.problems.map((p) => p.setting), ['chat_url']);
+  assert.ok(!('chat_url' in pythonShare(schema, base)) && !('chat_key' in pythonShare(schema, base)));
 });

@@ -14,12 +14,13 @@ import { store } from './page-store.js';
 
 /**
  * @param {object} page
+ * @param {string} page.name "index" or "playground": the schema's `per_page` fields it takes
  * @param {() => void} page.mount the page's views and controls (before the settings are read)
  * @param {(message: any) => void} page.onMessage every message from the Web Worker
  * @param {(settings: Record<string, any>) => void} [page.onSettings] the page's own use of the
  *   resolved settings, before the Web Worker starts
  */
-export async function bootPage({ mount, onMessage, onSettings = () => {} }) {
+export async function bootPage({ name, mount, onMessage, onSettings = () => {} }) {
   followLanguage(() => store.get().uiLang);
   mountStatus();
   mountPageState();
@@ -28,7 +29,7 @@ export async function bootPage({ mount, onMessage, onSettings = () => {} }) {
   mountHooks();  // after the views: a hook's listener sees the page already updated
   let pythonSettings;
   try {
-    pythonSettings = await loadSettings();
+    pythonSettings = await loadSettings(name);
   } catch (error) {
     console.error('The settings files could not be read', error);
     fail('error.settings-file');
@@ -41,7 +42,7 @@ export async function bootPage({ mount, onMessage, onSettings = () => {} }) {
     fail('error.no-wasm');
     return;
   }
-  startWorker(pythonSettings, onMessage);
+  startWorker(pythonSettings, onMessage, name);
 }
 
 /** The page cannot work: `error` until a reload, with the catalog's sentence for `key`. */

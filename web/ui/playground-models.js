@@ -2,7 +2,9 @@
 // mode's own default) with the models suggested for the mode, and #compare-models (the
 // `compare_models` setting, comma-separated). The suggestions are the schema's
 // `playground_models`, the default first; the chat's WebGPU-only model (Phi-3.5-mini) is offered
-// only where the browser gives a WebGPU adapter, and #webgpu-note says why it is not elsewhere.
+// in the browser only where it gives a WebGPU adapter, and #webgpu-note says why it is not
+// elsewhere, and that the server runs it (`server`: the models written server:<id>, offered in
+// every mode).
 
 import { el } from './dom.js';
 import { say } from './i18n.js';
@@ -12,14 +14,15 @@ import { changeSettings } from './settings.js';
 
 const input = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 
-/** @returns {Record<string, string[]>} */
+/** @returns {Record<string, any>} */
 function suggested() {
   return /** @type {any} */ (store.get().schema)?.playground_models || {};
 }
 
 /** The models suggested for `mode`, its default first (the WebGPU-only ones where WebGPU is). */
 export function modelChoices(mode) {
-  return [...(suggested()[mode] || []), ...(store.get().webgpu ? suggested()[`${mode}_webgpu`] || [] : [])];
+  const webgpu = store.get().webgpu ? suggested()[`${mode}_webgpu`] || [] : [];
+  return [...(suggested()[mode] || []), ...webgpu, ...(suggested().server || [])];
 }
 
 /**
@@ -54,7 +57,8 @@ function renderChoices(mode) {
   const note = input('webgpu-note');
   const missing = store.get().webgpu ? [] : suggested()[`${mode}_webgpu`] || [];
   note.hidden = missing.length === 0;
-  if (missing.length) say(note, 'playground.webgpu-missing', { models: missing.join(', ') });
+  const onServer = missing.map((model) => suggested().webgpu_on_server?.[model]).filter(Boolean);
+  if (missing.length) say(note, 'playground.webgpu-missing', { models: missing.join(', '), server: onServer.join(', ') });
 }
 
 /** Fill the fields from the settings, apply a change as a setting, follow the mode. */

@@ -1,7 +1,8 @@
 // The playground's generation parameters (#params): max_new_tokens, do_sample, temperature,
 // top_k, top_p, repetition_penalty, each with the sentence that explains it. The fields come
 // from the settings schema (ui/settings-form.js builds them, name="<key>"), so the bounds, the
-// defaults and the words are the main page's; the values in force are the store's settings.
+// defaults and the words are the schema's as this page has them (its own max_new_tokens: up to
+// 2048 here); the values in force are the store's settings.
 // A change is applied when Generate is pressed (web/playground.js), and the worker's answer says
 // whether it is in range.
 

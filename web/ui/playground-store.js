@@ -3,17 +3,21 @@
 // generated text, the conversation, the compare columns, the figures), a run waiting for its
 // parameters, whether this browser has WebGPU. web/playground.js changes it (from the page's
 // controls and Python's messages, through the actions below); the views in
-// ui/playground-view.js render from it. A server-side model (issue 15) adds its own fields here.
+// ui/playground-view.js render from it. A job runs in legs, one after the other (a compare's
+// browser models in one, each server model in its own: ui/server-jobs.js); a chat job keeps what
+// it replaced, to put it back when it fails.
 
 import { TYPE } from '../protocol.js';
 import { fatalState } from './page-store.js';
 
 /**
  * @typedef {{tokens: number, ttftMs: number | null, tokensPerS: number | null}} Figures
- * @typedef {{role: 'user' | 'assistant', text: string}} Turn
- * @typedef {{model: string, text: string, figures: Figures | null,
+ * @typedef {import('./chat-turns.js').Turn} Turn
+ * @typedef {{model: string, text: string, figures: Figures | null, where: 'browser' | 'server',
  *   failure: {code: string, key?: string, params?: object, message?: string} | null}} Column
- * @typedef {{id: string, kind: 'generate' | 'chat' | 'compare', stopping: boolean}} Job
+ * @typedef {{id: string, kind: 'generate' | 'chat' | 'compare', stopping: boolean,
+ *   legs: import('./server-jobs.js').Leg[], leg: number, abort: AbortController | null,
+ *   restore: {turns: Turn[], message: string} | null, request: Record<string, any>}} Job
  * @typedef {{
  *   mode: 'generate' | 'chat' | 'compare',
  *   job: Job | null,
@@ -22,8 +26,9 @@ import { fatalState } from './page-store.js';
  *   turns: Turn[],
  *   columns: Column[],
  *   failures: Array<Record<string, any>>,
- *   runAfterSettings: boolean,
+ *   runAfterSettings: Record<string, any> | false,
  *   webgpu: boolean,
+ *   editing: number | null,
  * }} PlaygroundState
  */
 
@@ -49,8 +54,9 @@ function playgroundData() {
     turns: /** @type {Turn[]} */ ([]),  // chat: the conversation as shown
     columns: /** @type {Column[]} */ ([]),  // compare: one per model, in order
     failures: /** @type {Array<Record<string, any>>} */ ([]),  // the job's generation-errors
-    runAfterSettings: false,  // Generate/Send was pressed with parameters still to apply
+    runAfterSettings: /** @type {Record<string, any> | false} */ (false),  // the run waiting for its parameters
     webgpu: false,  // this browser gives a WebGPU adapter
+    editing: /** @type {number | null} */ (null),  // chat: the user turn being edited
   };
 }
 
@@ -81,11 +87,31 @@ function playgroundActions(set, get) {
           : state.columns,
       }));
     },
-    /** The running job ended: a chat turn that failed leaves the conversation. */
+    /**
+     * The running job's next leg, or null when it has none left (or was stopped): the job
+     * moves on to it.
+     * @returns {import('./server-jobs.js').Leg | null}
+     */
+    nextLeg() {
+      const { job } = get();
+      if (!job || job.stopping || job.leg + 1 >= job.legs.length) return null;
+      set({ job: { ...job, leg: job.leg + 1, abort: null } });
+      return job.legs[job.leg + 1];
+    },
+    /**
+     * The running job ended: a chat turn that failed leaves the conversation, giving back what
+     * it replaced (an edited turn and those after it, a regenerated answer).
+     */
     endJob() {
       const { job, failures } = get();
-      if (job?.kind === TYPE.CHAT && failures.length > 0) set((state) => ({ turns: state.turns.slice(0, -2) }));
+      if (job?.kind === TYPE.CHAT && failures.length > 0) {
+        set((state) => ({ turns: job.restore ? job.restore.turns : state.turns.slice(0, -2) }));
+      }
       set({ job: null });
+    },
+    /** Edit the user turn `index` (null: no longer): the next Send replaces it. */
+    editTurn(/** @type {number | null} */ index) {
+      set({ editing: index });
     },
   };
 }
@@ -104,10 +130,13 @@ export function appendText(state, model, text) {
   return { output: state.output + text };
 }
 
-/** Set the model's figures (the compare column's, and #stats in every mode). */
+/** Set the model's figures (the compare column's, the chat answer's, and #stats always). */
 export function setFigures(state, model, figures) {
   const columns = state.job?.kind === TYPE.COMPARE
     ? state.columns.map((c) => (c.model === model ? { ...c, figures } : c))
     : state.columns;
-  return { figures, columns };
+  if (state.job?.kind !== TYPE.CHAT || state.turns.length === 0) return { figures, columns };
+  const turns = state.turns.slice();
+  turns[turns.length - 1] = { ...turns[turns.length - 1], figures };
+  return { figures, columns, turns };
 }

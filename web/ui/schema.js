@@ -11,16 +11,42 @@
  *   group: string, label: Words, help?: Words, choices?: string[], min?: number, max?: number,
  *   min_open?: boolean, empty_ok?: boolean, secret?: boolean, pages?: string[],
  *   control?: string, link_when_set?: boolean, suggestions?: Suggestion[],
- *   browser_default?: Record<string, string>}} SettingSpec
+ *   browser_default?: Record<string, string>,
+ *   per_page?: Record<string, Partial<SettingSpec>>}} SettingSpec
  * @typedef {{code: string, name: string, nllb: string, m2m100: string,
  *   marian: string[]}} Language
- * @typedef {{source_language: string, languages: Language[],
+ * @typedef {{source_language: string, languages: Language[], page?: string,
  *   groups: Array<{id: string, label: Words}>, settings: SettingSpec[]}} Schema
  * @typedef {{kind: string, choices?: string[], min?: number, max?: number,
  *   min_open?: boolean}} Accepts
  * @typedef {{code: string, setting: string,
  *   params: {setting: string, value: string, kept: string, accepts: Accepts}}} SettingProblem
  */
+
+/**
+ * The schema as `page` sees it: each setting with its `per_page` fields for that page over the
+ * shared ones (the playground's own max_new_tokens: its default and bounds), and `page` set, so
+ * the saved values of those settings are that page's (`savedName`). Python applies the same
+ * fields for the worker (legenda.schema.setting_specs).
+ * @param {Schema} schema
+ * @param {string} page
+ * @returns {Schema}
+ */
+export function forPage(schema, page) {
+  const settings = schema.settings.map((spec) => ({ ...spec, ...(spec.per_page?.[page] || {}) }));
+  return { ...schema, page, settings };
+}
+
+/** The name a setting is saved under: `key@page` where it is that page's own, else its key. */
+export function savedName(spec, page) {
+  return page && spec.per_page?.[page] ? `${spec.key}@${page}` : spec.key;
+}
+
+/** `values` under the names they are saved with on the schema's page (`savedName`). */
+export function toSaved(schema, values) {
+  const names = new Map(schema.settings.map((spec) => [spec.key, savedName(spec, schema.page)]));
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [names.get(key) ?? key, value]));
+}
 
 /** The settings a page uses (`pages` absent: every page). */
 export function specsFor(schema, page) {
@@ -70,11 +96,15 @@ export function fromQuery(schema, search) {
   return Object.fromEntries(allKeys(schema).filter((key) => params.has(key)).map((key) => [key, params.get(key)]));
 }
 
-/** The schema's settings in a saved object (anything else there is dropped). */
+/**
+ * The schema's settings in a saved object, by the names they are saved with on the schema's
+ * page (`savedName`: another page's own value of a setting is not this page's); anything else
+ * there is dropped.
+ */
 export function fromSaved(schema, saved) {
   if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return {};
-  const keys = new Set(allKeys(schema));
-  return Object.fromEntries(Object.entries(saved).filter(([key]) => keys.has(key)));
+  const found = schema.settings.map((spec) => [spec.key, savedName(spec, schema.page)]).filter(([, name]) => name in saved);
+  return Object.fromEntries(found.map(([key, name]) => [key, saved[name]]));
 }
 
 /** A value as the form and the query string write it (booleans as 1/0). */

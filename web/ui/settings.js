@@ -8,7 +8,8 @@
 // page's own problems, the site's config.json, the page language.
 
 import {
-  allKeys, defaults, fromQuery, fromSaved, resolvePageSettings, shareLink, pythonShare, withoutKeys,
+  allKeys, defaults, forPage, fromQuery, fromSaved, pythonShare, resolvePageSettings, savedName, shareLink, toSaved,
+  withoutKeys,
 } from './schema.js';
 import { configureWorker } from './worker-host.js';
 import { rewordAll, translateStatic } from './i18n.js';
@@ -34,15 +35,21 @@ function writeSaved(values) {
   }
 }
 
-/** Save `changes` over what is saved already. */
+/** Save `changes` over what is saved already (a page's own settings under its own names). */
 export function saveSettings(changes) {
-  writeSaved({ ...savedSettings(), ...changes });
+  const { schema } = store.get();
+  writeSaved({ ...savedSettings(), ...(schema ? toSaved(schema, changes) : changes) });
 }
 
 function forgetSaved(keys) {
+  const { schema } = store.get();
+  const names = keys.map((key) => {
+    const spec = schema?.settings.find((s) => s.key === key);
+    return spec ? savedName(spec, schema.page) : key;
+  });
   const saved = savedSettings();
-  if (!keys.some((k) => k in saved)) return;
-  for (const key of keys) delete saved[key];
+  if (!names.some((name) => name in saved)) return;
+  for (const name of names) delete saved[name];
   writeSaved(saved);
 }
 
@@ -83,12 +90,14 @@ function applyPageSettings(raw, base) {
 }
 
 /**
- * Read the schema, config.json, the saved settings and the query string; the page's own
- * settings are resolved at once. Returns Python's share, for `init`. Throws when a file is
- * missing (the caller says so).
+ * Read the schema (as `page` has it: `forPage`), config.json, the saved settings and the query
+ * string; the page's own settings are resolved at once. Returns Python's share, for `init`.
+ * Throws when a file is missing (the caller says so).
+ * @param {string} page "index" or "playground"
  */
-export async function loadSettings() {
-  const [schema, config] = await Promise.all([fetchJson('settings-schema.json'), fetchJson('config.json')]);
+export async function loadSettings(page) {
+  const [file, config] = await Promise.all([fetchJson('settings-schema.json'), fetchJson('config.json')]);
+  const schema = forPage(/** @type {import('./schema.js').Schema} */ (file), page);
   store.update({ siteConfig: config });
   const base = siteDefaults(schema);
   const raw = { ...base, ...fromSaved(schema, savedSettings()), ...fromQuery(schema, window.location.search) };

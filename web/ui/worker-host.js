@@ -15,8 +15,9 @@ let webWorker = null;
  * never waits forever.
  * @param {Record<string, any>} settings
  * @param {(message: any) => void} onMessage
+ * @param {string} [page] the page's name: Python applies its own settings' bounds
  */
-export function startWorker(settings, onMessage) {
+export function startWorker(settings, onMessage, page) {
   const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
   webWorker = worker;
   let started = false;  // the Web Worker has said something: its script loaded and runs
@@ -33,7 +34,7 @@ export function startWorker(settings, onMessage) {
     failed(started ? 'worker-stopped' : 'worker-no-start', event.message || event);
   });
   worker.addEventListener('messageerror', (event) => failed('worker-garbled', event));
-  worker.postMessage(protocol.init(settings));
+  worker.postMessage(protocol.init(settings, page));
 }
 
 /** Send changed settings for Python (`configure`); a `settings` message answers. */
@@ -57,12 +58,13 @@ export function translateAgain(jobId, items) {
 }
 
 /**
- * A playground job (a `generate`, `chat` or `compare` message without its id); returns the
- * job id its `piece`, `generated`, `generation-error` and `done` messages carry.
+ * A playground job (a `generate`, `chat` or `compare` message, with the id of the job it is a
+ * part of or without: a new one); returns the job id its `piece`, `generated`,
+ * `generation-error` and `done` messages carry.
  * @param {Record<string, any>} message
  */
 export function sendJob(message) {
-  const jobId = store.get().newJobId();
+  const jobId = message.jobId || store.get().newJobId();
   webWorker?.postMessage({ ...message, jobId });
   return jobId;
 }

@@ -40,8 +40,9 @@ from tests.model_factory.links import link_models
 from tests.model_factory.marian import marian_model
 from tests.model_factory.t5 import t5_model
 from tests.model_factory.translator import translator_model
-from tests.web.e2e.sidecar import (  # noqa: F401 - the speech sidecar fixtures, for every e2e test
+from tests.web.e2e.sidecar import (  # noqa: F401 - the sidecar fixtures, for every e2e test
     bark_sidecar,
+    chat_sidecar,
     espeak_sidecar,
     sidecar_later,
 )

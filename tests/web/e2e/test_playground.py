@@ -21,6 +21,7 @@ CHAT_MODEL = "legenda-test/tiny-smollm2"  # a SmolLM2-layout Llama with a chat t
 T5_MODEL = "legenda-test/tiny-flan-t5"  # text2text, no chat template
 RAW_ERROR = re.compile(r"Traceback|Error:|Exception|TypeError|\bat \S+ \(|undefined|\bnull\b")
 PHI = "onnx-community/Phi-3.5-mini-instruct-onnx-web"
+PHI_ON_SERVER = "server:microsoft/Phi-3.5-mini-instruct"
 
 
 def open_playground(app: LegendaApp, **params: str) -> LegendaApp:
@@ -209,6 +210,9 @@ def test_the_webgpu_model_is_offered_only_with_webgpu(app: LegendaApp) -> None:
     open_playground(app, mode="chat")  # the test Chromium runs with --disable-gpu: no WebGPU
     assert app.page.locator(f'option[value="{PHI}"]').count() == 0
     expect(app.page.locator("#webgpu-note")).to_contain_text("WebGPU")
+    # On the server it is offered anyway (issue 15), and the note says so.
+    assert app.page.locator(f'option[value="{PHI_ON_SERVER}"]').count() == 1
+    expect(app.page.locator("#webgpu-note")).to_contain_text(PHI_ON_SERVER)
 
 
 def test_the_pages_link_to_each_other(app: LegendaApp) -> None:

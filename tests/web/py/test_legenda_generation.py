@@ -7,6 +7,7 @@ from legenda.errors import LegendaError
 from legenda.generation import (
     Conversation,
     Figures,
+    chat_history,
     check_prompt,
     choose_dtype,
     generation_failed,
@@ -154,3 +155,30 @@ def test_generation_failures_name_out_of_memory() -> None:
     other = generation_failed("m/x", "TypeError: x is undefined")
     assert (other.code, other.key) == ("inference-failed", "generation-failed")
     assert "TypeError" not in str(other.params)
+
+
+def test_a_jobs_max_new_tokens_has_the_playgrounds_own_bound() -> None:
+    settings = job_settings(default_settings("playground"), {"max_new_tokens": "2048"})
+    assert settings.max_new_tokens == 2048
+    with pytest.raises(LegendaError) as raised:
+        job_settings(default_settings("playground"), {"max_new_tokens": "2049"})
+    assert raised.value.params["accepts"]["max"] == 2048
+
+
+def test_the_page_may_give_the_chat_its_history() -> None:
+    turns = [{"role": "user", "content": "Oi"}, {"role": "assistant", "content": "Olá!"}]
+    assert chat_history(None) is None
+    assert chat_history(turns) == turns and chat_history([]) == []
+    for bad in ("Oi", [{"role": "system", "content": "x"}], [{"role": "user"}], [["user", "Oi"]]):
+        with pytest.raises(LegendaError) as raised:
+            chat_history(bad)
+        assert raised.value.key == "bad-history"
+    conversation = Conversation(system="S")
+    conversation.add_turn("a", "b", "<a><b>", [1, 2])
+    conversation.follow(turns)
+    assert conversation.messages("Tudo bem?") == [
+        {"role": "system", "content": "S"}, *turns, {"role": "user", "content": "Tudo bem?"},
+    ]
+    # The cache is kept: a prompt reuses it only where it still extends the cached text.
+    assert conversation.reusable("<a><b><c>") == ([1, 2], "<c>")
+    assert conversation.reusable("<x>") is None

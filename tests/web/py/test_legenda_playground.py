@@ -424,3 +424,35 @@ def test_a_webgpu_only_model_says_why_it_cannot_run_here(legenda: types.SimpleNa
     assert (error["key"], error["params"]) == ("needs-webgpu", {"model": "t/smol",
                                                                  "why": "no-webgpu"})
     assert library.loads == []
+
+
+def test_the_chat_follows_the_history_the_page_gives(legenda: types.SimpleNamespace) -> None:
+    # The page keeps the conversation: after an edit, a regenerate or a reload it sends the
+    # turns before the message, and the model reads exactly those.
+    worker, sent, library = make_worker(legenda)
+    handle(worker, INIT, chat("Oi", "c1"), chat("Tudo bem?", "c2"))
+    edited = [{"role": "user", "content": "Olá"}, {"role": "assistant", "content": "xyz"}]
+    handle(worker, {**chat("E agora?", "c3"), "history": edited})
+    third = "".join(chr(t) for t in library.generate_calls[2]["input_ids"])
+    assert third == (
+        "<system>Responda em Português.</><user>Olá</><assistant>xyz</>"
+        "<user>E agora?</><assistant>"
+    )
+    assert "past_key_values" not in library.generate_calls[2]  # the cache no longer fits
+    turns = worker.playground.generator.conversation.turns
+    assert [t["content"] for t in turns[:3]] == ["Olá", "xyz", "E agora?"]
+    # The history as the worker has it extends the cache: reused as before.
+    handle(worker, {**chat("E depois?", "c4"), "history": turns})
+    assert library.generate_calls[3]["past_key_values"] is not None
+    handle(worker, {**chat("x", "c5"), "history": [{"role": "robot", "content": "x"}]})
+    failure = of_type(sent, "generation-error")[-1]
+    assert (failure["jobId"], failure["key"]) == ("c5", "bad-history")
+
+
+def test_the_playground_page_has_its_own_max_new_tokens(legenda: types.SimpleNamespace) -> None:
+    worker, sent, library = make_worker(legenda)
+    handle(worker, {"type": "init", "page": "playground", "config": {"max_new_tokens": "2048"}})
+    settings = of_type(sent, "settings")[-1]
+    assert settings["problems"] == [] and settings["settings"]["max_new_tokens"] == 2048
+    handle(worker, generate(job="g2", max_new_tokens="1500"))
+    assert worker.playground.generator.slot.pipe.calls[-1][1]["max_new_tokens"] == 1500

@@ -4,12 +4,12 @@ from dataclasses import fields
 
 import pytest
 from legenda.schema import setting_specs
-from legenda.settings import _PARSERS, Settings, default_settings, resolve_settings
+from legenda.settings import Settings, _rules, default_settings, resolve_settings
 
 
 def test_the_worker_settings_are_the_schemas_worker_keys() -> None:
     worker_keys = {spec["key"] for spec in setting_specs("python")}
-    assert set(_PARSERS) == {field.name for field in fields(Settings)} == worker_keys
+    assert set(_rules(None)[1]) == {field.name for field in fields(Settings)} == worker_keys
     # Settings the worker does not use never reach it (the page keeps them).
     assert not worker_keys & {"tts", "tts_key", "voice", "isolate", "ui_lang"}
 
@@ -148,3 +148,55 @@ def test_model_key_changes_with_dtype_and_device_only() -> None:
     assert resolve_settings({"device": "webgpu"}, base)[0].model_key(model) != base.model_key(
         model
     )
+
+
+def test_the_playgrounds_max_new_tokens_is_its_own() -> None:
+    # The caption page keeps its default and bound; the playground has its own, up to 2048.
+    assert default_settings().max_new_tokens == 30
+    assert default_settings("playground").max_new_tokens == 256
+    caption, problems = resolve_settings({"max_new_tokens": "2048"})
+    assert caption.max_new_tokens == 30
+    assert [p.accepts["max"] for p in problems] == [256]
+    playground, problems = resolve_settings({"max_new_tokens": "2048"}, page="playground")
+    assert (playground.max_new_tokens, problems) == (2048, [])
+    _, problems = resolve_settings({"max_new_tokens": "2049"}, page="playground")
+    assert problems[0].as_dict()["params"]["kept"] == "256"
+    assert problems[0].accepts == {"kind": "int", "min": 1, "max": 2048, "min_open": False}
+    # A page without its own value shares the setting as it is.
+    assert default_settings("index").max_new_tokens == 30
+
+
+@pytest.mark.parametrize(
+    ("raw", "model", "compare_models"),
+    [
+        ({"model": "server:HuggingFaceTB/SmolLM2-135M-Instruct"},
+         "server:HuggingFaceTB/SmolLM2-135M-Instruct", None),
+        ({"model": " server: llama3.2:1b "}, "server:llama3.2:1b", None),  # Ollama's names
+        ({"compare_models": "HuggingFaceTB/SmolLM2-135M-Instruct, server:/srv/models/phi"},
+         None, "HuggingFaceTB/SmolLM2-135M-Instruct,server:/srv/models/phi"),
+    ],
+)
+def test_a_playground_model_may_run_on_the_server(
+    raw: dict[str, str], model: str | None, compare_models: str | None
+) -> None:
+    settings, problems = resolve_settings(raw, page="playground")
+    assert problems == []
+    if model is not None:
+        assert settings.model == model
+    if compare_models is not None:
+        assert settings.compare_models == compare_models
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("model", "server:"), ("model", "server:has space"), ("compare_models", "a/b,server:"),
+     ("caption_model", "server:Xenova/vit-gpt2-image-captioning")],
+)
+def test_a_server_model_needs_a_name_and_only_the_playground_takes_one(
+    name: str, value: str
+) -> None:
+    settings, problems = resolve_settings({name: value}, page="playground")
+    assert getattr(settings, name) == getattr(default_settings("playground"), name)
+    assert [problem.setting for problem in problems] == [name]
+    server = name in ("model", "compare_models")
+    assert problems[0].accepts.get("server", False) is server

@@ -17,6 +17,7 @@ from .errors import BAD_SETTING, INFERENCE_FAILED, LegendaError, missing_file
 from .settings import Settings, resolve_settings
 
 EMPTY_PROMPT = "empty-prompt"
+BAD_HISTORY = "bad-history"
 NO_CHAT_TEMPLATE = "no-chat-template"
 NOT_A_TEXT_MODEL = "not-a-text-model"
 OUT_OF_MEMORY = "out-of-memory"
@@ -24,6 +25,8 @@ OUT_OF_MEMORY = "out-of-memory"
 TEXT_GENERATION = "text-generation"
 TEXT2TEXT = "text2text-generation"
 ROLE = "generation"  # how errors name these models: "The text-generation model “…”"
+
+PAGE = "playground"  # the page whose bounds a job's parameters have (its own max_new_tokens)
 
 # The course's generation arguments: the schema's settings of the same names.
 PARAMETERS = ("max_new_tokens", "do_sample", "temperature", "top_k", "top_p", "repetition_penalty")
@@ -34,10 +37,11 @@ SAMPLING_ONLY = ("temperature", "top_k", "top_p")
 
 
 def job_settings(settings: Settings, params: Mapping[str, Any] | None) -> Settings:
-    """``settings`` with a job's own ``params`` over them, checked by the schema's rules.
+    """``settings`` with a job's own ``params`` over them, checked by the schema's rules for
+    the playground page.
     Raises LegendaError(bad-setting) naming the first parameter out of range."""
     given = {key: value for key, value in (params or {}).items() if key in PARAMETERS}
-    resolved, problems = resolve_settings(given, settings)
+    resolved, problems = resolve_settings(given, settings, page=PAGE)
     if problems:
         problem = problems[0].as_dict()
         raise LegendaError(BAD_SETTING, BAD_SETTING, problem["params"])
@@ -59,6 +63,20 @@ def check_prompt(prompt: Any, what: str = "prompt") -> str:
     if not text.strip():
         raise LegendaError(EMPTY_PROMPT, EMPTY_PROMPT, {"what": what})
     return text
+
+
+def chat_history(value: Any) -> list[dict[str, str]] | None:
+    """The turns a chat job carries before its message (None: the worker's own), checked:
+    user and assistant turns with text. Raises LegendaError(bad-history) otherwise."""
+    if value is None:
+        return None
+    turns = list(value) if isinstance(value, (list, tuple)) else None
+    if turns is None or not all(
+        isinstance(turn, Mapping) and turn.get("role") in ("user", "assistant")
+        and isinstance(turn.get("content"), str) for turn in turns
+    ):
+        raise LegendaError(BAD_HISTORY, BAD_HISTORY)
+    return [{"role": str(turn["role"]), "content": str(turn["content"])} for turn in turns]
 
 
 def model_list(text: str) -> list[str]:
@@ -121,6 +139,12 @@ class Conversation:
     turns: list[dict[str, str]] = field(default_factory=list)
     cached_text: str = ""
     cached_ids: list[int] = field(default_factory=list)
+
+    def follow(self, history: list[dict[str, str]]) -> None:
+        """Take the page's turns as the conversation so far (the page keeps it: an edited or
+        regenerated turn, or one restored after a reload). The cache stays: a prompt reuses
+        it only where it still extends the cached text (``reusable``)."""
+        self.turns = [dict(turn) for turn in history]
 
     def messages(self, user_message: str) -> list[dict[str, str]]:
         system = [{"role": "system", "content": self.system}] if self.system.strip() else []

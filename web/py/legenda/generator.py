@@ -201,9 +201,10 @@ class Generator:
 
     async def chat(
         self, message: str, *, system: str | None = None, reuse_cache: bool = True,
-        **params: Any,
+        history: list[dict[str, str]] | None = None, **params: Any,
     ) -> AsyncIterator[Piece]:
-        """Answer ``message`` in the conversation so far, with the model's chat template."""
+        """Answer ``message`` in the conversation so far (``history`` when the page gives it),
+        with the model's chat template."""
         check_prompt(message, "message")
         pipe, model = self._pipe(), self._loaded().model
         tokenizer = pipe.tokenizer
@@ -211,6 +212,8 @@ class Generator:
             raise no_chat_template(model)
         if system is not None and system != self.conversation.system:
             await self.reset(system)  # another system prompt: another conversation
+        if history is not None:
+            self.conversation.follow(history)
         messages = js_object(self.conversation.messages(message))
         prompt_text = str(
             tokenizer.apply_chat_template(

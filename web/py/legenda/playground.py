@@ -15,7 +15,7 @@ from typing import Any
 
 from . import protocol
 from .errors import BAD_SETTING, INFERENCE_FAILED, LegendaError, unexpected
-from .generation import check_prompt, generation_kwargs, job_settings, model_list
+from .generation import chat_history, check_prompt, generation_kwargs, job_settings, model_list
 from .generator import Generator, Piece
 from .runtime import Runtime, log_failure
 from .settings import Settings
@@ -86,6 +86,7 @@ class Playground:
             message,
             system=None if system is None else str(system),
             reuse_cache=_debug(data).get("reuseCache", True) is not False,
+            history=chat_history(data.get("history")),
             **params,
         )
         await self._relay(job_id, model, data, pieces)

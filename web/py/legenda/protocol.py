@@ -38,7 +38,7 @@ RESET_DONE = "reset-done"
 # ``debug`` carries the benchmarks' options (bench/): a job with ``debug`` gets it back on its
 # ``generated``; the page never sends it.
 MESSAGES: dict[str, dict[str, Any]] = {
-    INIT: {"from": "page", "fields": ["config"]},
+    INIT: {"from": "page", "fields": ["config", "page?"]},
     CONFIGURE: {"from": "page", "fields": ["config"]},
     RUN: {"from": "page", "fields": ["jobId", "items"]},
     TRANSLATE: {"from": "page", "fields": ["jobId", "items"]},
@@ -47,7 +47,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
     CHAT: {
         "from": "page",
-        "fields": ["jobId", "model?", "message", "system?", "params?", "device?", "debug?"],
+        "fields": [
+            "jobId", "model?", "message", "system?", "history?", "params?", "device?", "debug?",
+        ],
     },
     COMPARE: {"from": "page", "fields": ["jobId", "models?", "prompt", "params?", "debug?"]},
     RESET: {"from": "page", "fields": ["jobId?", "system?"]},

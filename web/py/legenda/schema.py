@@ -28,9 +28,13 @@ def schema() -> dict[str, Any]:
     raise FileNotFoundError(f"{FILE_NAME} is missing next to the legenda package")
 
 
-def setting_specs(side: str | None = None) -> list[dict[str, Any]]:
-    """The settings, in order; with ``side`` "python", only those Python sees."""
+def setting_specs(side: str | None = None, page: str | None = None) -> list[dict[str, Any]]:
+    """The settings, in order; with ``side`` "python", only those Python sees; with ``page``,
+    as that page has them (its ``per_page`` fields over the shared ones: the playground's own
+    max_new_tokens bound and default), as web/ui/schema.js's forPage."""
     specs: list[dict[str, Any]] = schema()["settings"]
+    if page is not None:
+        specs = [{**spec, **spec.get("per_page", {}).get(page, {})} for spec in specs]
     if side == "python":
         return [spec for spec in specs if spec["side"] in ("python", "both")]
     return specs

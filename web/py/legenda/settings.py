@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from typing import Any
 
 from .errors import BAD_SETTING
@@ -70,8 +71,9 @@ class Settings:
         return (model, self.dtype, self.device)
 
 
-def default_settings() -> Settings:
-    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("python")})
+def default_settings(page: str | None = None) -> Settings:
+    """The schema's defaults (as ``page`` has them, when given)."""
+    return Settings(**{spec["key"]: spec["default"] for spec in setting_specs("python", page)})
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # Hub ids as Transformers.js accepts them: "name" or "org/name".
 _MODEL_ID = re.compile(r"^([\w.\-]+/)?[\w.\-]{1,96}$")
+# A model on the chat server (settings with "server_ok"): `server:` and the name that server
+# gives it (a hub id, a local folder, Ollama's "llama3.2:1b"): no spaces, no commas.
+SERVER_PREFIX = "server:"
+_SERVER_ID = re.compile(r"^[^\s,]{1,200}$")
 
 
 def _text(value: Any) -> str:
@@ -167,17 +173,38 @@ def _model_id(value: Any) -> str:
     return text
 
 
-def _model_or_empty(value: Any) -> str:
-    """A model id, or "" (the `model` setting: the playground mode's own default)."""
-    return _model_id(value) if _text(value) else ""
+def _model_or_server(value: Any) -> str:
+    """A model id, or `server:<name>` (a model the chat server runs)."""
+    text = _text(value)
+    if text.startswith(SERVER_PREFIX):
+        if not _SERVER_ID.match(text[len(SERVER_PREFIX):].strip()):
+            raise _Invalid()
+        return SERVER_PREFIX + text[len(SERVER_PREFIX):].strip()
+    return _model_id(text)
 
 
-def _model_list(value: Any) -> str:
+def _model(spec: dict[str, Any]) -> Parser:
+    """A model id (or `server:<name>` with "server_ok"); "" too with "empty_ok" (the `model`
+    setting: the playground mode's own default)."""
+    one = _model_or_server if spec.get("server_ok") else _model_id
+
+    def parse(value: Any) -> str:
+        return one(value) if _text(value) or not spec.get("empty_ok") else ""
+
+    return parse
+
+
+def _model_list(spec: dict[str, Any]) -> Parser:
     """Comma-separated model ids (at least one), as "a/b,c/d"."""
-    models = [part.strip() for part in _text(value).split(",") if part.strip()]
-    if not models:
-        raise _Invalid()
-    return ",".join(_model_id(model) for model in models)
+    one = _model_or_server if spec.get("server_ok") else _model_id
+
+    def parse(value: Any) -> str:
+        models = [part.strip() for part in _text(value).split(",") if part.strip()]
+        if not models:
+            raise _Invalid()
+        return ",".join(one(model) for model in models)
+
+    return parse
 
 
 def _models_path(value: Any) -> str:
@@ -198,7 +225,7 @@ def _accepts(spec: dict[str, Any]) -> dict[str, Any]:
     if kind in ("int", "float"):
         return {"kind": kind, "min": spec["min"], "max": spec["max"],
                 "min_open": spec.get("min_open", False)}
-    return {"kind": kind}
+    return {"kind": kind, "server": True} if spec.get("server_ok") else {"kind": kind}
 
 
 def _parser(spec: dict[str, Any]) -> Parser:
@@ -208,32 +235,35 @@ def _parser(spec: dict[str, Any]) -> Parser:
     builders: dict[str, Callable[[dict[str, Any]], Parser]] = {
         "int": _integer, "float": _decimal,
         "flag": lambda _: _flag, "path": lambda _: _models_path,
-        "model": lambda spec: _model_or_empty if spec.get("empty_ok") else _model_id,
-        "models": lambda _: _model_list,
+        "model": _model, "models": _model_list,
     }
     return builders[kind](spec)
 
 
-_SPECS = {spec["key"]: spec for spec in setting_specs("python")}
-_PARSERS: dict[str, Parser] = {key: _parser(spec) for key, spec in _SPECS.items()}
+@cache
+def _rules(page: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Parser]]:
+    """Python's settings as ``page`` has them, and a parser for each."""
+    specs = {spec["key"]: spec for spec in setting_specs("python", page)}
+    return specs, {key: _parser(spec) for key, spec in specs.items()}
 
 
 def resolve_settings(
-    raw: Mapping[str, Any], base: Settings | None = None
+    raw: Mapping[str, Any], base: Settings | None = None, page: str | None = None
 ) -> tuple[Settings, list[SettingProblem]]:
-    """Apply ``raw`` over ``base`` (defaults when None). Keys the worker does not use are
-    ignored: the page's settings carry keys of its own."""
-    current = base or default_settings()
+    """Apply ``raw`` over ``base`` (``page``'s defaults when None), with ``page``'s bounds.
+    Keys the worker does not use are ignored: the page's settings carry keys of its own."""
+    current = base or default_settings(page)
+    specs, parsers = _rules(page)
     changes: dict[str, Any] = {}
     problems: list[SettingProblem] = []
-    for name, parse in _PARSERS.items():
+    for name, parse in parsers.items():
         value = raw.get(name)
-        if value is None or (value == "" and not _SPECS[name].get("empty_ok")):
+        if value is None or (value == "" and not specs[name].get("empty_ok")):
             continue  # an empty value (e.g. `?dtype=`) means "not given"
         try:
             changes[name] = parse(value)
         except _Invalid as invalid:
-            accepts = invalid.args[0] if invalid.args else _accepts(_SPECS[name])
+            accepts = invalid.args[0] if invalid.args else _accepts(specs[name])
             problems.append(SettingProblem(name, value, getattr(current, name), accepts))
     return replace(current, **changes), problems
 

@@ -30,6 +30,7 @@ class MessageHandler:
         self._post_js = post
         self.runtime = runtime
         self.settings = default_settings()
+        self.page: str | None = None  # the page served (init's `page`): its own settings
         self.captioner = Captioner(runtime)
         self.translator = Translator(runtime)
         self.images = ImageLoader(runtime)
@@ -54,8 +55,11 @@ class MessageHandler:
             self.post(protocol.fatal(unexpected("job").as_dict()))
 
     async def _dispatch(self, kind: Any, data: dict[str, Any]) -> None:
-        if kind in (protocol.INIT, protocol.CONFIGURE):
-            await self._configure(data.get("config") or {}, first=kind == protocol.INIT)
+        if kind == protocol.INIT:
+            self.page = str(data["page"]) if data.get("page") else None
+            await self._configure(data.get("config") or {}, first=True)
+        elif kind == protocol.CONFIGURE:
+            await self._configure(data.get("config") or {}, first=False)
         elif kind == protocol.RUN:
             await self._run(str(data.get("jobId", "")), list(data.get("items") or []))
         elif kind == protocol.TRANSLATE:
@@ -78,7 +82,7 @@ class MessageHandler:
                 await self.runtime.load()
                 self._started = True
             base = None if first else self.settings
-            settings, problems = resolve_settings(_plain(raw), base)
+            settings, problems = resolve_settings(_plain(raw), base, self.page)
             device, notice = self.runtime.usable_device(settings.device)
             if device != settings.device:
                 settings = replace(settings, device=device)

@@ -3,6 +3,7 @@
 // cache.*, downloads.*, samples.*, sources.*, notice.*. ui/i18n/pt.js has the same keys.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+const said = (p) => (p.said ? ` The server said: “${p.said}”.` : '');
 /** "1st", "2nd", "3rd", "4th", "11th", "21st". */
 const ordinal = (n) => {
   const tens = n % 100;
@@ -20,16 +21,17 @@ const source = (p) => {
 };
 const kept = (value) => (value === '' ? 'nothing' : /^-?[\d.]+$/.test(value) ? value : `“${value}”`);
 
-function accepts(a) {
+function accepts(a, setting = '') {
+  const server = a.server ? ', or server:<id> for a model on the server' : '';
   switch (a.kind) {
     case 'choice': return `must be one of ${a.choices.join(', ')}`;
     case 'int': return `must be a whole number from ${a.min} to ${a.max}`;
     case 'float': return `must be a number ${a.min_open ? 'above' : 'from'} ${a.min} to ${a.max}`;
     case 'flag': return 'must be 0 or 1';
-    case 'model': return 'must be a model id like Xenova/vit-gpt2-image-captioning';
-    case 'models': return 'must be model ids separated by commas, like Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
+    case 'model': return `must be a model id like Xenova/vit-gpt2-image-captioning${server}`;
+    case 'models': return `must be model ids separated by commas, like Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct${server}`;
     case 'path': return 'must be a path on this site, like models/ or /models/';
-    case 'url': return 'must be an http:// or https:// address, or empty to turn speech off';
+    case 'url': return setting === 'chat_url' ? 'must be an http:// or https:// address, or empty to use the sidecar (the tts setting)' : 'must be an http:// or https:// address, or empty to turn speech off';
     case 'voice': return 'must be a voice preset name, like v2/pt_speaker_0';
     case 'password': return 'must be a key of printable characters without spaces';
     default: return 'must be text';
@@ -83,7 +85,7 @@ export default {
   'notice.dtype-fallback': (p) => `The model “${p.model}” has no ${p.wanted} weights, so its ${p.dtype} weights are used (it ships ${p.shipped}).`,
   'notice.webgpu-after-reload': 'WebGPU takes effect after a page reload; until then the models run on WebAssembly (wasm).',
 
-  'error.bad-setting': (p) => `The setting ${p.setting} ${accepts(p.accepts)} (it was “${p.value}”); using ${kept(p.kept)} instead.`,
+  'error.bad-setting': (p) => `The setting ${p.setting} ${accepts(p.accepts, p.setting)} (it was “${p.value}”); using ${kept(p.kept)} instead.`,
   'error.model-missing-local': (p) => `${theModel(p)} was not found: ${what(p)} not at ${p.where} on this site, and remote models are off (remote_models=0). ${check(p)}${selfHost(p)} Or allow remote models (remote_models=1) to download it from the Hugging Face hub.`,
   'error.model-missing': (p) => `${theModel(p)} could not be loaded: ${what(p)} neither at ${p.where} on this site nor on the Hugging Face hub, or the download failed. ${check(p)}${selfHost(p)}`,
   'error.model-webgpu': (p) => `${theModel(p)} could not start on WebGPU in this browser. Choose the wasm device (device=wasm) and try again.`,
@@ -212,7 +214,7 @@ export default {
   'playground.title': 'Legenda playground: text generation in your browser',
   'playground.description': 'Generate text, chat in Portuguese and compare models: Python and AI models running in your browser.',
   'playground.skip': 'Skip to the playground',
-  'playground.tagline': 'Generate text, chat in Portuguese and compare models. The models run in your browser.',
+  'playground.tagline': 'Generate text, chat in Portuguese and compare models. The models run in your browser, or on a server when written server:<id>.',
   'playground.nav': 'Pages',
   'playground.to-captioner': 'Image captions',
   'playground.to-playground': 'Text playground',
@@ -232,7 +234,7 @@ export default {
   'playground.stop': 'Stop',
   'playground.reset-chat': 'Reset',
   'playground.params': 'Generation parameters',
-  'playground.footer': 'The playground runs Python (Pyodide) and Transformers.js in your browser, like the caption page; the text streams token by token as the model writes it.',
+  'playground.footer': 'The playground runs Python (Pyodide) and Transformers.js in your browser, like the caption page; a model written server:<id> runs on an OpenAI-compatible server instead (the sidecar, or the chat_url setting). The text streams token by token as the model writes it.',
   'playground.role-user': 'You',
   'playground.role-assistant': 'Assistant',
   'playground.figures': (p) => `${plural(p.tokens ?? 0, 'token', 'tokens')} · first token after ${p.ttftMs ?? '…'} ms · ${p.tokensPerS ?? '…'} tokens/s`,
@@ -250,7 +252,17 @@ export default {
   'playground.empty-prompt': 'The prompt is empty: write something for the model to continue or answer.',
   'playground.empty-message': 'The message is empty: write something to send.',
   'playground.no-models': 'Choose at least one model to compare (the compare_models setting).',
-  'playground.webgpu-missing': (p) => `${p.models} is offered only where the browser has WebGPU: it is too large to run on WebAssembly (wasm), and this browser gives no WebGPU adapter.`,
+  'playground.webgpu-missing': (p) => `${p.models} is offered only where the browser has WebGPU: it is too large to run on WebAssembly (wasm), and this browser gives no WebGPU adapter.${p.server ? ` On the server it runs without WebGPU: ${p.server}.` : ''}`,
+  'playground.regenerate': 'Regenerate',
+  'playground.copy': 'Copy',
+  'playground.copied': 'Copied.',
+  'playground.copy-failed': 'This browser did not allow copying: select the text and copy it yourself.',
+  'playground.edit': 'Edit',
+  'playground.editing': 'Editing your message: Send replaces it and drops the turns after it.',
+  'playground.restored': 'Your conversation from before is back; Reset starts a new one.',
+  'playground.ran-browser': 'in the browser',
+  'playground.ran-server': 'on the server ({address})',
+  'playground.stage-server': 'Asking the server {address} to answer with {model}…',
 
   'error.empty-prompt': (p) => (p.what === 'message' ? 'The message is empty: write something to send.' : 'The prompt is empty: write something for the model to continue or answer.'),
   'error.no-chat-template': (p) => `The model “${p.model}” has no chat template, so it cannot hold a conversation. Choose an instruct (chat) model, such as onnx-community/Qwen2.5-0.5B-Instruct, or use this one in the generate or compare mode.`,
@@ -260,5 +272,17 @@ export default {
   'error.generation-failed': (p) => `The model “${p.model}” failed while generating. Try again, or try another model; the browser console has the details.`,
   'error.needs-webgpu': (p) => `The model “${p.model}” runs only on WebGPU, and this browser cannot give it: ${p.why === 'webgpu-after-reload' ? 'WebGPU takes effect after a page reload' : 'it has no WebGPU adapter'}. Choose another model, or reload the page (or use a browser with WebGPU).`,
   'error.no-model': 'Choose a model: the model field is empty and this mode has no default.',
+  'error.bad-history': 'The page sent the worker a conversation it could not read. Press Reset to start a new one.',
   'error.no-compare-models': 'Choose at least one model to compare (the compare_models setting).',
+  // The playground's server models (ui/openai-chat.js): the address, and the server's own words.
+  'error.server-unreachable': (p) => `Nothing answered at ${p.address}: the chat server is not running, the address is wrong, or it does not accept requests from this page (CORS). Start the server (\`make run\` starts the sidecar), or set the chat_url setting to its address.`,
+  'error.server-no-address': 'No server is set for models written server:…: set the chat_url setting to an OpenAI-compatible server (or the tts setting to the sidecar).',
+  'error.server-key': (p) => `The server at ${p.address} refused the request: it asks for an API key, or refused the one given. Set the ${p.setting} setting to your key.${said(p)}`,
+  'error.server-no-model': (p) => `The server at ${p.address} has no model “${p.model}” (or no /v1/chat/completions route). Write a model it serves after server:, or check the address.${said(p)}`,
+  'error.server-busy': (p) => `The server at ${p.address} is busy with other answers${p.retryAfter ? `; try again in ${plural(p.retryAfter, 'second', 'seconds')}` : '; try again shortly'}.${said(p)}`,
+  'error.server-refused': (p) => `The server at ${p.address} refused this request (for example too many max_new_tokens for it).${said(p)}`,
+  'error.server-unavailable': (p) => `The server at ${p.address} cannot run this model now (it could not load it, or has no memory left).${said(p)}`,
+  'error.server-failed': (p) => `The server at ${p.address} failed while answering${p.status && p.status !== 200 ? ` (HTTP ${p.status})` : ''}. Try again, or try another model.${said(p)}`,
+  'error.server-garbled': (p) => `The answer from ${p.address} was not an OpenAI-compatible chat stream: is this address really an OpenAI-compatible server (its base URL, often ending in /v1)?`,
+  'error.server-cut': (p) => `The answer from ${p.address} stopped before it was complete (the connection was cut). Try again.`,
 };

@@ -1,6 +1,7 @@
 // As palavras da página em português do Brasil: as mesmas chaves de ui/i18n/en.js.
 
 const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+const said = (p) => (p.said ? ` O servidor disse: “${p.said}”.` : '');
 const theModel = (p) => `O modelo de ${{ captioning: 'legenda', generation: 'geração de texto' }[p.role] || 'tradução'} “${p.model}”`;
 const selfHost = (p) => `Para hospedá-lo aqui, rode \`make models\` (ou copie os arquivos do modelo para models/${p.model}/ antes de \`make site\`) e aponte a configuração \`models\` para onde eles são servidos.`;
 const what = (p) => (p.weights ? `os pesos ${p.dtype} (${p.file}) não estão` : `o arquivo ${p.file} não está`);
@@ -11,16 +12,17 @@ const source = (p) => {
 };
 const kept = (value) => (value === '' ? 'nada' : /^-?[\d.]+$/.test(value) ? value : `“${value}”`);
 
-function accepts(a) {
+function accepts(a, setting = '') {
+  const server = a.server ? ', ou server:<id> para um modelo no servidor' : '';
   switch (a.kind) {
     case 'choice': return `precisa ser um destes: ${a.choices.join(', ')}`;
     case 'int': return `precisa ser um número inteiro de ${a.min} a ${a.max}`;
     case 'float': return `precisa ser um número ${a.min_open ? 'acima de' : 'de'} ${a.min} a ${a.max}`;
     case 'flag': return 'precisa ser 0 ou 1';
-    case 'model': return 'precisa ser o id de um modelo, como Xenova/vit-gpt2-image-captioning';
-    case 'models': return 'precisa ser ids de modelos separados por vírgulas, como Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct';
+    case 'model': return `precisa ser o id de um modelo, como Xenova/vit-gpt2-image-captioning${server}`;
+    case 'models': return `precisa ser ids de modelos separados por vírgulas, como Xenova/flan-t5-small,HuggingFaceTB/SmolLM2-135M-Instruct${server}`;
     case 'path': return 'precisa ser um caminho neste site, como models/ ou /models/';
-    case 'url': return 'precisa ser um endereço http:// ou https://, ou vazio para desligar a voz';
+    case 'url': return setting === 'chat_url' ? 'precisa ser um endereço http:// ou https://, ou vazio para usar o sidecar (a configuração tts)' : 'precisa ser um endereço http:// ou https://, ou vazio para desligar a voz';
     case 'voice': return 'precisa ser o nome de uma voz, como v2/pt_speaker_0';
     case 'password': return 'precisa ser uma chave de caracteres visíveis, sem espaços';
     default: return 'precisa ser texto';
@@ -74,7 +76,7 @@ export default {
   'notice.dtype-fallback': (p) => `O modelo “${p.model}” não tem pesos ${p.wanted}, então são usados os pesos ${p.dtype} (ele traz ${p.shipped}).`,
   'notice.webgpu-after-reload': 'A WebGPU passa a valer depois de recarregar a página; até lá os modelos rodam em WebAssembly (wasm).',
 
-  'error.bad-setting': (p) => `A configuração ${p.setting} ${accepts(p.accepts)} (veio “${p.value}”); usando ${kept(p.kept)} no lugar.`,
+  'error.bad-setting': (p) => `A configuração ${p.setting} ${accepts(p.accepts, p.setting)} (veio “${p.value}”); usando ${kept(p.kept)} no lugar.`,
   'error.model-missing-local': (p) => `${theModel(p)} não foi encontrado: ${what(p)} em ${p.where} neste site, e os modelos remotos estão desligados (remote_models=0). ${check(p)}${selfHost(p)} Ou permita modelos remotos (remote_models=1) para baixá-lo do Hugging Face hub.`,
   'error.model-missing': (p) => `${theModel(p)} não pôde ser carregado: ${what(p)} em ${p.where} neste site nem no Hugging Face hub, ou o download falhou. ${check(p)}${selfHost(p)}`,
   'error.model-webgpu': (p) => `${theModel(p)} não conseguiu iniciar na WebGPU deste navegador. Escolha o dispositivo wasm (device=wasm) e tente de novo.`,
@@ -201,7 +203,7 @@ export default {
   'playground.title': 'Playground do Legenda: geração de texto no seu navegador',
   'playground.description': 'Gere texto, converse em português e compare modelos: Python e modelos de IA rodando no seu navegador.',
   'playground.skip': 'Pular para o playground',
-  'playground.tagline': 'Gere texto, converse em português e compare modelos. Os modelos rodam no seu navegador.',
+  'playground.tagline': 'Gere texto, converse em português e compare modelos. Os modelos rodam no seu navegador, ou num servidor quando escritos server:<id>.',
   'playground.nav': 'Páginas',
   'playground.to-captioner': 'Legendas de imagens',
   'playground.to-playground': 'Playground de texto',
@@ -221,7 +223,7 @@ export default {
   'playground.stop': 'Parar',
   'playground.reset-chat': 'Recomeçar',
   'playground.params': 'Parâmetros de geração',
-  'playground.footer': 'O playground roda Python (Pyodide) e Transformers.js no seu navegador, como a página de legendas; o texto aparece token a token enquanto o modelo escreve.',
+  'playground.footer': 'O playground roda Python (Pyodide) e Transformers.js no seu navegador, como a página de legendas; um modelo escrito server:<id> roda num servidor compatível com a OpenAI (o sidecar, ou a configuração chat_url). O texto aparece token a token enquanto o modelo escreve.',
   'playground.role-user': 'Você',
   'playground.role-assistant': 'Assistente',
   'playground.figures': (p) => `${plural(p.tokens ?? 0, 'token', 'tokens')} · primeiro token em ${p.ttftMs ?? '…'} ms · ${p.tokensPerS ?? '…'} tokens/s`,
@@ -239,7 +241,17 @@ export default {
   'playground.empty-prompt': 'O prompt está vazio: escreva algo para o modelo continuar ou responder.',
   'playground.empty-message': 'A mensagem está vazia: escreva algo para enviar.',
   'playground.no-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
-  'playground.webgpu-missing': (p) => `${p.models} só é oferecido onde o navegador tem WebGPU: é grande demais para rodar em WebAssembly (wasm), e este navegador não oferece um adaptador WebGPU.`,
+  'playground.webgpu-missing': (p) => `${p.models} só é oferecido onde o navegador tem WebGPU: é grande demais para rodar em WebAssembly (wasm), e este navegador não oferece um adaptador WebGPU.${p.server ? ` No servidor ele roda sem WebGPU: ${p.server}.` : ''}`,
+  'playground.regenerate': 'Gerar de novo',
+  'playground.copy': 'Copiar',
+  'playground.copied': 'Copiado.',
+  'playground.copy-failed': 'Este navegador não permitiu copiar: selecione o texto e copie você mesmo.',
+  'playground.edit': 'Editar',
+  'playground.editing': 'Editando a sua mensagem: Enviar a substitui e descarta as falas depois dela.',
+  'playground.restored': 'A sua conversa de antes voltou; Recomeçar inicia uma nova.',
+  'playground.ran-browser': 'no navegador',
+  'playground.ran-server': 'no servidor ({address})',
+  'playground.stage-server': 'Pedindo ao servidor {address} que responda com {model}…',
 
   'error.empty-prompt': (p) => (p.what === 'message' ? 'A mensagem está vazia: escreva algo para enviar.' : 'O prompt está vazio: escreva algo para o modelo continuar ou responder.'),
   'error.no-chat-template': (p) => `O modelo “${p.model}” não tem um modelo de chat (chat template), então não consegue conversar. Escolha um modelo instruct (de chat), como onnx-community/Qwen2.5-0.5B-Instruct, ou use este no modo gerar ou comparar.`,
@@ -249,5 +261,17 @@ export default {
   'error.generation-failed': (p) => `O modelo “${p.model}” falhou enquanto gerava. Tente de novo ou tente outro modelo; o console do navegador tem os detalhes.`,
   'error.needs-webgpu': (p) => `O modelo “${p.model}” só roda em WebGPU, e este navegador não a oferece: ${p.why === 'webgpu-after-reload' ? 'a WebGPU passa a valer depois de recarregar a página' : 'ele não tem um adaptador WebGPU'}. Escolha outro modelo ou recarregue a página (ou use um navegador com WebGPU).`,
   'error.no-model': 'Escolha um modelo: o campo do modelo está vazio e este modo não tem um padrão.',
+  'error.bad-history': 'A página enviou ao worker uma conversa que ele não conseguiu ler. Aperte Recomeçar para começar uma nova.',
   'error.no-compare-models': 'Escolha ao menos um modelo para comparar (a configuração compare_models).',
+  // Os modelos no servidor do playground (ui/openai-chat.js): o endereço e as palavras do servidor.
+  'error.server-unreachable': (p) => `Nada respondeu em ${p.address}: o servidor de chat não está rodando, o endereço está errado ou ele não aceita pedidos desta página (CORS). Inicie o servidor (\`make run\` inicia o sidecar) ou ajuste a configuração chat_url para o endereço dele.`,
+  'error.server-no-address': 'Não há servidor para os modelos escritos server:…: ajuste a configuração chat_url para um servidor compatível com a OpenAI (ou a configuração tts para o sidecar).',
+  'error.server-key': (p) => `O servidor em ${p.address} recusou o pedido: ele pede uma chave de API ou recusou a informada. Ajuste a configuração ${p.setting} com a sua chave.${said(p)}`,
+  'error.server-no-model': (p) => `O servidor em ${p.address} não tem o modelo “${p.model}” (ou não tem a rota /v1/chat/completions). Escreva depois de server: um modelo que ele sirva, ou confira o endereço.${said(p)}`,
+  'error.server-busy': (p) => `O servidor em ${p.address} está ocupado com outras respostas${p.retryAfter ? `; tente de novo em ${plural(p.retryAfter, 'segundo', 'segundos')}` : '; tente de novo daqui a pouco'}.${said(p)}`,
+  'error.server-refused': (p) => `O servidor em ${p.address} recusou este pedido (por exemplo, max_new_tokens demais para ele).${said(p)}`,
+  'error.server-unavailable': (p) => `O servidor em ${p.address} não consegue rodar este modelo agora (não conseguiu carregá-lo ou está sem memória).${said(p)}`,
+  'error.server-failed': (p) => `O servidor em ${p.address} falhou ao responder${p.status && p.status !== 200 ? ` (HTTP ${p.status})` : ''}. Tente de novo ou tente outro modelo.${said(p)}`,
+  'error.server-garbled': (p) => `A resposta de ${p.address} não era um stream de chat compatível com a OpenAI: este endereço é mesmo de um servidor compatível com a OpenAI (a URL base, que muitas vezes termina em /v1)?`,
+  'error.server-cut': (p) => `A resposta de ${p.address} parou antes de terminar (a conexão caiu). Tente de novo.`,
 };
