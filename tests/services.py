@@ -21,6 +21,18 @@ from tests.sidecar_process import REPO_ROOT, free_port
 START_TIMEOUT_S = 60.0
 
 
+SETTLE_S = 90.0  # how long a state may take to show on a busy machine (a heartbeat is 10 s)
+
+
+def until(check: Callable[[], Any], what: str, timeout_s: float = SETTLE_S) -> Any:
+    """``check()``'s first truthy answer, polled until ``timeout_s`` (then fails saying what)."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.2)
+    return found
+
+
 class ServiceError(RuntimeError):
     """A service did not start; holds its log."""
 

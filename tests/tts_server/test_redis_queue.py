@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,14 @@ from typing import Any
 import pytest
 import requests
 
-from tests.services import WorkerProcess, running_prometheus, running_redis, running_s3, s3_client
+from tests.services import (
+    WorkerProcess,
+    running_prometheus,
+    running_redis,
+    running_s3,
+    s3_client,
+    until,
+)
 from tests.sidecar_process import Sidecar
 from tts_server.job_runner import worker_name
 
@@ -25,7 +31,6 @@ from .test_monitoring import browser_report, dashboard_queries, has_data, prom_q
 
 TIMEOUT = 60
 BUCKET = "legenda-audio"
-SETTLE_S = 90.0  # how long a state may take to show on a busy machine (a heartbeat is 10 s)
 
 
 @dataclass
@@ -103,16 +108,9 @@ def _status(api: Sidecar, speech_id: str, wait: int = 0) -> dict[str, Any]:
     return body
 
 
-def _until(check: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + SETTLE_S
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.2)
-    return found
-
 
 def _settled(api: Sidecar, speech_id: str) -> dict[str, Any]:
-    return _until(
+    return until(
         lambda: (body := _status(api, speech_id))["status"] in ("done", "failed") and body,
         f"{speech_id} settled",
     )
@@ -130,7 +128,7 @@ def test_identical_requests_on_both_apis_make_one_job_and_one_file(cluster: Clus
         answers = list(pool.map(ask, range(16)))
     assert len({answer["id"] for answer in answers}) == 1
     assert {answer["status"] for answer in answers} <= {"queued", "running"}
-    _until(cluster.held, "a worker took the job")
+    until(cluster.held, "a worker took the job")
     cluster.open_gate()
 
     speech_id = answers[0]["id"]
@@ -143,7 +141,7 @@ def test_a_job_is_followed_on_either_api_and_served_the_same(cluster: Cluster) -
     cluster.close_gate()
     first, api0 = _post(cluster.apis[0], "O primeiro texto"), cluster.apis[0]
     second = _post(api0, "O segundo texto")
-    _until(lambda: len(cluster.held()) == 2, "both workers took a job")
+    until(lambda: len(cluster.held()) == 2, "both workers took a job")
     third, api1 = _post(cluster.apis[1], "O terceiro texto"), cluster.apis[1]
 
     # Every API process reads the same state from Redis: two jobs run, the third is behind them.
@@ -187,17 +185,17 @@ def test_the_dashboard_reads_every_api_and_worker(cluster: Cluster, tmp_path: Pa
                 for worker in cluster.workers]
     queries = dashboard_queries()
     with running_prometheus(tmp_path / "prometheus", targets) as prom:
-        _until(lambda: len(prom_query(prom, "up == 1")) == len(targets), "every target scraped")
+        until(lambda: len(prom_query(prom, "up == 1")) == len(targets), "every target scraped")
         for api in cluster.apis:  # browser series start with a first report: rates need two
             _report(api)
-        _until(lambda: len(prom_query(
+        until(lambda: len(prom_query(
             prom, "sum by (instance) (legenda_browser_stage_seconds_count) > 0")) == 2,
             "every API's browser series scraped")
         for n, api in enumerate(cluster.apis * 2):
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"  # a hit
             _report(api)
-        _until(lambda: all(has_data(prom_query(prom, expr)) for expr in queries),
+        until(lambda: all(has_data(prom_query(prom, expr)) for expr in queries),
                "every dashboard query has data")
         scraped = {series["metric"]["instance"]
                    for series in prom_query(prom, "legenda_speech_jobs_total")}
@@ -215,14 +213,14 @@ def test_a_job_whose_worker_dies_is_retried_then_fails_saying_why(cluster: Clust
     speech_id = _post(api0, "Um texto que derruba os trabalhadores")["id"]
     by_pid = {worker.pid: worker for worker in cluster.workers}
 
-    first = _until(cluster.held, "a worker took the job").pop()
+    first = until(cluster.held, "a worker took the job").pop()
     by_pid[first].kill()
-    retried = _until(
+    retried = until(
         lambda: (body := _status(api1, speech_id))["retried"] == 1 and body,
         "the job was queued again",
     )
     assert retried["status"] in ("queued", "running") and retried["error"] is None
-    second = _until(lambda: cluster.held() - {first}, "the other worker took it").pop()
+    second = until(lambda: cluster.held() - {first}, "the other worker took it").pop()
     by_pid[second].kill()
 
     failed = _settled(api0, speech_id)

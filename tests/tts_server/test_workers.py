@@ -6,30 +6,19 @@ for one machine sees both, with each process's own CPU and memory figures."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import requests
 import yaml
 
-from tests.services import WorkerProcess, running_prometheus, running_redis
+from tests.services import WorkerProcess, running_prometheus, running_redis, until
 from tests.sidecar_process import REPO_ROOT, Sidecar
 from tts_server.worker import METRICS_BASE_PORT, METRICS_PORTS
 
 from .test_monitoring import prom_query
 
 TIMEOUT = 60
-SETTLE_S = 90.0
 
-
-def _until(check: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + SETTLE_S
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.2)
-    return found
 
 
 def _port(worker: WorkerProcess) -> int:
@@ -76,7 +65,7 @@ def _both_take_a_job(api: Sidecar, workers: list[WorkerProcess], gate: Path) -> 
         answer = requests.post(f"{api.url}/api/speech", json={"text": text}, timeout=TIMEOUT)
         assert answer.status_code == 202, answer.text
         ids.append(answer.json()["id"])
-    held = _until(lambda: {p.name for p in gate.glob("entered-*")} == {
+    held = until(lambda: {p.name for p in gate.glob("entered-*")} == {
         f"entered-{worker.pid}" for worker in workers
     }, "each worker took one of the two jobs")
     assert held
@@ -92,13 +81,13 @@ def _both_are_scraped(tmp_path: Path, api: Sidecar, workers: list[WorkerProcess]
     targets = [api.url.removeprefix("http://")]
     targets += [f"127.0.0.1:{_port(worker)}" for worker in workers]
     with running_prometheus(tmp_path / "prometheus", targets) as prom:
-        done = _until(
+        done = until(
             lambda: len(found := prom_query(
                 prom, 'legenda_speech_jobs_total{result="done"} > 0')) == 2 and found,
             "both workers' finished jobs scraped",
         )
         assert {series["metric"]["instance"] for series in done} == set(targets[1:])
-        _until(lambda: {series["metric"]["instance"] for series in prom_query(
+        until(lambda: {series["metric"]["instance"] for series in prom_query(
             prom, "process_resident_memory_bytes > 0")} == set(targets),
             "every process's memory scraped")
         writable = prom_query(prom, "legenda_storage_writable == 1")
