@@ -62,15 +62,20 @@ def _traffic(server: Sidecar, round_: int, chat_model: str | None = None) -> Non
     )
     assert spoken.status_code == 200
     if chat_model is not None:
-        chat = requests.post(f"{server.url}/v1/chat/completions", json={
-            "model": chat_model, "messages": [{"role": "user", "content": f"Olá {round_}"}],
-            "max_tokens": 8, "temperature": 0,
-        }, timeout=TIMEOUT)
-        assert chat.status_code == 200, chat.text
+        send_chat(server, chat_model, round_)
     for visit in ("first", "revisit"):  # what a page with telemetry on sends after a job
         sent = requests.post(f"{server.url}/api/telemetry", json=browser_report(visit),
                              timeout=TIMEOUT)
         assert sent.status_code == 202, sent.text
+
+
+def send_chat(server: Sidecar, model: str, round_: int) -> None:
+    """One short greedy chat completion (the dashboard's chat row reads its series)."""
+    chat = requests.post(f"{server.url}/v1/chat/completions", json={
+        "model": model, "messages": [{"role": "user", "content": f"Olá {round_}"}],
+        "max_tokens": 8, "temperature": 0,
+    }, timeout=TIMEOUT)
+    assert chat.status_code == 200, chat.text
 
 
 def browser_report(visit: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.model_factory import chat_model
 from tests.services import (
     WorkerProcess,
     running_prometheus,
@@ -27,7 +28,7 @@ from tests.services import (
 from tests.sidecar_process import Sidecar
 from tts_server.job_runner import worker_name
 
-from .test_monitoring import browser_report, dashboard_queries, has_data, prom_query
+from .test_monitoring import browser_report, dashboard_queries, has_data, prom_query, send_chat
 
 TIMEOUT = 60
 BUCKET = "legenda-audio"
@@ -71,7 +72,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_QUEUE_URL": redis_url,
             "LEGENDA_JOB_RETRIES": "1", **s3,
         }
-        apis = [Sidecar(work, env) for _ in range(2)]
+        # The API processes also serve the tiny chat model (chat runs there, not on the queue).
+        chat_env = {"LEGENDA_CHAT_MODELS": str(chat_model()), "LEGENDA_CHAT_THREADS": "1"}
+        apis = [Sidecar(work, {**env, **chat_env}) for _ in range(2)]
         workers = [WorkerProcess(work, env, gate) for _ in range(2)]
         try:
             for worker in workers:
@@ -194,6 +197,7 @@ def test_the_dashboard_reads_every_api_and_worker(cluster: Cluster, tmp_path: Pa
         for n, api in enumerate(cluster.apis * 2):
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"
             assert _post(api, f"Painel número {n}", wait=TIMEOUT)["status"] == "done"  # a hit
+            send_chat(api, str(chat_model()), n)
             _report(api)
         until(lambda: all(has_data(prom_query(prom, expr)) for expr in queries),
                "every dashboard query has data")
