@@ -40,6 +40,7 @@ from tests.model_factory.links import link_models
 from tests.model_factory.marian import marian_model
 from tests.model_factory.t5 import t5_model
 from tests.model_factory.translator import translator_model
+from tests.web.e2e.model_ids import CAPTION_MODEL, FAST_TRANSLATION_MODEL, TRANSLATION_MODEL
 from tests.web.e2e.sidecar import (  # noqa: F401 - the sidecar fixtures, for every e2e test
     bark_sidecar,
     chat_sidecar,
@@ -48,9 +49,6 @@ from tests.web.e2e.sidecar import (  # noqa: F401 - the sidecar fixtures, for ev
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-CAPTION_MODEL = "legenda-test/tiny-vit-gpt2"
-TRANSLATION_MODEL = "legenda-test/tiny-nllb"
-FAST_TRANSLATION_MODEL = "legenda-test/tiny-opus-mt-en-ROMANCE"  # Marian, multi-target
 
 
 def _load_settings() -> ModuleType:

@@ -19,6 +19,7 @@ from test_speech import wait_audio, wait_speech, wait_voices
 from tests.services import running_prometheus
 from tests.sidecar_process import Sidecar, running_sidecar, sidecar_env
 from tests.tts_server.test_monitoring import prom_query
+from tests.web.e2e.model_ids import CAPTION_MODEL, TRANSLATION_MODEL
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,8 +37,6 @@ REPORT_FIELDS = (
 @pytest.fixture(scope="module")
 def timed_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
     """An espeak sidecar that keeps the tiny test models' ids as labels."""
-    from conftest import CAPTION_MODEL, TRANSLATION_MODEL
-
     workdir = tmp_path_factory.mktemp("sidecar-telemetry")
     env = {**sidecar_env(workdir / "audio", "espeak"),
            "LEGENDA_TELEMETRY_MODELS": f"{CAPTION_MODEL},{TRANSLATION_MODEL}"}
