@@ -47,7 +47,18 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        r = self.registry
+        self._add_http_series(self.registry)
+        self._add_speech_series(self.registry)
+        self._add_queue_and_state_series(self.registry)
+        self.workers: Gauge | None = None  # API processes only (track_health)
+        ProcessCollector(registry=self.registry)
+        self.browser = BrowserMetrics(self.registry)
+        for result in ("hit", "miss"):
+            self.cache_requests.labels(result=result)
+        for result in JOB_RESULTS:
+            self.jobs.labels(result=result)
+
+    def _add_http_series(self, r: CollectorRegistry) -> None:
         self.http_requests = Counter(
             "legenda_http_requests_total", "HTTP requests answered, by route, method and status.",
             ["route", "method", "status"], registry=r,
@@ -56,6 +67,8 @@ class Metrics:
             "legenda_http_request_duration_seconds", "Time to answer an HTTP request.",
             ["route", "method"], buckets=_LATENCY_BUCKETS, registry=r,
         )
+
+    def _add_speech_series(self, r: CollectorRegistry) -> None:
         self.cache_requests = Counter(
             "legenda_speech_cache_requests_total",
             "Speech requests: hit = answered from stored audio, miss = a job makes it.",
@@ -74,6 +87,8 @@ class Metrics:
             "Synthesis seconds per second of audio made, one observation per text, by engine.",
             ["engine"], buckets=_REALTIME_BUCKETS, registry=r,
         )
+
+    def _add_queue_and_state_series(self, r: CollectorRegistry) -> None:
         self.queue_depth = Gauge(
             "legenda_speech_queue_depth", "Speech jobs waiting or running.", registry=r,
         )
@@ -99,13 +114,6 @@ class Metrics:
             "1 while the audio store takes new files, 0 while it cannot (health says why).",
             registry=r,
         )
-        self.workers: Gauge | None = None  # API processes only (track_health)
-        ProcessCollector(registry=r)
-        self.browser = BrowserMetrics(r)
-        for result in ("hit", "miss"):
-            self.cache_requests.labels(result=result)
-        for result in JOB_RESULTS:
-            self.jobs.labels(result=result)
 
     # Speech events, named by what happened (called by the api, the jobs and the service).
     def cache_request(self, hit: bool) -> None:
