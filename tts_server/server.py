@@ -96,6 +96,9 @@ def make_server(
         cleanup_interval=min(30, max(1, channel_timeout // 3)),
         max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
         max_request_header_size=HEADER_LIMIT,
+        # Keeps reading a connection while its request runs, so a client that goes away is
+        # seen (environ["waitress.client_disconnected"]): a chat generation stops at once.
+        channel_request_lookahead=4,
         ident="legenda-sidecar",
     )
     errors = type(

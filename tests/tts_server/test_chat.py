@@ -13,6 +13,7 @@ from typing import Any
 from urllib.request import urlopen as urllib_request
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -255,6 +256,40 @@ def test_a_client_that_disconnects_frees_its_slot(chat_sidecar: Sidecar, tiny_ch
     line = next(x for x in metrics.splitlines()
                 if x.startswith(f'legenda_chat_completion_tokens_total{{model="{tiny_chat}"}}'))
     assert float(line.split()[-1]) < 2048  # stopped early, not run to max_tokens
+
+
+def _completion_tokens(server: Sidecar, model: Path) -> float:
+    with urllib_request(server.url + "/metrics") as page:
+        metrics = page.read().decode()
+    line = next(x for x in metrics.splitlines()
+                if x.startswith(f'legenda_chat_completion_tokens_total{{model="{model}"}}'))
+    return float(line.split()[-1])
+
+
+def test_a_client_that_leaves_a_whole_answer_frees_its_slot(
+    chat_sidecar: Sidecar, tiny_chat: Path
+) -> None:
+    """Not streamed: nothing is written before the end, so only waitress's view of the
+    connection (it keeps reading it) tells the generation that its client has gone."""
+    ask = {"model": str(tiny_chat), "messages": CONVERSATION, "max_tokens": 2048}
+    whole = requests.post(chat_sidecar.url + "/v1/chat/completions", json=ask, timeout=120)
+    assert whole.status_code == 200, whole.text
+    written = whole.json()["usage"]["completion_tokens"]  # greedy: the same again if not left
+    before = _completion_tokens(chat_sidecar, tiny_chat)
+    body = json.dumps(ask).encode()
+    with socket.create_connection(("127.0.0.1", chat_sidecar.port), timeout=30) as conn:
+        conn.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        deadline = time.monotonic() + 30
+        while not _running(chat_sidecar) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _running(chat_sidecar) == 1
+    deadline = time.monotonic() + 30
+    while _running(chat_sidecar) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _running(chat_sidecar) == 0
+    assert _completion_tokens(chat_sidecar, tiny_chat) - before < written / 2  # stopped early
 
 
 def test_phi3_answers_as_generate_and_reuses_its_cache_on_the_next_turn(

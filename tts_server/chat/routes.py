@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..api import read_json_object
@@ -90,7 +90,10 @@ def create_chat_completion() -> Response:
     held.callback(svc.metrics.running.labels(ask.model).dec)
     record = Generation(prompt_tokens=len(prompt))
     deadline = time.monotonic() + svc.config.chat_timeout_s
-    pieces = generate(model, prompt, ask.settings, record, deadline)
+    # waitress says when the client has gone (tts_server/server.py): a generation whose
+    # client left stops before its next token, streamed or not.
+    gone = request.environ.get("waitress.client_disconnected", _never)
+    pieces = generate(model, prompt, ask.settings, record, deadline, cancelled=gone)
     answer = _Answer(svc, ask, record, waited_s=time.monotonic() - started)
     if not ask.stream:
         with held:
@@ -102,6 +105,10 @@ def create_chat_completion() -> Response:
     # Closed by the server when the client goes away (or the stream ends): frees the slot.
     response.call_on_close(held.close)
     return response
+
+
+def _never() -> bool:
+    return False
 
 
 def _hold_model(svc: ChatService, ask: ChatRequest, held: ExitStack) -> LoadedModel:
