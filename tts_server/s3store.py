@@ -22,13 +22,12 @@ from __future__ import annotations
 import io
 import logging
 import threading
-import time
 from collections import OrderedDict
 from typing import Any
 
 from .audio import wav_duration_of, wav_length
 from .config import Config, s3_location
-from .store import StoreSetupError, StoreUnavailable, is_speech_id
+from .store import StoreSetupError, StoreUnavailable, WriteTests, is_speech_id
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class S3AudioStore:
         )
         self._lock = threading.Lock()
         self.problem: str | None = None
-        self._checked_at = 0.0
+        self._write_tests = WriteTests()
         self._verified: OrderedDict[str, str] = OrderedDict()  # id -> ETag found whole
         try:
             self._client.head_bucket(Bucket=self.bucket)
@@ -158,7 +157,8 @@ class S3AudioStore:
         except Exception as error:
             log.error("storing audio in %s failed: %s", self.location, error)
             with self._lock:
-                self.problem, self._checked_at = UNREACHABLE, time.monotonic()
+                self.problem = UNREACHABLE
+                self._write_tests.tried()
             raise StoreUnavailable(UNREACHABLE) from None
         with self._lock:
             self.problem = None
@@ -168,11 +168,9 @@ class S3AudioStore:
         seconds (so a bucket that cannot be written is seen before a text is queued, and a
         fixed one without a restart)."""
         with self._lock:
-            every = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
-            due = force or time.monotonic() - self._checked_at >= every
-            if not due:
+            every_s = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
+            if not self._write_tests.due(every_s, force):
                 return self.problem
-            self._checked_at = time.monotonic()
         try:
             probe = f"{self.prefix}/{_PROBE_NAME}" if self.prefix else _PROBE_NAME
             self._client.put_object(Bucket=self.bucket, Key=probe, Body=b"")

@@ -61,6 +61,25 @@ _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 _READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
+class WriteTests:
+    """When a store last tried a write (a test, or a save that failed), and whether the next
+    test is due. Used under the store's lock."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def due(self, every_s: float, force: bool = False) -> bool:
+        """Whether a write test is due (``every_s`` after the last try); then it counts as
+        tried from now."""
+        if not force and time.monotonic() - self._last < every_s:
+            return False
+        self.tried()
+        return True
+
+    def tried(self) -> None:
+        self._last = time.monotonic()
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot save now; the message says why, for people (no path)."""
 
@@ -117,7 +136,7 @@ class AudioStore:
         # id -> (inode, size) of the file last found as long as its header says
         self._verified: dict[str, tuple[int, int]] = {}
         self.problem: str | None = None
-        self._checked_at = 0.0
+        self._write_tests = WriteTests()
         self._open_folder()
         self._scan()
         self.check(force=True)
@@ -291,7 +310,8 @@ class AudioStore:
         problem = _problem_of(error)
         if problem:
             with self._lock:
-                self.problem, self._checked_at = problem, time.monotonic()
+                self.problem = problem
+                self._write_tests.tried()
         return problem
 
     def evict(self, at_least: int = 0, keep: str | None = None) -> int:
@@ -330,14 +350,13 @@ class AudioStore:
         quick = self._quick_problem()
         if quick is not None:
             with self._lock:
-                self.problem, self._checked_at = quick, time.monotonic()
+                self.problem = quick
+                self._write_tests.tried()
             return quick
         with self._lock:
-            every = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
-            due = force or time.monotonic() - self._checked_at >= every
-            if not due:
+            every_s = _RECHECK_S if self.problem is not None else _HEALTHY_RECHECK_S
+            if not self._write_tests.due(every_s, force):
                 return self.problem
-            self._checked_at = time.monotonic()
         problem = self._probe()
         if problem == DISK_FULL and self.evict(int(self.total_bytes() * _FULL_DISK_SHARE)):
             problem = self._probe()  # a full disk: evict once more than the cap asks, retry
