@@ -333,6 +333,11 @@ def test_encoder_decoder_chatbots_answer_as_generate(
     expected, tokens = generate_reference(folder, messages, 10, text=text)
     assert answer["choices"][0]["message"]["content"] == expected
     assert answer["usage"]["completion_tokens"] == tokens
+    # The same text as a raw completion's prompt is the encoder's input: the same answer.
+    raw = client.post("/v1/completions", json={"model": str(folder), "prompt": text,
+                                               "temperature": 0, "max_tokens": 10}).get_json()
+    assert raw["choices"][0]["text"] == expected
+    assert raw["usage"] == answer["usage"]
 
 
 def test_the_page_may_call_it_with_a_key_from_another_origin(
