@@ -27,7 +27,7 @@ import { mountPlaygroundViews } from './ui/playground-view.js';
 import { PARAMETER_GROUP, mountParameters, parameterChanges } from './ui/playground-params.js';
 import { compareModels, jobModel, mountModelFields } from './ui/playground-models.js';
 import { serverModel } from './ui/openai-chat.js';
-import { compareLegs, promptMessages, runOnServer } from './ui/server-jobs.js';
+import { compareLegs, runOnServer } from './ui/server-jobs.js';
 import { loadTurns, messagesFor, regeneration, saveTurns, turnsBeforeSend } from './ui/chat-turns.js';
 
 addPart(playgroundState);
@@ -166,10 +166,10 @@ function workerJob(jobId, request, models) {
   return { type: TYPE.CHAT, jobId, model, device, message: request.message, system: request.system, history };
 }
 
-/** What a server leg sends: the conversation, or the prompt as one user message. */
-function serverMessages(/** @type {RunRequest} */ request) {
-  if (request.kind !== 'chat') return promptMessages(request.prompt);
-  return messagesFor(request.system, [...request.before, { role: 'user', text: request.message }]);
+/** What a server leg sends: the conversation (chat API), or the raw prompt (completions API). */
+function serverInput(/** @type {RunRequest} */ request) {
+  if (request.kind !== 'chat') return { prompt: request.prompt };
+  return { messages: messagesFor(request.system, [...request.before, { role: 'user', text: request.message }]) };
 }
 
 /** Run the running job's current leg: in the worker, or on the server (ended by a `done`). */
@@ -184,7 +184,7 @@ function runLeg() {
   playground.update({ job: { ...job, abort } });
   const { settings } = store.get();
   runOnServer({
-    jobId: job.id, model: leg.model, messages: serverMessages(job.request), params: settings, settings,
+    jobId: job.id, model: leg.model, ...serverInput(job.request), params: settings, settings,
     signal: abort.signal, post: onMessage,
   }).then(() => onMessage({ type: TYPE.DONE, jobId: job.id }));
 }

@@ -18,6 +18,11 @@ const chunk = (content, extra = {}) => `data: ${JSON.stringify({
   object: 'chat.completion.chunk', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: null, ...extra }],
 })}\n\n`;
 
+/** A text_completion chunk (OpenAI's legacy completions API), as the sidecar and llama.cpp send. */
+const textChunk = (text, finish = null) => `data: ${JSON.stringify({
+  object: 'text_completion', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+})}\n\n`;
+
 function sse(res) {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
 }
@@ -50,6 +55,8 @@ test('a model written server:<id> runs on the server; the address and key come f
   assert.equal(completionsUrl('http://127.0.0.1:5000'), 'http://127.0.0.1:5000/v1/chat/completions');
   assert.equal(completionsUrl('http://127.0.0.1:11434/v1/'), 'http://127.0.0.1:11434/v1/chat/completions');
   assert.equal(completionsUrl('https://host/openai/v1'), 'https://host/openai/v1/chat/completions');
+  assert.equal(completionsUrl('http://127.0.0.1:5000', true), 'http://127.0.0.1:5000/v1/completions');
+  assert.equal(completionsUrl('http://127.0.0.1:11434/v1/', true), 'http://127.0.0.1:11434/v1/completions');
 });
 
 test('the playground parameters become OpenAI fields; greedy is temperature 0', () => {
@@ -59,6 +66,9 @@ test('the playground parameters become OpenAI fields; greedy is temperature 0', 
   });
   const sampled = requestBody('m', messages, { max_new_tokens: 20, do_sample: true, temperature: 0.7, top_p: 0.9 });
   assert.deepEqual([sampled.temperature, sampled.top_p, sampled.max_tokens], [0.7, 0.9, 20]);
+  assert.deepEqual(requestBody('m', 'Era uma vez', { max_new_tokens: 5, do_sample: false }), {
+    model: 'm', prompt: 'Era uma vez', stream: true, stream_options: { include_usage: true }, max_tokens: 5, temperature: 0,
+  });
 });
 
 test('the event parser joins lines split between pieces, whatever ends them', () => {
@@ -131,22 +141,25 @@ test('a server that answers one chat.completion instead of a stream still answer
 });
 
 test('Stop aborts the request: the server sees the connection close, the text so far is kept', { timeout: 10000 }, async () => {
-  let closed;
-  const serverSawClose = new Promise((resolve) => { closed = resolve; });
-  routes.endless = (req, res) => {
-    sse(res);
-    const timer = setInterval(() => res.write(chunk('palavra ')), 5);
-    res.on('close', () => { clearInterval(timer); closed(); });
-  };
-  const controller = new AbortController();
-  const result = await streamChat({
-    server: { base, key: '', keySetting: 'tts_key' }, model: 'endless', messages: [], signal: controller.signal,
-    onPiece: (_text, figures) => { if (figures.tokens === 3) controller.abort(); },
-  });
-  assert.equal(result.stopped, true);
-  assert.equal(result.text, 'palavra palavra palavra ');
-  assert.equal(result.figures.tokens, 3);
-  await serverSawClose;
+  for (const raw of [false, true]) {  // a chat, and a raw prompt (completions API)
+    let closed;
+    const serverSawClose = new Promise((resolve) => { closed = resolve; });
+    routes.endless = (req, res) => {
+      sse(res);
+      const timer = setInterval(() => res.write(raw ? textChunk('palavra ') : chunk('palavra ')), 5);
+      res.on('close', () => { clearInterval(timer); closed(); });
+    };
+    const controller = new AbortController();
+    const result = await streamChat({
+      server: { base, key: '', keySetting: 'tts_key' }, model: 'endless', ...(raw ? { prompt: 'Era' } : { messages: [] }),
+      signal: controller.signal, onPiece: (_text, figures) => { if (figures.tokens === 3) controller.abort(); },
+    });
+    assert.equal(seen.at(-1).url, raw ? '/v1/completions' : '/v1/chat/completions');
+    assert.equal(result.stopped, true);
+    assert.equal(result.text, 'palavra palavra palavra ');
+    assert.equal(result.figures.tokens, 3);
+    await serverSawClose;
+  }
 });
 
 test('a Stop before the server answers ends at once, with nothing', { timeout: 10000 }, async () => {
@@ -223,4 +236,28 @@ test('an error inside the stream, garbage, a cut stream and a closed port are wo
   for (const key of ['server-garbled', 'server-cut', 'server-unreachable', 'server-no-address']) {
     for (const lang of ['en', 'pt']) assert.ok(catalog(lang)[`error.${key}`], `${lang} error.${key}`);
   }
+});
+
+test('a raw prompt is continued through /v1/completions: text chunks, whole answers', { timeout: 10000 }, async () => {
+  routes.raw = (req, res) => {
+    sse(res);
+    res.end(`${textChunk(' havia')}${textChunk(' um rei')}${textChunk('', 'length')}data: ${JSON.stringify({
+      object: 'text_completion', choices: [], usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 } })}\n\ndata: [DONE]\n\n`);
+  };
+  const pieces = [];
+  const server = { base, key: '', keySetting: 'tts_key' };
+  const result = await streamChat({
+    server, model: 'raw', prompt: 'Era uma vez', params: { max_new_tokens: 5 },
+    onPiece: (text, figures) => pieces.push([text, figures.tokens]),
+  });
+  assert.deepEqual(pieces, [[' havia', 1], [' um rei', 2]]);
+  assert.deepEqual([result.text, result.finishReason, result.figures.tokens, result.stopped], [' havia um rei', 'length', 5, false]);
+  assert.equal(seen.at(-1).url, '/v1/completions');
+  assert.deepEqual([seen.at(-1).body.prompt, seen.at(-1).body.messages], ['Era uma vez', undefined]);
+  routes.rawwhole = (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ object: 'text_completion', choices: [{ text: ' havia', finish_reason: 'stop' }], usage: { completion_tokens: 2 } }));
+  };
+  const whole = await streamChat({ server, model: 'rawwhole', prompt: 'Era uma vez' });
+  assert.deepEqual([whole.text, whole.finishReason, whole.figures.tokens], [' havia', 'stop', 2]);
 });

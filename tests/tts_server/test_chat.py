@@ -42,19 +42,22 @@ def ask(client: FlaskClient, model: Path | str, **body: Any) -> Any:
 
 
 def generate_reference(
-    model_dir: Path, messages: list[dict[str, str]], new_tokens: int, text: str | None = None
+    model_dir: Path, messages: list[dict[str, str]], new_tokens: int, text: str | None = None,
+    causal_text: bool = False,
 ) -> tuple[str, int]:
     """What transformers' own ``generate`` answers (greedy, float32): text and token count.
-    Causal models read ``messages`` through their chat template; encoder-decoder ones ``text``.
+    Causal models read ``messages`` through their chat template, or ``tokenizer(text)`` when
+    ``causal_text`` (a raw completion); encoder-decoder ones ``tokenizer(text)``.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    if text is None:
+    if text is None or causal_text:
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype="float32").eval()
-        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                            return_tensors="pt")
+        ids = (tokenizer(text, return_tensors="pt")["input_ids"] if causal_text else
+               tokenizer.apply_chat_template(messages, add_generation_prompt=True,
+                                             return_tensors="pt"))
         out = model.generate(ids, attention_mask=torch.ones_like(ids),
                              max_new_tokens=new_tokens, do_sample=False)[0, ids.shape[1]:]
     else:  # the generation_config's beam search and lengths switched off: greedy
@@ -193,10 +196,14 @@ def test_least_recently_used_model_is_unloaded_to_fit_the_budget(
 @pytest.fixture(scope="module")
 def chat_sidecar(tmp_path_factory: pytest.TempPathFactory, tiny_chat: Path) -> Iterator[Sidecar]:
     """``python -m tts_server`` serving the tiny chat model (auto engine: onnxruntime q8)."""
-    server = Sidecar(tmp_path_factory.mktemp("chat-sidecar"), {
-        "LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_CHAT_MODELS": str(tiny_chat),
-        "LEGENDA_CHAT_THREADS": "1", "LEGENDA_CHAT_SLOTS": "1", "LEGENDA_CHAT_WAIT_S": "0.5",
-    })
+    yield from serve_chat(tmp_path_factory.mktemp("chat-sidecar"), tiny_chat,
+                          LEGENDA_CHAT_SLOTS="1", LEGENDA_CHAT_WAIT_S="0.5")
+
+
+def serve_chat(workdir: Path, model: Path, **env: str) -> Iterator[Sidecar]:
+    """A sidecar serving ``model`` (one thread), with ``env`` on top, while the fixture lasts."""
+    server = Sidecar(workdir, {"LEGENDA_TTS_ENGINE": "espeak", "LEGENDA_CHAT_MODELS": str(model),
+                               "LEGENDA_CHAT_THREADS": "1", **env})
     yield server.start()
     server.stop()
 
@@ -326,6 +333,11 @@ def test_encoder_decoder_chatbots_answer_as_generate(
     expected, tokens = generate_reference(folder, messages, 10, text=text)
     assert answer["choices"][0]["message"]["content"] == expected
     assert answer["usage"]["completion_tokens"] == tokens
+    # The same text as a raw completion's prompt is the encoder's input: the same answer.
+    raw = client.post("/v1/completions", json={"model": str(folder), "prompt": text,
+                                               "temperature": 0, "max_tokens": 10}).get_json()
+    assert raw["choices"][0]["text"] == expected
+    assert raw["usage"] == answer["usage"]
 
 
 def test_the_page_may_call_it_with_a_key_from_another_origin(
@@ -380,3 +392,71 @@ def test_each_dtype_answers(make_app: Callable[..., Flask], tiny_chat: Path, eng
     # auto on a CPU: the q8 file the browser loads, through onnxruntime.
     assert (loaded["engine"], loaded["dtype"]) == (
         ("onnxruntime", "int8") if engine == "auto" else (engine, dtype))
+
+
+PROMPT = "Era uma vez, numa cidade do interior,"
+
+
+def test_completions_continue_the_raw_prompt_as_generate(
+    make_app: Callable[..., Flask], tiny_chat: Path
+) -> None:
+    """``/v1/completions``: no chat template, the ids ``tokenizer(prompt)`` gives."""
+    from transformers import AutoTokenizer
+
+    client = chat_app(make_app, [tiny_chat], chat_engine="transformers",
+                      chat_dtype="float32").test_client()
+    expected, tokens = generate_reference(tiny_chat, [], 20, text=PROMPT, causal_text=True)
+    body = {"model": str(tiny_chat), "prompt": [PROMPT], "temperature": 0, "max_tokens": 20}
+    whole = client.post("/v1/completions", json=body).get_json()
+    assert whole["object"] == "text_completion" and whole["choices"][0]["text"] == expected
+    assert whole["choices"][0]["finish_reason"] == ("length" if tokens == 20 else "stop")
+    prompt_tokens = len(AutoTokenizer.from_pretrained(tiny_chat)(PROMPT)["input_ids"])
+    assert whole["usage"]["prompt_tokens"] == prompt_tokens
+    assert whole["usage"]["completion_tokens"] == tokens
+    default = client.post("/v1/completions", json={**body, "max_tokens": None}).get_json()
+    assert default["usage"]["completion_tokens"] <= 16  # OpenAI's default for this API
+    assert expected.startswith(default["choices"][0]["text"])
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert f'legenda_chat_requests_total{{model="{tiny_chat}",status="200"}} 2.0' in metrics
+
+
+@pytest.fixture(scope="module")
+def float_sidecar(tmp_path_factory: pytest.TempPathFactory, tiny_chat: Path) -> Iterator[Sidecar]:
+    """``python -m tts_server`` serving the tiny chat model in float32 (onnxruntime)."""
+    yield from serve_chat(tmp_path_factory.mktemp("float-sidecar"), tiny_chat,
+                          LEGENDA_CHAT_ENGINE="onnxruntime", LEGENDA_CHAT_DTYPE="float32")
+
+
+def test_openai_sdk_completions_equal_generate_streamed_or_not(
+    float_sidecar: Sidecar, tiny_chat: Path
+) -> None:
+    from openai import BadRequestError, NotFoundError, OpenAI
+
+    client = OpenAI(base_url=float_sidecar.url + "/v1", api_key="unused", max_retries=0)
+    expected, tokens = generate_reference(tiny_chat, [], 24, text=PROMPT, causal_text=True)
+    whole = client.completions.create(model=str(tiny_chat), prompt=PROMPT, temperature=0,
+                                      max_tokens=24)
+    assert whole.object == "text_completion" and whole.choices[0].text == expected
+    assert whole.usage is not None and whole.usage.completion_tokens == tokens
+    assert whole.usage.total_tokens == whole.usage.prompt_tokens + tokens
+    pieces, finish, usage = [], None, None
+    for chunk in client.completions.create(
+        model=str(tiny_chat), prompt=PROMPT, temperature=0, max_tokens=24, stream=True,
+        stream_options={"include_usage": True},
+    ):
+        assert chunk.object == "text_completion"
+        if chunk.choices:
+            pieces.append(chunk.choices[0].text)
+            finish = chunk.choices[0].finish_reason or finish
+        usage = chunk.usage or usage
+    assert len([p for p in pieces if p]) > 1  # streamed in pieces
+    assert "".join(pieces) == expected
+    assert finish == whole.choices[0].finish_reason
+    assert usage is not None and usage.completion_tokens == tokens
+    with pytest.raises(NotFoundError) as missing:
+        client.completions.create(model="gpt-3.5-turbo-instruct", prompt=PROMPT)
+    assert missing.value.code == "model_not_found"
+    for prompt in ([1, 2, 3], ["a", "b"], ""):
+        with pytest.raises(BadRequestError) as bad:
+            client.completions.create(model=str(tiny_chat), prompt=prompt)  # type: ignore[arg-type]
+        assert bad.value.param == "prompt"  # type: ignore[attr-defined]

@@ -1,4 +1,6 @@
-"""The body of ``POST /v1/chat/completions``, checked: OpenAI's fields, or a 400 naming one."""
+"""The bodies of ``POST /v1/chat/completions`` and ``POST /v1/completions``, checked: OpenAI's
+fields, or a 400 naming one. Both share the model, sampling and streaming fields; a chat has
+``messages``, a completion a raw ``prompt``."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ from typing import Any
 
 from ..errors import ApiError
 from .generate import Settings
-from .prompts import Message
+from .prompts import Message, prompt_ids, text_ids
 
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 MAX_STOPS = 4  # OpenAI's limit
 EXAMPLE = ('{"model": "HuggingFaceTB/SmolLM2-135M-Instruct", '
            '"messages": [{"role": "user", "content": "Olá!"}]}')
+TEXT_EXAMPLE = '{"model": "HuggingFaceTB/SmolLM2-135M-Instruct", "prompt": "Era uma vez"}'
+TEXT_MAX_TOKENS = 16  # OpenAI's default for the completions API
 
 
 def bad(message: str, param: str | None = None) -> ApiError:
@@ -22,12 +26,33 @@ def bad(message: str, param: str | None = None) -> ApiError:
 
 
 @dataclass(frozen=True)
-class ChatRequest:
+class GenerationRequest:
+    """The fields both routes share."""
+
     model: str
-    messages: list[Message]
     settings: Settings
     stream: bool
     include_usage: bool
+
+    def ids(self, tokenizer: Any, model_type: str) -> list[int]:
+        """The token ids the model reads for this request."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ChatRequest(GenerationRequest):
+    messages: list[Message]
+
+    def ids(self, tokenizer: Any, model_type: str) -> list[int]:
+        return prompt_ids(tokenizer, model_type, self.messages)
+
+
+@dataclass(frozen=True)
+class CompletionRequest(GenerationRequest):
+    prompt: str
+
+    def ids(self, tokenizer: Any, model_type: str) -> list[int]:
+        return text_ids(tokenizer, model_type, self.prompt)
 
 
 def _content(value: Any, index: int) -> str:
@@ -71,10 +96,10 @@ def _number(body: dict[str, Any], key: str, default: float, low: float, high: fl
     return float(value)
 
 
-def _max_tokens(body: dict[str, Any], limit: int) -> int:
+def _max_tokens(body: dict[str, Any], limit: int, default: int | None) -> int:
     keys = [k for k in ("max_completion_tokens", "max_tokens") if body.get(k) is not None]
     if not keys:
-        return limit
+        return limit if default is None else min(default, limit)
     value = body[keys[0]]
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise bad(f'"{keys[0]}" must be a whole number of at least 1.', keys[0])
@@ -102,7 +127,8 @@ def _seed(value: Any) -> int | None:
     return value % 2**64
 
 
-def chat_request(body: dict[str, Any], models: tuple[str, ...], max_tokens: int) -> ChatRequest:
+def _shared(body: dict[str, Any], models: tuple[str, ...], max_tokens: int,
+            default_tokens: int | None) -> GenerationRequest:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise bad(f'Name the model in "model", one of: {", ".join(models)}.', "model")
@@ -119,11 +145,32 @@ def chat_request(body: dict[str, Any], models: tuple[str, ...], max_tokens: int)
         raise bad('"stream" must be true or false.', "stream")
     options = body.get("stream_options") or {}
     settings = Settings(
-        max_tokens=_max_tokens(body, max_tokens),
+        max_tokens=_max_tokens(body, max_tokens, default_tokens),
         temperature=_number(body, "temperature", 1.0, 0.0, 2.0),
         top_p=_number(body, "top_p", 1.0, 0.0, 1.0, low_open=True),
         seed=_seed(body.get("seed")),
         stop=_stop(body.get("stop")),
     )
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    return ChatRequest(model, messages_of(body.get("messages")), settings, stream, include_usage)
+    return GenerationRequest(model, settings, stream, include_usage)
+
+
+def chat_request(body: dict[str, Any], models: tuple[str, ...], max_tokens: int) -> ChatRequest:
+    shared = _shared(body, models, max_tokens, None)
+    return ChatRequest(**vars(shared), messages=messages_of(body.get("messages")))
+
+
+def prompt_of(value: Any) -> str:
+    """A completion's prompt: a string, or a list of one string."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str) or not value:
+        raise bad('"prompt" must be a non-empty string (or a list of one string): this server '
+                  f"continues one text, like {TEXT_EXAMPLE}.", "prompt")
+    return value
+
+
+def completion_request(body: dict[str, Any], models: tuple[str, ...],
+                       max_tokens: int) -> CompletionRequest:
+    shared = _shared(body, models, max_tokens, TEXT_MAX_TOKENS)
+    return CompletionRequest(**vars(shared), prompt=prompt_of(body.get("prompt")))

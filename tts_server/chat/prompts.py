@@ -10,6 +10,10 @@
   it is the only turn (after the system text, if any, and a blank line); a longer conversation
   as ``User: ...`` / ``Assistant: ...`` lines ending with ``Assistant:``.
 - A causal model without a template reads the same lines as the last case.
+
+A completion's raw ``prompt`` is read as the tokenizer writes it by default (``text_ids``): no
+template, the tokenizer's own special tokens only (a BOS where it adds one, T5's and BART's end
+token on an encoder's input), the last 128 tokens for Blenderbot.
 """
 
 from __future__ import annotations
@@ -44,9 +48,14 @@ def prompt_ids(tokenizer: Any, model_type: str, messages: list[Message]) -> list
             ids = ids["input_ids"]
         return [int(i) for i in ids]
     if model_type.startswith("blenderbot"):
-        ids = tokenizer(blenderbot_text(messages))["input_ids"]
-        return [int(i) for i in ids[-BLENDERBOT_POSITIONS:]]
-    text = transcript(messages)
-    # The tokenizer's own special tokens (T5's and BART's end token, a causal model's BOS).
+        return text_ids(tokenizer, model_type, blenderbot_text(messages))
+    return text_ids(tokenizer, model_type, transcript(messages))
+
+
+def text_ids(tokenizer: Any, model_type: str, text: str) -> list[int]:
+    """``text`` as ``tokenizer(text)`` writes it: its own special tokens (T5's and BART's end
+    token, a causal model's BOS) and no template."""
     ids = tokenizer(text)["input_ids"]
+    if model_type.startswith("blenderbot"):
+        ids = ids[-BLENDERBOT_POSITIONS:]
     return [int(i) for i in ids]

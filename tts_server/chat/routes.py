@@ -1,4 +1,5 @@
-"""``POST /v1/chat/completions`` and ``GET /v1/models``: OpenAI's chat API on the sidecar.
+"""``POST /v1/chat/completions``, ``POST /v1/completions`` and ``GET /v1/models``: OpenAI's
+chat and (legacy) completions APIs on the sidecar; both routes share one path (``_serve``).
 
 A request is checked (body.py), waits for a slot (429 after LEGENDA_CHAT_WAIT_S), holds its
 model (loaded on first use, 503 when it cannot be), and generates in the request's own thread:
@@ -22,11 +23,16 @@ from werkzeug.exceptions import HTTPException
 
 from ..api import read_json_object
 from ..errors import ApiError, error_response
-from .body import EXAMPLE, ChatRequest, chat_request
+from .body import (
+    EXAMPLE,
+    TEXT_EXAMPLE,
+    GenerationRequest,
+    chat_request,
+    completion_request,
+)
 from .files import ModelUnavailable
 from .generate import Generation, generate
 from .models import LoadedModel
-from .prompts import prompt_ids
 from .service import ChatService, chat_of
 
 bp = Blueprint("chat", __name__, url_prefix="/v1")
@@ -68,15 +74,29 @@ def list_models() -> Response:
 
 @bp.post("/chat/completions")
 def create_chat_completion() -> Response:
-    svc = chat()
-    started = time.monotonic()
-    ask = chat_request(read_json_object(EXAMPLE), svc.config.chat_models,
-                       svc.config.chat_max_tokens)
+    return _serve(EXAMPLE, chat_request, _ChatAnswer)
+
+
+@bp.post("/completions")
+def create_completion() -> Response:
+    """OpenAI's legacy completions: the raw ``prompt`` continued, no chat template."""
+    return _serve(TEXT_EXAMPLE, completion_request, _TextAnswer)
+
+
+def _serve(example: str, parse: Callable[..., GenerationRequest],
+           kind: type[_Answer]) -> Response:
+    """Both routes: check the body, then answer it (``_answer``)."""
+    svc, started = chat(), time.monotonic()
+    ask = parse(read_json_object(example), svc.config.chat_models, svc.config.chat_max_tokens)
+    return _answer(svc, ask, kind(svc, ask, started))
+
+
+def _answer(svc: ChatService, ask: GenerationRequest, answer: _Answer) -> Response:
+    """Hold a slot and the model, generate, answer whole or streamed."""
     held = ExitStack()
     try:
         model = _hold_model(svc, ask, held)
-        prompt = prompt_ids(model.engine.info.tokenizer, model.engine.info.model_type,
-                            ask.messages)
+        prompt = ask.ids(model.engine.info.tokenizer, model.engine.info.model_type)
     except ApiError as error:
         held.close()
         svc.metrics.requests.labels(ask.model, str(error.status)).inc()
@@ -88,13 +108,13 @@ def create_chat_completion() -> Response:
     svc.metrics.requests.labels(ask.model, "200").inc()
     svc.metrics.running.labels(ask.model).inc()
     held.callback(svc.metrics.running.labels(ask.model).dec)
-    record = Generation(prompt_tokens=len(prompt))
+    answer.record.prompt_tokens = len(prompt)
     deadline = time.monotonic() + svc.config.chat_timeout_s
     # waitress says when the client has gone (tts_server/server.py): a generation whose
     # client left stops before its next token, streamed or not.
     gone = request.environ.get("waitress.client_disconnected", _never)
-    pieces = generate(model, prompt, ask.settings, record, deadline, cancelled=gone)
-    answer = _Answer(svc, ask, record, waited_s=time.monotonic() - started)
+    pieces = generate(model, prompt, ask.settings, answer.record, deadline, cancelled=gone)
+    answer.waited_s = time.monotonic() - answer.started
     if not ask.stream:
         with held:
             text = "".join(pieces)
@@ -111,7 +131,7 @@ def _never() -> bool:
     return False
 
 
-def _hold_model(svc: ChatService, ask: ChatRequest, held: ExitStack) -> LoadedModel:
+def _hold_model(svc: ChatService, ask: GenerationRequest, held: ExitStack) -> LoadedModel:
     with svc.waiting(ask.model):
         got = svc.slots.acquire()
     if not got:
@@ -130,14 +150,29 @@ def _hold_model(svc: ChatService, ask: ChatRequest, held: ExitStack) -> LoadedMo
 
 
 class _Answer:
-    """OpenAI's answer objects for one request, and its metrics."""
+    """OpenAI's answer objects for one request, and its metrics; the subclasses say how a
+    choice holds its text (a chat's message and deltas, a completion's ``text``)."""
 
-    def __init__(self, svc: ChatService, ask: ChatRequest, record: Generation,
-                 waited_s: float) -> None:
-        self.svc, self.ask, self.record, self.waited_s = svc, ask, record, waited_s
-        self.id = "chatcmpl-" + secrets.token_hex(12)
+    PREFIX, OBJECT, CHUNK = "", "", ""
+
+    def __init__(self, svc: ChatService, ask: GenerationRequest, started: float) -> None:
+        self.svc, self.ask, self.started = svc, ask, started
+        self.record = Generation(prompt_tokens=0)
+        self.waited_s = 0.0
+        self.id = self.PREFIX + secrets.token_hex(12)
         self.created = int(time.time())
         self._accounted = False
+
+    def whole(self, text: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delta(self, piece: str | None) -> dict[str, Any]:
+        """A streamed choice's text: ``piece``, or None in the last chunk."""
+        raise NotImplementedError
+
+    def opening(self) -> Iterator[str]:
+        """The events before the first piece."""
+        return iter(())
 
     def usage(self) -> dict[str, Any]:
         """OpenAI's usage; ``cached_tokens``: prompt tokens whose keys and values were kept
@@ -152,23 +187,22 @@ class _Answer:
                 "system_fingerprint": None, "choices": choices}
 
     def completion(self, text: str) -> dict[str, Any]:
-        message = {"role": "assistant", "content": text, "refusal": None}
-        choice = {"index": 0, "message": message, "logprobs": None,
+        choice = {"index": 0, **self.whole(text), "logprobs": None,
                   "finish_reason": self.record.finish_reason or "length"}
-        return {**self._object("chat.completion", [choice]), "usage": self.usage()}
+        return {**self._object(self.OBJECT, [choice]), "usage": self.usage()}
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return _event(self._object("chat.completion.chunk", [choice]))
+        choice = {"index": 0, **delta, "logprobs": None, "finish_reason": finish}
+        return _event(self._object(self.CHUNK, [choice]))
 
     def events(self, pieces: Iterator[str]) -> Iterator[str]:
         try:
-            yield self._chunk({"role": "assistant", "content": ""})
+            yield from self.opening()
             for piece in pieces:
-                yield self._chunk({"content": piece})
-            yield self._chunk({}, self.record.finish_reason or "length")
+                yield self._chunk(self.delta(piece))
+            yield self._chunk(self.delta(None), self.record.finish_reason or "length")
             if self.ask.include_usage:
-                yield _event({**self._object("chat.completion.chunk", []), "usage": self.usage()})
+                yield _event({**self._object(self.CHUNK, []), "usage": self.usage()})
             yield "data: [DONE]\n\n"
         except Exception as error:  # headers are sent: say it in the stream, as OpenAI does
             log.exception("chat generation failed")
@@ -192,6 +226,33 @@ class _Answer:
             m.first_token.labels(model).observe(self.waited_s + r.first_token_s)
         for seconds in r.token_times:
             m.per_token.labels(model).observe(seconds)
+
+
+class _ChatAnswer(_Answer):
+    """``chat.completion``: the text in a message, streamed as deltas after a role chunk."""
+
+    PREFIX, OBJECT, CHUNK = "chatcmpl-", "chat.completion", "chat.completion.chunk"
+
+    def whole(self, text: str) -> dict[str, Any]:
+        return {"message": {"role": "assistant", "content": text, "refusal": None}}
+
+    def delta(self, piece: str | None) -> dict[str, Any]:
+        return {"delta": {} if piece is None else {"content": piece}}
+
+    def opening(self) -> Iterator[str]:
+        yield self._chunk({"delta": {"role": "assistant", "content": ""}})
+
+
+class _TextAnswer(_Answer):
+    """``text_completion``: the text in ``choices[0].text``, whole or piece by piece."""
+
+    PREFIX, OBJECT, CHUNK = "cmpl-", "text_completion", "text_completion"
+
+    def whole(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    def delta(self, piece: str | None) -> dict[str, Any]:
+        return {"text": piece or ""}
 
 
 def _event(payload: dict[str, Any]) -> str:

@@ -1,5 +1,7 @@
 // A client of OpenAI's chat completions API (POST <base>/v1/chat/completions, streamed as
-// server-sent events), for the playground's models written `server:<id>`: the sidecar
+// server-sent events) and of its legacy completions API (POST <base>/v1/completions: a raw
+// prompt continued, no chat template, as the browser's generate and compare modes do), for the
+// playground's models written `server:<id>`: the sidecar
 // (tts_server) or any OpenAI-compatible server (llama.cpp's llama-server, vLLM, Ollama). The
 // page runs it itself: it is network I/O, not inference. Every failure becomes a ChatError
 // whose `key` and `params` the page words (`error.server-*` in ui/i18n/<lang>.js); a Stop is
@@ -47,22 +49,27 @@ export function chatServer(settings) {
 }
 
 /**
- * The completions URL of a base URL: written with its API version (`…/v1`, as OpenAI's SDK
- * takes it: `http://localhost:11434/v1`) or without (`http://127.0.0.1:5000`: /v1 is added).
+ * The chat completions URL of a base URL (the completions one when `raw`): written with its API
+ * version (`…/v1`, as OpenAI's SDK takes it: `http://localhost:11434/v1`) or without
+ * (`http://127.0.0.1:5000`: /v1 is added).
+ * @param {string} base @param {boolean} [raw]
  */
-export function completionsUrl(base) {
+export function completionsUrl(base, raw = false) {
   const trimmed = String(base).replace(/\/+$/, '');
-  return /\/v\d+$/.test(trimmed) ? `${trimmed}/chat/completions` : `${trimmed}/v1/chat/completions`;
+  const route = raw ? 'completions' : 'chat/completions';
+  return /\/v\d+$/.test(trimmed) ? `${trimmed}/${route}` : `${trimmed}/v1/${route}`;
 }
 
 /**
  * The request body for the playground's parameters (the schema's names): OpenAI's standard
  * fields only, which every compatible server reads. Greedy (do_sample off) is temperature 0.
- * @param {string} model @param {ChatMessage[]} messages @param {Record<string, any>} params
+ * `input`: the conversation (`messages`, chat API) or a raw prompt (`prompt`, completions API).
+ * @param {string} model @param {ChatMessage[] | string} input @param {Record<string, any>} params
  */
-export function requestBody(model, messages, params = {}) {
+export function requestBody(model, input, params = {}) {
+  const text = typeof input === 'string' ? { prompt: input } : { messages: input };
   /** @type {Record<string, any>} */
-  const body = { model, messages, stream: true, stream_options: { include_usage: true } };
+  const body = { model, ...text, stream: true, stream_options: { include_usage: true } };
   if (params.max_new_tokens !== undefined) body.max_tokens = Number(params.max_new_tokens);
   if (params.do_sample === false || params.do_sample === '0') {
     body.temperature = 0;
@@ -187,18 +194,28 @@ function readChunk(data, context) {
   if (chunk?.error) throw new ChatError('server-failed', { address: context.address, status: 200, said: explanation(chunk) });
   const choice = chunk?.choices?.[0];
   return {
-    text: typeof choice?.delta?.content === 'string' ? choice.delta.content : '',
+    text: choiceText(choice?.delta ?? choice),
     finishReason: choice?.finish_reason ?? null,
     usage: chunk?.usage ?? null,
   };
 }
 
-/** A server that answered with one chat.completion instead of a stream. */
+/**
+ * A choice's text: a chat message's or delta's `content`, a text completion's `text`; '' when
+ * it has none.
+ */
+function choiceText(part) {
+  const text = part?.content ?? part?.text;
+  return typeof text === 'string' ? text : '';
+}
+
+/** A server that answered with one chat.completion (or text_completion) instead of a stream. */
 async function readWhole(response, clock, onPiece, context) {
   const body = await response.json().catch(() => null);
   const choice = body?.choices?.[0];
-  if (typeof choice?.message?.content !== 'string') throw new ChatError('server-garbled', { address: context.address });
-  const text = choice.message.content;
+  const part = choice?.message ?? choice;
+  if (typeof (part?.content ?? part?.text) !== 'string') throw new ChatError('server-garbled', { address: context.address });
+  const text = choiceText(part);
   clock.add(0);
   clock.settle(body.usage?.completion_tokens ?? (text ? 1 : 0));
   onPiece(text, clock.figures());
@@ -225,21 +242,25 @@ async function post(url, key, body, signal, context) {
 }
 
 /**
- * Stream one answer. `onPiece(text, figures)` gets each piece as it arrives. Resolves with the
- * whole text and figures, `stopped` when `signal` aborted it (the text so far is kept).
- * @param {{server: ChatServer, model: string, messages: ChatMessage[],
+ * Stream one answer: to `messages` through the chat API, or `prompt` (when given) continued
+ * raw through the completions API. `onPiece(text, figures)` gets each piece as it arrives.
+ * Resolves with the whole text and figures, `stopped` when `signal` aborted it (the text so far
+ * is kept).
+ * @param {{server: ChatServer, model: string, messages?: ChatMessage[], prompt?: string,
  *   params?: Record<string, any>, signal?: AbortSignal,
  *   onPiece?: (text: string, figures: Figures) => void, now?: () => number}} request
  * @returns {Promise<ChatResult>}
  */
-export async function streamChat({ server, model, messages, params = {}, signal, onPiece = () => {}, now = () => performance.now() }) {
+export async function streamChat({ server, model, messages = [], prompt, params = {}, signal, onPiece = () => {}, now = () => performance.now() }) {
   const context = { address: shown(server.base), model, keySetting: server.keySetting };
   if (!server.base) throw new ChatError('server-no-address', {});
   const clock = new FigureClock(now);
   const result = { text: '', finishReason: null, done: false };
   const ended = (stopped) => ({ text: result.text, figures: clock.figures(), finishReason: result.finishReason, stopped });
   try {
-    const response = await post(completionsUrl(server.base), server.key, requestBody(model, messages, params), signal, context);
+    const raw = typeof prompt === 'string';
+    const body = requestBody(model, raw ? prompt : messages, params);
+    const response = await post(completionsUrl(server.base, raw), server.key, body, signal, context);
     if (response === null) return ended(true);
     if (!(response.headers.get('Content-Type') || '').includes('text/event-stream')) {
       return await readWhole(response, clock, onPiece, context);

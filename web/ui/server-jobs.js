@@ -33,32 +33,24 @@ export function compareLegs(models) {
 }
 
 /**
- * What a generate or compare prompt is on a server: one user message (OpenAI's chat API has no
- * raw continuation).
- * @param {string} prompt
- * @returns {ChatMessage[]}
- */
-export function promptMessages(prompt) {
-  return [{ role: 'user', content: prompt }];
-}
-
-/**
  * Run `model` (written `server:<id>`) on the chat server of `settings`, posting what happens as
- * the worker's messages with `jobId` and `model` to `post`. Never throws: a failure is a
- * `generation-error`. Resolves once the answer ended, failed or was stopped (`signal`).
- * @param {{jobId: string, model: string, messages: ChatMessage[], params: Record<string, any>,
+ * the worker's messages with `jobId` and `model` to `post`: a chat's `messages` through the
+ * chat API; a generate or compare `prompt` continued raw through the completions API, as the
+ * browser continues it (no chat template). Never throws: a failure is a `generation-error`.
+ * Resolves once the answer ended, failed or was stopped (`signal`).
+ * @param {{jobId: string, model: string, messages?: ChatMessage[], prompt?: string, params: Record<string, any>,
  *   settings: Record<string, any>, signal: AbortSignal, post: (message: Record<string, any>) => void,
  *   now?: () => number}} run
  * @returns {Promise<{text: string, stopped: boolean, failed: boolean}>}
  */
-export async function runOnServer({ jobId, model, messages, params, settings, signal, post, now }) {
+export async function runOnServer({ jobId, model, messages, prompt, params, settings, signal, post, now }) {
   const server = chatServer(settings);
   const id = serverModel(model) || '';
   const ids = { jobId, model };
   post({ type: TYPE.STAGE, stage: 'server', ...ids, params: { model: id, address: server.base } });
   try {
     const result = await streamChat({
-      server, model: id, messages, params, signal, now,
+      server, model: id, messages, prompt, params, signal, now,
       onPiece: (text, figures) => post({ type: TYPE.PIECE, ...ids, text, figures }),
     });
     post({ type: TYPE.GENERATED, ...ids, text: result.text, figures: result.figures, stopped: result.stopped });

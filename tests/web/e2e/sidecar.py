@@ -2,7 +2,8 @@
 
 The page's tests run against the real ``python -m tts_server``: espeak-ng (instant, offline,
 real Portuguese), a tiny Bark, one whose port is reserved and started later by the test, or one
-that also serves the tiny chat model on /v1/chat/completions (the playground's server models).
+that also serves the tiny chat model on /v1/chat/completions and /v1/completions (the
+playground's server models).
 """
 
 from __future__ import annotations

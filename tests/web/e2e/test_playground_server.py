@@ -1,11 +1,13 @@
 """The playground's models on the server (`server:<id>`), end to end: the real sidecar serving
-the tiny chat model on /v1/chat/completions behind an API key, called by the page in Chromium:
+the tiny chat model on /v1/chat/completions and /v1/completions behind an API key, called by
+the page in Chromium:
 as the `tts` server with `tts_key`, and as another OpenAI-compatible base URL (`chat_url`
 ending in /v1, with `chat_key`).
 
 The chat on a server model streams its answers with their figures, copies, regenerates, edits
 a turn, keeps the conversation across a reload until Reset; a compare puts the same tiny model
-in the browser and on the server side by side; Stop on a server model aborts its request, so
+in the browser and on the server side by side, the server continuing the same raw prompt
+(/v1/completions); Stop on a server model aborts its request, so
 the server's one slot is free for the next at once.
 """
 
@@ -114,9 +116,16 @@ def test_the_same_model_in_the_browser_and_on_the_server(
     # Another OpenAI-compatible server, as llama.cpp's, vLLM's or Ollama's would be named.
     open_playground(app, mode="compare", compare_models=f"{CHAT_MODEL},{server}", tts="",
                     chat_url=chat_sidecar.url + "/v1", chat_key=CHAT_KEY, max_new_tokens="12")
-    app.page.locator("#prompt").fill("Responda: onde está o gato?")
+    prompt = "Responda: onde está o gato?"
+    app.page.locator("#prompt").fill(prompt)
+    sent: list[tuple[str, dict]] = []
+    app.page.on("request", lambda r: sent.append((r.url, r.post_data_json))
+                if r.method == "POST" and "/v1/" in r.url else None)
     app.page.locator("#generate").click()
     assert app.wait_state("done", "error") == "done", app.status_text()
+    # The raw prompt, as the browser continues it: no chat turn, no template.
+    assert [(url, body["prompt"]) for url, body in sent] == [
+        (chat_sidecar.url + "/v1/completions", prompt)]
     for model, where, words in ((CHAT_MODEL, "browser", "in the browser"),
                                 (server, "server", "on the server")):
         column = app.page.locator(f'#compare > [data-model="{model}"]')
