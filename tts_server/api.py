@@ -10,10 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from .errors import ApiError, error_response
-from .jobs import SETTLED, Closing, Job, JobStatus, QueueFull, QueueUnavailable
-from .model import NOT_AVAILABLE, ModelStatus
+from .jobs import Closing, Job, QueueFull, QueueUnavailable
+from .model import NOT_AVAILABLE
 from .service import SpeechService, UnknownChoice, service_of
 from .speech import TooMuchWork, check_work, pieces_of
+from .statuses import SETTLED, JobStatus, ModelStatus
 from .store import is_speech_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")

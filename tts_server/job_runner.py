@@ -25,9 +25,10 @@ from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job as RqJob
 
 from .deadline import Deadline
-from .jobs import Job, JobEvents, JobStatus, describe_failure, log_failure, make_audio
+from .jobs import Job, JobEvents, describe_failure, log_failure, make_audio
 from .model import SpeechModel
 from .redis_queue import WORKER_PREFIX
+from .statuses import JobStatus
 from .store import AudioStorage
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from . import deadline as deadlines
@@ -28,21 +27,12 @@ from .deadline import Deadline, JobStopped
 from .engines import EngineUnavailable
 from .pieces import PieceFeed
 from .speech import ProgressCallback, TooMuchWork
+from .statuses import JobStatus
 from .store import AudioStorage, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 
-class JobStatus(StrEnum):
-    """The state of a speech job (``status`` of /api/speech answers)."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-SETTLED = (JobStatus.DONE, JobStatus.FAILED)
 
 # synthesize(text, voice, speed, on_progress) -> (sample rate, samples)
 Synthesize = Callable[[str, str, float, ProgressCallback], tuple[int, Samples]]

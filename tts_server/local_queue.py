@@ -18,7 +18,6 @@ from .jobs import (
     Closing,
     Job,
     JobEvents,
-    JobStatus,
     QueueFull,
     describe_failure,
     done_job,
@@ -26,6 +25,7 @@ from .jobs import (
     make_audio,
 )
 from .model import SpeechModel
+from .statuses import JobStatus
 from .store import AudioStorage
 
 # Failed jobs kept so a client polling its id learns why; older ones are forgotten.

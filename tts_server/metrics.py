@@ -26,13 +26,13 @@ from prometheus_client import (
     generate_latest,
 )
 
+from .statuses import SETTLED, ModelStatus
+
 # Seconds: from a cached answer (milliseconds) to Bark on a CPU (minutes).
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 # Synthesis seconds per audio second: espeak ~0.003, VITS ~0.3 on a CPU, Bark 16-20 on a CPU.
 _REALTIME_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 50, 100)
 _SYNTHESIS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
-MODEL_STATES = ("loading", "ready", "failed")
-JOB_RESULTS = ("done", "failed")
 _UNMATCHED = "unmatched"  # the route label of requests no route took (404s)
 # The browser's timings (tts_server/telemetry.py): stage times from milliseconds to a first
 # visit's model download; seconds per generated token.
@@ -55,7 +55,7 @@ class Metrics:
         self.browser = BrowserMetrics(self.registry)
         for result in ("hit", "miss"):
             self.cache_requests.labels(result=result)
-        for result in JOB_RESULTS:
+        for result in SETTLED:
             self.jobs.labels(result=result)
 
     def _add_http_series(self, r: CollectorRegistry) -> None:
@@ -139,7 +139,7 @@ class Metrics:
 
     def track_model(self, engine: str, state: Callable[[], str]) -> None:
         """Read the model state from ``state()`` at every scrape; engine series start at 0."""
-        for name in MODEL_STATES:
+        for name in ModelStatus:
             self.model_state.labels(state=name).set_function(
                 lambda name=name: float(state() == name)  # type: ignore[misc]
             )

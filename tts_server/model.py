@@ -9,23 +9,17 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .audio import Samples
 from .config import Config
 from .engines import Engine, EngineUnavailable
 from .metrics import Metrics
 from .speech import ProgressCallback, speak
+from .statuses import ModelStatus
 
 log = logging.getLogger(__name__)
 
 
-class ModelStatus(StrEnum):
-    """The state of the speech model (``status`` of /api/health)."""
-
-    LOADING = "loading"
-    READY = "ready"
-    FAILED = "failed"
 
 
 NOT_AVAILABLE = "The speech model is not available."

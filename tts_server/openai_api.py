@@ -37,10 +37,11 @@ from .api import (
 from .audio import PAUSE_S, read_pcm16, to_pcm16
 from .encode import FORMATS, OPENAI_RATE, StreamEncoder, encode_whole, silence
 from .errors import ApiError
-from .jobs import SETTLED, Job, JobStatus
+from .jobs import Job
 from .local_queue import LocalQueue
 from .pieces import Piece
 from .service import SpeechService
+from .statuses import SETTLED, JobStatus
 
 bp = Blueprint("openai", __name__, url_prefix="/v1")
 

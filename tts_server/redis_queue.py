@@ -34,8 +34,9 @@ from rq.job import JobStatus as RqStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from .jobs import SETTLED, Job, JobStatus, QueueFull, QueueUnavailable, done_job
-from .model import NOT_AVAILABLE, ModelState, ModelStatus, SpeechModel
+from .jobs import Job, QueueFull, QueueUnavailable, done_job
+from .model import NOT_AVAILABLE, ModelState, SpeechModel
+from .statuses import SETTLED, JobStatus, ModelStatus
 from .store import AudioStorage
 
 log = logging.getLogger(__name__)
