@@ -3,6 +3,7 @@ paths ("/api/audio/<id>.wav"): the page resolves them against the sidecar's base
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -82,15 +83,10 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
 def read_json_object(example: str) -> dict[str, Any]:
     """The request's JSON object: 415 unless it is sent as JSON, 400 naming ``example`` when
     the body is anything but an object."""
-    if request.mimetype != "application/json":
-        # Only JSON: a cross-site form or text/plain post needs no CORS preflight, JSON does.
-        raise ApiError(
-            415, "unsupported-media-type",
-            f"Send the request as JSON, with Content-Type: application/json, like {example}.",
-        )
+    require_json(example)
     try:
-        body = request.get_json(force=True, silent=True)
-    except RecursionError:  # nested deeper than the parser goes: silent= only covers ValueError
+        body = decoded_json(request.get_data())
+    except ValueError:
         body = None
     if not isinstance(body, dict):
         raise ApiError(
@@ -99,6 +95,25 @@ def read_json_object(example: str) -> dict[str, Any]:
             "(sent with Content-Type: application/json).",
         )
     return body
+
+
+def require_json(example: str) -> None:
+    """415 unless the request is sent as JSON."""
+    if request.mimetype != "application/json":
+        # Only JSON: a cross-site form or text/plain post needs no CORS preflight, JSON does.
+        raise ApiError(
+            415, "unsupported-media-type",
+            f"Send the request as JSON, with Content-Type: application/json, like {example}.",
+        )
+
+
+def decoded_json(data: bytes) -> Any:
+    """The JSON value in ``data``; ValueError when it is not JSON or is nested deeper than the
+    parser goes (which raises RecursionError, not ValueError)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
 
 
 def checked_text(svc: SpeechService, value: object, key: str = "text") -> str:

@@ -23,8 +23,9 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, json, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from .api import decoded_json, require_json
 from .errors import ApiError
 from .metrics import BrowserMetrics
 
@@ -162,15 +163,14 @@ def record(report: dict[str, Any], metrics: BrowserMetrics, known: frozenset[str
 
 
 def _read_body() -> Any:
-    if request.mimetype != "application/json":
-        raise ApiError(415, "not-json", "Send the timings as application/json.")
+    require_json('{"visit": "first", "device": "wasm", ...}')
     if (request.content_length or 0) > MAX_BYTES:
         raise _too_large()
     body = request.stream.read(MAX_BYTES + 1)  # also bounds a body sent without a length
     if len(body) > MAX_BYTES:
         raise _too_large()
     try:
-        return json.loads(body)
+        return decoded_json(body)
     except ValueError:
         raise _bad("The body is not valid JSON.") from None
 

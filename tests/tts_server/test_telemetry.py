@@ -115,6 +115,8 @@ def test_huge_broken_and_non_json_bodies_are_refused(client: FlaskClient) -> Non
     assert megabytes.status_code == 413
     broken = client.post("/api/telemetry", data=b"{visit:", content_type="application/json")
     assert broken.status_code == 400 and broken.get_json()["error"]["code"] == "bad-telemetry"
+    nested = client.post("/api/telemetry", data=b"[" * 3000, content_type="application/json")
+    assert nested.status_code == 400 and nested.get_json()["error"]["code"] == "bad-telemetry"
     form = client.post("/api/telemetry", data={"visit": "first"})
     assert form.status_code == 415 and form.is_json
     assert browser_series(client) == before
