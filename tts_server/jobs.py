@@ -89,8 +89,11 @@ class SpeechQueue(Protocol):
     """Where the API's speech jobs go (local_queue.LocalQueue, redis_queue.RedisQueue).
 
     ``start()`` also gets the model ready, or follows the state of the one that does the jobs
-    (``SpeechModel.state``); ``stop()`` takes no more work.
+    (``SpeechModel.state``); ``stop()`` takes no more work. ``streams_pieces``: a job's pieces
+    reach ``Job.feed`` in this process as they are said (so an answer can be streamed).
     """
+
+    streams_pieces: bool
 
     def start(self) -> None: ...
 

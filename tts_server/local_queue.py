@@ -39,6 +39,8 @@ class LocalQueue:
     deadline); while it cannot be loaded every job fails saying why.
     """
 
+    streams_pieces = True  # its threads say the jobs here
+
     def __init__(
         self,
         model: SpeechModel,

@@ -38,7 +38,6 @@ from .audio import PAUSE_S, read_pcm16, to_pcm16
 from .encode import FORMATS, OPENAI_RATE, StreamEncoder, encode_whole, silence
 from .errors import ApiError
 from .jobs import Job
-from .local_queue import LocalQueue
 from .pieces import Piece
 from .service import SpeechService
 from .statuses import SETTLED, JobStatus
@@ -234,7 +233,7 @@ def create_speech() -> Response:
     speed = _speed(svc, body)
     model_available(svc)
     job = submit_speech(svc, text, _voice(svc, body), speed)
-    streams = isinstance(svc.queue, LocalQueue) and response_format != "flac"
+    streams = svc.queue.streams_pieces and response_format != "flac"
     if job.status in SETTLED or not streams:
         return _settled_answer(svc, long_poll(svc, job, svc.config.max_wait_s), response_format)
     if not svc.long_polls.acquire(blocking=False):  # as many answers wait as may

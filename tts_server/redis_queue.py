@@ -110,6 +110,8 @@ class RedisQueue:
     """The API side: enqueue, look up and wait for jobs in Redis; follow the worker
     processes' model state into ``model``."""
 
+    streams_pieces = False  # worker processes say the jobs; the API sees them stored
+
     def __init__(
         self, url: str, model: SpeechModel, store: AudioStorage, queue_size: int,
         job_timeout_s: float, retries: int,
