@@ -119,6 +119,12 @@ def test_stop_ends_early_and_keeps_the_text(app: LegendaApp) -> None:
     app.page.locator("#prompt").fill("Outra vez")
     app.page.locator("[name=max_new_tokens]").fill("8")
     app.page.locator("#generate").click()
+    # New parameters are checked by Python first: the page stays `done` (the stopped run's)
+    # until its answer starts the run, so wait for the new run, not that `done`.
+    app.page.wait_for_function(
+        "document.body.dataset.state !== 'done'"
+        " || Number(document.querySelector('#stats').dataset.tokens) === 8"
+    )
     assert app.wait_state("done", "error") == "done", app.status_text()
     assert stats(app)["tokens"] == 8
 
